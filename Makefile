@@ -1,0 +1,35 @@
+# esimo: two commands for a fresh Debian bookworm machine.
+#   make run   installs what is missing, builds, and starts the server on the embedded store
+#   make test  installs what is missing, builds (CI preset) and runs every test through ctest
+.PHONY: all deps build run test bench clean asan fuzz-smoke
+
+PRESET ?= ci
+JOBS ?= $(shell nproc)
+BUILD_DIR := build/$(PRESET)
+DATA_DIR ?= var
+LISTEN ?= 127.0.0.1:8080
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+run: build
+	@$(BUILD_DIR)/src/app/esimo run-default --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
+
+bench: build
+	@scripts/run-benchmarks $(BUILD_DIR)
+
+asan: PRESET = asan
+asan: build
+	@ctest --preset asan -j $(JOBS) --timeout 600
+
+clean:
+	rm -rf build
