@@ -1,0 +1,149 @@
+#pragma once
+// The Store port: the durable record of the fleet. Nothing above src/store knows which database is behind it (SQLite
+// embedded by default; PostgreSQL for many nodes later), so this interface speaks only domain types.
+//
+// Tenancy: every call that reads or writes tenant data takes the TenantId and never returns another tenant's rows
+// (carriers of kCatalogTenant are visible to every tenant, writable by none through the tenant calls).
+// Errors: not_found, already_exists, conflict (state/cas mismatch, or a row still referenced), invalid_argument,
+// io_error/unavailable for the database itself. A failed call changes nothing.
+// Thread-safety: every method may be called from any thread concurrently.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "domain/catalog.hpp"
+#include "domain/model.hpp"
+
+namespace esimo::store {
+
+using domain::TenantId;
+
+// Cursor paging in each list's stable order (its primary key). `after` is the key of the last item already seen
+// (exclusive); empty for the first page.
+struct Page {
+  std::size_t limit = 100;
+  std::string after;
+};
+
+template <class T>
+struct PageOf {
+  std::vector<T> items;
+  std::optional<std::string> next_after;  // set when more items may follow: the key of the last item returned
+};
+
+struct CarrierFilter {
+  std::optional<domain::CountryCode> country;  // home country
+  std::optional<domain::Plmn> plmn;
+  std::optional<domain::CarrierStatus> status;
+};
+
+struct DeviceFilter {
+  std::optional<std::string> group;           // exactly this group
+  std::vector<std::string> tags;              // has all of these
+  std::optional<domain::CountryCode> country; // last known country
+  std::optional<std::string> carrier;         // carrier id of the active profile
+  std::optional<domain::Lifecycle> lifecycle;
+};
+
+struct ProfileFilter {
+  std::optional<domain::Eid> eid;
+  std::optional<std::string> carrier;
+  std::optional<domain::ProfileState> state;
+};
+
+struct OperationFilter {
+  std::optional<domain::Eid> eid;
+  std::optional<domain::OperationState> state;
+  std::optional<std::string> type;
+};
+
+// A device with its profiles, as created or imported.
+struct DeviceRecord {
+  domain::Device device;
+  std::vector<domain::Profile> profiles;
+};
+
+struct ImportCounts {
+  std::size_t inserted = 0;
+  std::size_t updated = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- tenants (creating one also creates its root group "fleet")
+  virtual Result<domain::Tenant> create_tenant(std::string_view name) = 0;
+  virtual Result<domain::Tenant> get_tenant(TenantId id) = 0;
+  virtual Result<domain::Tenant> get_tenant_by_name(std::string_view name) = 0;
+  virtual Result<std::vector<domain::Tenant>> list_tenants() = 0;
+
+  // --- API keys (secrets are never stored, only their hash)
+  virtual Status put_api_key(const domain::ApiKey& key) = 0;  // already_exists on a duplicate id
+  virtual Result<domain::ApiKey> get_api_key(std::string_view id) = 0;
+  virtual Result<std::vector<domain::ApiKey>> list_api_keys(std::optional<TenantId> tenant) = 0;
+  virtual Status revoke_api_key(std::string_view id, TimePoint at) = 0;
+
+  // --- countries and the carrier catalog (shared reference data)
+  // Replaces the catalog rows (kCatalogTenant) and country names in one transaction; idempotent.
+  virtual Status seed_catalog(const std::vector<domain::Country>& countries,
+                              const std::vector<domain::Carrier>& carriers) = 0;
+  virtual Result<std::vector<domain::Country>> list_countries() = 0;
+
+  // --- carriers: the catalog plus the tenant's own
+  virtual Result<domain::Carrier> get_carrier(TenantId tenant, std::string_view id) = 0;
+  virtual Result<PageOf<domain::Carrier>> list_carriers(TenantId tenant, const CarrierFilter& filter,
+                                                        const Page& page) = 0;
+  // The carrier whose home PLMNs include `plmn` (the tenant's own first, then the catalog).
+  virtual Result<domain::Carrier> find_carrier_by_plmn(TenantId tenant, const domain::Plmn& plmn) = 0;
+  virtual Status create_carrier(const domain::Carrier& carrier) = 0;  // carrier.tenant_id must not be the catalog
+  virtual Status update_carrier(const domain::Carrier& carrier) = 0;  // the tenant's own only
+  virtual Status delete_carrier(TenantId tenant, std::string_view id) = 0;  // conflict while profiles reference it
+
+  // --- rate cards (per tenant, carrier, country)
+  virtual Status put_rate_cards(const std::vector<domain::RateCard>& cards) = 0;  // upsert, all or nothing
+  virtual Result<std::vector<domain::RateCard>> list_rate_cards(TenantId tenant, std::string_view carrier_id) = 0;
+  virtual Status delete_rate_card(TenantId tenant, std::string_view carrier_id, const domain::CountryCode& country) = 0;
+
+  // --- groups (nested; parent must exist; no cycles)
+  virtual Status create_group(const domain::Group& group) = 0;
+  virtual Result<domain::Group> get_group(TenantId tenant, std::string_view name) = 0;
+  virtual Result<PageOf<domain::Group>> list_groups(TenantId tenant, const Page& page) = 0;
+  virtual Status update_group(const domain::Group& group) = 0;  // re-parent; conflict on a cycle
+  // conflict while it has devices or child groups; the root cannot be deleted
+  virtual Status delete_group(TenantId tenant, std::string_view name) = 0;
+
+  // --- devices
+  virtual Status create_device(const DeviceRecord& record) = 0;  // already_exists; group must exist
+  virtual Result<DeviceRecord> get_device(TenantId tenant, const domain::Eid& eid) = 0;
+  virtual Result<PageOf<domain::Device>> list_devices(TenantId tenant, const DeviceFilter& filter,
+                                                      const Page& page) = 0;
+  virtual Status update_device(const domain::Device& device) = 0;  // not_found
+  virtual Status delete_device(TenantId tenant, const domain::Eid& eid) = 0;  // with its profiles and operations
+  // Upserts a batch of devices (and replaces each one's profile list) in one transaction: all or nothing.
+  // Groups named by the batch must exist (invalid_argument naming the device otherwise).
+  virtual Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& batch) = 0;
+
+  // --- profiles (an ICCID is unique per tenant and lives on one eUICC)
+  virtual Result<domain::Profile> get_profile(TenantId tenant, const domain::Iccid& iccid) = 0;
+  virtual Result<PageOf<domain::Profile>> list_profiles(TenantId tenant, const ProfileFilter& filter,
+                                                        const Page& page) = 0;
+  virtual Status put_profile(const domain::Profile& profile) = 0;  // upsert; the device must exist
+  virtual Status delete_profile(TenantId tenant, const domain::Iccid& iccid) = 0;
+
+  // --- operations
+  // already_exists when the tenant already has an operation with the same non-empty idempotency_key.
+  virtual Status create_operation(const domain::Operation& op) = 0;
+  virtual Result<domain::Operation> get_operation(TenantId tenant, std::string_view id) = 0;
+  virtual Result<domain::Operation> find_operation_by_idempotency_key(TenantId tenant, std::string_view key) = 0;
+  virtual Result<PageOf<domain::Operation>> list_operations(TenantId tenant, const OperationFilter& filter,
+                                                            const Page& page) = 0;
+  // Compare-and-set on state: conflict when the stored state is not `expected` (so two writers cannot both move it).
+  virtual Status update_operation(const domain::Operation& op, domain::OperationState expected) = 0;
+};
+
+}  // namespace esimo::store
