@@ -23,7 +23,7 @@ struct Extension {
 };
 
 // certificatePolicies built directly: OpenSSL's text form for it wants a config database.
-Status add_policy(X509* x, std::string_view oid) {
+Status add_policy(X509* x, std::string_view oid, bool critical) {
   ossl::PoliciesPtr pols(CERTIFICATEPOLICIES_new());
   POLICYINFO* info = POLICYINFO_new();
   if (!pols || !info) std::abort();
@@ -32,7 +32,7 @@ Status add_policy(X509* x, std::string_view oid) {
     POLICYINFO_free(info);
     return Error(Errc::internal, "certificatePolicies " + std::string(oid) + ": " + ossl::drain_errors());
   }
-  if (X509_add1_ext_i2d(x, NID_certificate_policies, pols.get(), 0, X509V3_ADD_DEFAULT) != 1)
+  if (X509_add1_ext_i2d(x, NID_certificate_policies, pols.get(), critical ? 1 : 0, X509V3_ADD_DEFAULT) != 1)
     return Error(Errc::internal, "certificatePolicies: " + ossl::drain_errors());
   return {};
 }
@@ -161,7 +161,8 @@ Result<Certificate> issue_test_certificate(CertRole role, const std::vector<std:
                    "extensions");
   }
   if (auto oid = test_pki_detail::policy_of(role); !oid.empty())
-    ESIMO_CHECK(test_pki_detail::add_policy(x.get(), oid));
+    // GSMA's test certificates (SGP.26) mark the policy critical in the eUICC certificate only.
+    ESIMO_CHECK(test_pki_detail::add_policy(x.get(), oid, role == CertRole::euicc));
   if (X509_sign(x.get(), issuer_key.native(), EVP_sha256()) <= 0)
     return Error(Errc::internal, "certificate signing failed: " + ossl::drain_errors());
   return Certificate::adopt(x.release());

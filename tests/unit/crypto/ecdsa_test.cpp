@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "crypto/ecdh.hpp"
 #include "crypto/ecdsa.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/random.hpp"
@@ -361,6 +362,20 @@ TEST(Keys, CopiesShareTheKey) {
   EXPECT_TRUE(b.public_key() == pa);
   EXPECT_TRUE(pb == pa);
   EXPECT_TRUE(verify_raw(pb, as_bytes("z"), sign_raw(b, as_bytes("z")).value()).ok());
+}
+
+TEST(Ecdh, BothSidesAgree) {
+  PrivateKey euicc = PrivateKey::generate();
+  PrivateKey smdp = PrivateKey::generate();
+  auto a = ecdh_shared_secret(euicc, smdp.public_key());
+  auto b = ecdh_shared_secret(smdp, euicc.public_key());
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(*a, *b);
+  auto c = ecdh_shared_secret(euicc, PrivateKey::generate().public_key());
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(*a, *c);
 }
 
 }  // namespace

@@ -1,0 +1,13 @@
+#pragma once
+// ECKA-DH on P-256 (BSI TR-03111 §4.3.1): the shared secret is the x-coordinate of own_private * peer_public. SGP.22
+// uses it between the one-time keys otSK.EUICC.ECKA / otPK.DP.ECKA (§2.6.4) before session-key derivation.
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "crypto/keys.hpp"
+
+namespace esimo::crypto {
+
+// 32 bytes. Fails only on an internal error (both keys are validated P-256 keys by construction).
+Result<Bytes> ecdh_shared_secret(const PrivateKey& own, const PublicKey& peer);
+
+}  // namespace esimo::crypto
