@@ -1,0 +1,127 @@
+#pragma once
+// SqliteStore: the Store port on SQLite (internal; construct it through open_sqlite_store()).
+//
+// Threads: every method may be called from any thread. Reads lease a read-only connection from the pool (WAL
+// snapshot; multi-query reads run in one read transaction). Writes are closures run by the single Writer thread in a
+// group-commit transaction, each in its own savepoint; the caller blocks until its write is durable. The
+// check-then-write logic inside a write closure is race-free because only the writer thread writes.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/clock.hpp"
+#include "base/metrics.hpp"
+#include "store/sqlite/read_pool.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/writer.hpp"
+#include "store/store.hpp"
+
+namespace esimo::store::sqlite {
+
+// Observes one call's wall time (queueing and commit included) into esimo_store_seconds{op=...}.
+class OpTimer {
+ public:
+  explicit OpTimer(metrics::Histogram& h);
+  ~OpTimer();
+  OpTimer(const OpTimer&) = delete;
+  OpTimer& operator=(const OpTimer&) = delete;
+
+ private:
+  metrics::Histogram& h_;
+  std::chrono::steady_clock::time_point start_;
+};
+metrics::Histogram& op_histogram(std::string_view op);
+
+// ESIMO_STORE_OP("get_device"); at the top of each Store method.
+#define ESIMO_STORE_OP(name)                                                         \
+  static ::esimo::metrics::Histogram& esimo_store_op_hist_ = op_histogram(name);     \
+  const OpTimer esimo_store_op_timer_(esimo_store_op_hist_)
+
+// Ends a read transaction on scope exit (reads only, so COMMIT just releases the snapshot).
+class ReadTxn {
+ public:
+  static Result<ReadTxn> begin(Connection& db);
+  ReadTxn(ReadTxn&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  ReadTxn& operator=(ReadTxn&&) = delete;
+  ~ReadTxn();
+
+ private:
+  explicit ReadTxn(Connection& db) : db_(&db) {}
+  Connection* db_;
+};
+
+// Paging limits common to every list.
+inline constexpr std::size_t kMaxPageLimit = 10000;
+Status validate_page(const Page& page);
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const Clock& clock, std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> readers)
+      : clock_(clock), writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  Result<domain::Tenant> create_tenant(std::string_view name) override;
+  Result<domain::Tenant> get_tenant(TenantId id) override;
+  Result<domain::Tenant> get_tenant_by_name(std::string_view name) override;
+  Result<std::vector<domain::Tenant>> list_tenants() override;
+
+  Status put_api_key(const domain::ApiKey& key) override;
+  Result<domain::ApiKey> get_api_key(std::string_view id) override;
+  Result<std::vector<domain::ApiKey>> list_api_keys(std::optional<TenantId> tenant) override;
+  Status revoke_api_key(std::string_view id, TimePoint at) override;
+
+  Status seed_catalog(const std::vector<domain::Country>& countries,
+                      const std::vector<domain::Carrier>& carriers) override;
+  Result<std::vector<domain::Country>> list_countries() override;
+
+  Result<domain::Carrier> get_carrier(TenantId tenant, std::string_view id) override;
+  Result<PageOf<domain::Carrier>> list_carriers(TenantId tenant, const CarrierFilter& filter,
+                                                const Page& page) override;
+  Result<domain::Carrier> find_carrier_by_plmn(TenantId tenant, const domain::Plmn& plmn) override;
+  Status create_carrier(const domain::Carrier& carrier) override;
+  Status update_carrier(const domain::Carrier& carrier) override;
+  Status delete_carrier(TenantId tenant, std::string_view id) override;
+
+  Status put_rate_cards(const std::vector<domain::RateCard>& cards) override;
+  Result<std::vector<domain::RateCard>> list_rate_cards(TenantId tenant, std::string_view carrier_id) override;
+  Status delete_rate_card(TenantId tenant, std::string_view carrier_id, const domain::CountryCode& country) override;
+
+  Status create_group(const domain::Group& group) override;
+  Result<domain::Group> get_group(TenantId tenant, std::string_view name) override;
+  Result<PageOf<domain::Group>> list_groups(TenantId tenant, const Page& page) override;
+  Status update_group(const domain::Group& group) override;
+  Status delete_group(TenantId tenant, std::string_view name) override;
+
+  Status create_device(const DeviceRecord& record) override;
+  Result<DeviceRecord> get_device(TenantId tenant, const domain::Eid& eid) override;
+  Result<PageOf<domain::Device>> list_devices(TenantId tenant, const DeviceFilter& filter, const Page& page) override;
+  Status update_device(const domain::Device& device) override;
+  Status delete_device(TenantId tenant, const domain::Eid& eid) override;
+  Result<ImportCounts> import_devices(const std::vector<DeviceRecord>& batch) override;
+
+  Result<domain::Profile> get_profile(TenantId tenant, const domain::Iccid& iccid) override;
+  Result<PageOf<domain::Profile>> list_profiles(TenantId tenant, const ProfileFilter& filter,
+                                                const Page& page) override;
+  Status put_profile(const domain::Profile& profile) override;
+  Status delete_profile(TenantId tenant, const domain::Iccid& iccid) override;
+
+  Status create_operation(const domain::Operation& op) override;
+  Result<domain::Operation> get_operation(TenantId tenant, std::string_view id) override;
+  Result<domain::Operation> find_operation_by_idempotency_key(TenantId tenant, std::string_view key) override;
+  Result<PageOf<domain::Operation>> list_operations(TenantId tenant, const OperationFilter& filter,
+                                                    const Page& page) override;
+  Status update_operation(const domain::Operation& op, domain::OperationState expected) override;
+
+ private:
+  const Clock& clock_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<ReadPool> readers_;
+};
+
+// Shared checks used inside write closures (writer thread). Each names the entity at fault.
+Status require_tenant(Connection& db, TenantId tenant);
+Status require_group(Connection& db, TenantId tenant, std::string_view group, std::string_view for_what);
+// The carrier must be visible to the tenant: its own or the catalog's.
+Status require_carrier(Connection& db, TenantId tenant, std::string_view carrier_id, std::string_view for_what);
+Result<bool> row_exists(Connection& db, const std::string& sql, TenantId tenant, std::string_view key);
+
+}  // namespace esimo::store::sqlite

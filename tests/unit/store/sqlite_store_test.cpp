@@ -1,0 +1,185 @@
+// The SQLite store: the conformance suite, plus what is specific to SQLite (schema migrations, the file layout,
+// metrics, and a manual import throughput check).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "base/metrics.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store_conformance.hpp"
+
+namespace esimo::store::testing {
+
+namespace sqlite_test_detail {
+
+Result<std::unique_ptr<Store>> open_small(const std::filesystem::path& dir) {
+  SqliteOptions opts;
+  opts.read_connections = 2;
+  return open_sqlite_store(dir, opts);
+}
+
+struct MigrationRow {
+  std::int64_t version;
+  std::int64_t applied_at;
+  bool operator==(const MigrationRow&) const = default;
+};
+
+std::vector<MigrationRow> migration_rows(const std::filesystem::path& dir) {
+  auto db = sqlite::Connection::open(sqlite_store_file(dir), {.read_only = true});
+  EXPECT_TRUE(db.ok());
+  std::vector<MigrationRow> out;
+  auto s = (*db)->prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version");
+  EXPECT_TRUE(s.ok());
+  while ((*s)->step("read").value_or(false)) out.push_back({(*s)->int64(0), (*s)->int64(1)});
+  return out;
+}
+
+}  // namespace sqlite_test_detail
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
+                         ::testing::Values(StoreFactory{"sqlite", &sqlite_test_detail::open_small}), factory_name);
+
+TEST(SqliteStore, CreatesTheDataDirectoryAndOneDatabaseFile) {
+  TempDir tmp;
+  const auto dir = tmp.path() / "nested" / "var";
+  auto s = open_sqlite_store(dir);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(std::filesystem::exists(dir / "esimo.db"));
+}
+
+TEST(SqliteStore, UnusableDataDirectoryIsAnIoError) {
+  TempDir tmp;
+  const auto file = tmp.path() / "a-file";
+  std::FILE* f = std::fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  auto s = open_sqlite_store(file / "sub");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::io_error);
+}
+
+TEST(SqliteStore, MigrationsApplyOnceAndInOrder) {
+  TempDir tmp;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'700'000'000)));
+  SqliteOptions opts;
+  opts.clock = &clock;
+  { ASSERT_TRUE(open_sqlite_store(tmp.path(), opts).ok()); }
+  auto rows = sqlite_test_detail::migration_rows(tmp.path());
+  const auto all = sqlite::migrations();
+  ASSERT_EQ(rows.size(), all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(rows[i].version, all[i].version);
+
+  clock.advance(std::chrono::hours(1));
+  { ASSERT_TRUE(open_sqlite_store(tmp.path(), opts).ok()); }
+  EXPECT_EQ(sqlite_test_detail::migration_rows(tmp.path()), rows) << "re-open must not re-apply anything";
+}
+
+TEST(SqliteStore, UpgradesAnOlderDatabaseKeepingItsData) {
+  TempDir tmp;
+  ASSERT_GE(sqlite::migrations().size(), 2u);
+  const int old_version = sqlite::migrations()[sqlite::migrations().size() - 2].version;
+  {
+    // A database as an older build left it: migrations up to old_version, with a tenant and a device.
+    auto db = sqlite::Connection::open(sqlite_store_file(tmp.path()), {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(sqlite::migrate(**db, SystemClock::instance(), old_version).ok());
+    EXPECT_EQ(*sqlite::schema_version(**db), old_version);
+    ASSERT_TRUE((*db)->exec("INSERT INTO tenants (id, name, created_at) VALUES (1, 'old', 0);"
+                            "INSERT INTO device_groups (tenant_id, name, parent, created_at) VALUES (1, 'fleet', NULL, 0);"
+                            "INSERT INTO devices (tenant_id, eid, name, group_name, lifecycle, sgp32_version, "
+                            "created_at, updated_at) VALUES (1, '" +
+                                test_eid(1).str() + "', 'legacy', 'fleet', 'active', '1.2', 0, 0)",
+                            "seed old data")
+                    .ok());
+  }
+  auto s = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  Store& store = **s;
+  EXPECT_EQ(store.get_tenant_by_name("old")->id, 1);
+  EXPECT_EQ(store.get_device(1, test_eid(1))->device.name, "legacy");
+  domain::Operation op;
+  op.id = "op_after_upgrade";
+  op.tenant_id = 1;
+  op.eid = test_eid(1);
+  op.type = "enable";
+  ASSERT_TRUE(store.create_operation(op).ok());  // the table of the newer migration exists
+  s = Result<std::unique_ptr<Store>>(Error(Errc::cancelled, "closed"));
+  EXPECT_EQ(sqlite_test_detail::migration_rows(tmp.path()).back().version, sqlite::migrations().back().version);
+}
+
+TEST(SqliteStore, RefusesADatabaseFromANewerBuild) {
+  TempDir tmp;
+  { ASSERT_TRUE(open_sqlite_store(tmp.path()).ok()); }
+  {
+    auto db = sqlite::Connection::open(sqlite_store_file(tmp.path()), {});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->exec("INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)", "bump").ok());
+  }
+  auto s = open_sqlite_store(tmp.path());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::unsupported);
+  EXPECT_NE(s.error().message.find("9999"), std::string::npos);
+}
+
+TEST(SqliteStore, RecordsTimingsAndBatchSizes) {
+  TempDir tmp;
+  auto s = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(s.ok());
+  auto& reg = metrics::Registry::global();
+  auto& create = reg.histogram("esimo_store_seconds", "", {{"op", "create_tenant"}});
+  auto& get = reg.histogram("esimo_store_seconds", "", {{"op", "get_tenant"}});
+  auto& batches = reg.histogram("esimo_store_commit_batch_size", "", {}, {1});
+  const auto c0 = create.count(), g0 = get.count(), b0 = batches.count();
+  auto t = (*s)->create_tenant("metrics");
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE((*s)->get_tenant(t->id).ok());
+  EXPECT_EQ(create.count(), c0 + 1);
+  EXPECT_EQ(get.count(), g0 + 1);
+  EXPECT_GE(batches.count(), b0 + 1);
+  EXPECT_NE(reg.expose().find("esimo_store_seconds_count{op=\"create_tenant\"}"), std::string::npos);
+}
+
+// A manual throughput check, not a timed test: run with --gtest_also_run_disabled_tests to print the import rate of
+// 100,000 devices (2 profiles each) in batches of 2,000.
+TEST(SqliteStore, DISABLED_ImportThroughput) {
+  TempDir tmp;
+  auto s = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(s.ok());
+  Store& store = **s;
+  domain::Carrier c{"net", domain::kCatalogTenant, "Net", {test_plmn("001-01")}, {}};
+  ASSERT_TRUE(store.seed_catalog({}, {c}).ok());
+  const TenantId t = store.create_tenant("bulk")->id;
+  constexpr std::uint64_t kDevices = 100'000, kBatch = 2'000;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint64_t base = 0; base < kDevices; base += kBatch) {
+    std::vector<DeviceRecord> batch;
+    batch.reserve(kBatch);
+    for (std::uint64_t n = base; n < base + kBatch; ++n) {
+      DeviceRecord r;
+      r.device.tenant_id = t;
+      r.device.eid = test_eid(n);
+      r.device.name = "d" + std::to_string(n);
+      r.device.tags = {"bulk"};
+      for (std::uint64_t k = 0; k < 2; ++k) {
+        domain::Profile p;
+        p.iccid = test_iccid(n * 2 + k);
+        p.carrier_id = "net";
+        r.profiles.push_back(p);
+      }
+      batch.push_back(std::move(r));
+    }
+    auto r = store.import_devices(batch);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->inserted, kBatch);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("imported %llu devices (2 profiles each) in %.2f s: %.0f devices/s\n",
+              static_cast<unsigned long long>(kDevices), secs, static_cast<double>(kDevices) / secs);
+  EXPECT_EQ(store.list_profiles(t, {}, {.limit = 1})->items.size(), 1u);
+}
+
+}  // namespace esimo::store::testing
