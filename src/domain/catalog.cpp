@@ -28,7 +28,9 @@ class XmlReader {
     std::size_t offset = 0;  // where the event starts in the input
   };
 
-  explicit XmlReader(std::string_view in) : in_(in) {}
+  explicit XmlReader(std::string_view in) : in_(in) {
+    if (in_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // UTF-8 byte order mark
+  }
 
   Status next(Event& ev);
 
@@ -522,7 +524,9 @@ Result<std::vector<Carrier>> parse_service_providers_xml(std::string_view xml_te
   for (auto& c : carriers) {
     std::sort(c.plmns.begin(), c.plmns.end());
     c.plmns.erase(std::unique(c.plmns.begin(), c.plmns.end()), c.plmns.end());
-    const std::string base = slugify(c.countries.front().str() + " " + c.name);
+    // A name with no Latin letters or digits (e.g. Farsi, Japanese) gets its first home PLMN instead: "ir-432-11".
+    const std::string name_slug = slugify(c.name);
+    const std::string base = slugify(c.countries.front().str() + " " + (name_slug.empty() ? c.plmns.front().str() : c.name));
     std::string id = base;
     for (int n = 2; used.count(id) != 0; ++n) id = base + "-" + std::to_string(n);
     used.insert(id);

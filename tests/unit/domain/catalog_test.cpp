@@ -101,6 +101,10 @@ TEST_F(RealCatalog, EntitiesAndLanguageTaggedNames) {
   EXPECT_EQ(one_and_one->id, "de-1-1");
   EXPECT_NE(find_carrier(carriers(), "AU", "Crazy John's"), nullptr);
   EXPECT_NE(find_carrier(carriers(), "US", "AT&T"), nullptr);
+  // Names without Latin letters get their first PLMN as slug.
+  const Carrier* rakuten = find_carrier(carriers(), "JP", "\xE6\xA5\xBD\xE5\xA4\xA9\xE3\x83\xA2\xE3\x83\x90\xE3\x82\xA4\xE3\x83\xAB");
+  ASSERT_NE(rakuten, nullptr);
+  EXPECT_EQ(rakuten->id, "jp-440-11");
   // <name>Drei (3)</name><name xml:lang="de">Drei</name>: the untagged name is the carrier's name.
   const Carrier* drei = find_carrier(carriers(), "AT", "Drei (3)");
   ASSERT_NE(drei, nullptr);
@@ -224,6 +228,18 @@ TEST(ServiceProvidersXml, MergesSameNameAndDeduplicatesIds) {
   EXPECT_THAT(stats.skipped_countries, ::testing::ElementsAre("xk"));
   EXPECT_EQ(stats.invalid_network_ids, 2u);
   EXPECT_EQ(stats.providers_without_gsm, 1u);
+}
+
+TEST(ServiceProvidersXml, ByteOrderMarkAndNonLatinNames) {
+  auto r = parse_service_providers_xml(
+      "\xEF\xBB\xBF<?xml version=\"1.0\"?><serviceproviders><country code=\"ir\">"
+      "<provider><name>\xD8\xA7\xDB\x8C\xD8\xB1\xD8\xA7\xD9\x86\xD8\xB3\xD9\x84</name><gsm><network-id mcc=\"432\" mnc=\"35\"/></gsm></provider>"
+      "<provider><name>\xD9\x87\xD9\x85\xD8\xB1\xD8\xA7\xD9\x87</name><gsm><network-id mcc=\"432\" mnc=\"11\"/></gsm></provider>"
+      "</country></serviceproviders>");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].id, "ir-432-35");
+  EXPECT_EQ((*r)[1].id, "ir-432-11");
 }
 
 TEST(ServiceProvidersXml, CdataNameIsText) {
