@@ -1,0 +1,453 @@
+// ESipa messages (SGP.32 v1.2 §6.3, v1.0 §6.3): the EsipaMessageFromIpaToEim / EsipaMessageFromEimToIpa CHOICEs are
+// untagged, so an HTTP body is exactly the chosen alternative's TLV (BF4F, BF50, BF3D, ...).
+// Version differences handled here (ASN.1 of each version, see docs/esipa.md):
+//  - GetEimPackageRequest: v1.2 stateChangeCause [1] and rPLMN [2]; v1.0 rPLMN [1].
+//  - ProvideEimPackageResult: v1.2 [80] SEQUENCE { eidValue OPTIONAL, EimPackageResult }; v1.0 an untagged CHOICE, so
+//    the [80] of the ESipa wrapper is explicit around the chosen alternative, and eimPackageError is a bare INTEGER.
+//  - ProvideEimPackageResultResponse: v1.2 [80] CHOICE (acks / emptyResponse / error); v1.0 [80] SEQUENCE { acks OPT }.
+//  - HandleNotificationEsipa: v1.2 [61] CHOICE { [0] notification, [80] result }; v1.0 an untagged CHOICE with
+//    automatic tags [0]/[1], both explicit because the alternatives are CHOICEs.
+#include <string>
+
+#include "sgp/codec.hpp"
+#include "sgp/codec_util.hpp"
+
+namespace esimo::sgp {
+namespace detail {
+namespace esipa_codec {
+
+using der::context;
+using der::tag;
+
+constexpr der::Tag kGetEimPackage = tag(0xBF4F), kProvideEimPackageResult = tag(0xBF50),
+                   kHandleNotification = tag(0xBF3D), kEimAcknowledgements = tag(0xBF53);
+
+Status put_get_eim_package_request(der::Writer& w, const GetEimPackageRequest& m, Version v) {
+  ESIMO_CHECK(check_eid(m.eid, "getEimPackageRequest.eidValue"));
+  if (m.state_change_cause && v == Version::v1_0) return unsupported("getEimPackageRequest.stateChangeCause", v);
+  if (m.rplmn && m.rplmn->size() != 3) return bad_value("getEimPackageRequest.rPLMN", "must be 3 octets");
+  w.constructed(kGetEimPackage, [&] {
+    w.octets(kTagEid, m.eid);
+    if (m.notify_state_change) w.null(context(0));
+    if (m.state_change_cause) w.integer(context(1), *m.state_change_cause);
+    if (m.rplmn) w.octets(context(v == Version::v1_2 ? 2 : 1), *m.rplmn);
+  });
+  return ok_status();
+}
+
+Result<GetEimPackageRequest> get_get_eim_package_request(const der::Tlv& t, Version v, const Path& p) {
+  GetEimPackageRequest m;
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv eid, need(r, kTagEid, p / "eidValue"));
+  ESIMO_TRY(m.eid, get_octets(eid, p / "eidValue", 16, 16));
+  ESIMO_TRY(auto nsc, maybe(r, context(0), p / "notifyStateChange"));
+  if (nsc) {
+    ESIMO_CHECK(get_null(*nsc, p / "notifyStateChange"));
+    m.notify_state_change = true;
+  }
+  if (v == Version::v1_2) {
+    ESIMO_TRY(auto cause, maybe(r, context(1), p / "stateChangeCause"));
+    if (cause) {
+      ESIMO_TRY(m.state_change_cause, get_int(*cause, p / "stateChangeCause"));
+    }
+  }
+  const der::Tag rplmn_tag = context(v == Version::v1_2 ? 2 : 1);
+  ESIMO_TRY(auto rplmn, maybe(r, rplmn_tag, p / "rPLMN"));
+  if (rplmn) {
+    ESIMO_TRY(m.rplmn, get_octets(*rplmn, p / "rPLMN", 3, 3));
+  }
+  ESIMO_CHECK(finish_sequence(r, {kTagEid, context(0), context(1), context(2)}, p));
+  return m;
+}
+
+Status put_get_eim_package_response(der::Writer& w, const GetEimPackageResponse& m, Version v) {
+  Status st;
+  w.constructed(kGetEimPackage, [&] {  // [79] on a CHOICE: explicit
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, EuiccPackageRequest>) {
+            st = put_euicc_package_request(w, x, v);
+          } else if constexpr (std::is_same_v<T, IpaEuiccDataRequest>) {
+            st = put_ipa_euicc_data_request(w, x, v);
+          } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerRequest>) {
+            st = put_profile_download_trigger_request(w, x, v);
+          } else {
+            w.integer(der::kInteger, x.code);
+          }
+        },
+        m);
+  });
+  return st;
+}
+
+Result<GetEimPackageResponse> get_get_eim_package_response(const der::Tlv& t, Version v, const Path& p) {
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv alt, next_any(r, p));
+  ESIMO_CHECK(finish_exact(r, p));
+  if (alt.tag == tag(0xBF51)) {
+    ESIMO_TRY(auto x, get_euicc_package_request(alt, v, p / "euiccPackageRequest"));
+    return GetEimPackageResponse(std::move(x));
+  }
+  if (alt.tag == tag(0xBF52)) {
+    ESIMO_TRY(auto x, get_ipa_euicc_data_request(alt, v, p / "ipaEuiccDataRequest"));
+    return GetEimPackageResponse(std::move(x));
+  }
+  if (alt.tag == tag(0xBF54)) {
+    ESIMO_TRY(auto x, get_profile_download_trigger_request(alt, v, p / "profileDownloadTriggerRequest"));
+    return GetEimPackageResponse(std::move(x));
+  }
+  if (alt.tag == der::kInteger) {
+    ESIMO_TRY(auto code, get_int(alt, p / "eimPackageError"));
+    return GetEimPackageResponse(EimPackageError{code});
+  }
+  return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag));
+}
+
+Status put_notification_list(der::Writer& w, const std::vector<PendingNotification>& list) {
+  Status st;
+  w.constructed(context(0, true), [&] {
+    for (const auto& n : list) {
+      if (st.ok()) st = put_pending_notification(w, n);
+    }
+  });
+  return st;
+}
+
+Result<std::vector<PendingNotification>> get_notification_list(const der::Tlv& t, const Path& p) {
+  std::vector<PendingNotification> out;
+  der::Reader r = t.children();
+  for (std::size_t i = 0; !r.empty(); ++i) {
+    const std::string idx = "[" + std::to_string(i) + "]";
+    const Path ip = p / idx;
+    ESIMO_TRY(der::Tlv n, next_any(r, ip));
+    ESIMO_TRY(PendingNotification pn, get_pending_notification(n, ip));
+    out.push_back(std::move(pn));
+  }
+  return out;
+}
+
+Status put_verbatim(der::Writer& w, const Bytes& der_bytes, der::Tag want, const char* field_name) {
+  auto t = der::read_single(der_bytes);
+  if (!t.ok() || t->tag != want) {
+    return bad_value(field_name, std::string("must be one DER TLV with tag ") + der::tag_to_string(want));
+  }
+  w.raw(der_bytes);
+  return ok_status();
+}
+
+// Writes the chosen EimPackageResult alternative (both versions).
+Status put_eim_package_result_alt(der::Writer& w, const EimPackageResult& m, Version v) {
+  Status st;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, EuiccPackageResult>) {
+          st = put_euicc_package_result(w, x, v);
+        } else if constexpr (std::is_same_v<T, EprAndNotifications>) {
+          w.constructed(der::kSequence, [&] {
+            st = put_euicc_package_result(w, x.euicc_package_result, v);
+            if (!st.ok()) return;
+            if (v == Version::v1_2) {
+              st = put_notification_list(w, x.notification_list);
+            } else {
+              // v1.0: notificationList [43] SGP32-RetrieveNotificationsListResponse (an untagged CHOICE, so BF2B is
+              // explicit), alternative notificationList [0].
+              w.constructed(tag(0xBF2B), [&] { st = put_notification_list(w, x.notification_list); });
+            }
+          });
+        } else if constexpr (std::is_same_v<T, IpaEuiccDataResponseDer>) {
+          st = put_verbatim(w, x.der, tag(0xBF52), "ipaEuiccDataResponse");
+        } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResultDer>) {
+          st = put_verbatim(w, x.der, tag(0xBF54), "profileDownloadTriggerResult");
+        } else {
+          if (v == Version::v1_2) {
+            st = check_tid(x.eim_transaction_id, "eimPackageResultResponseError.eimTransactionId");
+            w.constructed(context(0, true), [&] {
+              if (x.eim_transaction_id) w.octets(context(0), *x.eim_transaction_id);
+              w.integer(der::kInteger, x.code);
+            });
+          } else {
+            if (x.eim_transaction_id) {
+              st = unsupported("eimPackageError.eimTransactionId", v);
+              return;
+            }
+            w.integer(der::kInteger, x.code);
+          }
+        }
+      },
+      m);
+  return st;
+}
+
+Result<EimPackageResult> get_eim_package_result_alt(const der::Tlv& alt, Version v, const Path& p) {
+  if (alt.tag == tag(0xBF51)) {
+    ESIMO_TRY(auto x, get_euicc_package_result(alt, v, p / "euiccPackageResult"));
+    return EimPackageResult(std::move(x));
+  }
+  if (alt.tag == der::kSequence) {
+    const Path q = p / "ePRAndNotifications";
+    EprAndNotifications e;
+    der::Reader r = alt.children();
+    ESIMO_TRY(der::Tlv epr, need(r, tag(0xBF51), q / "euiccPackageResult"));
+    ESIMO_TRY(e.euicc_package_result, get_euicc_package_result(epr, v, q / "euiccPackageResult"));
+    if (v == Version::v1_2) {
+      ESIMO_TRY(der::Tlv nl, need(r, context(0, true), q / "notificationList"));
+      ESIMO_TRY(e.notification_list, get_notification_list(nl, q / "notificationList"));
+    } else {
+      ESIMO_TRY(der::Tlv nl, need(r, tag(0xBF2B), q / "notificationList"));
+      der::Reader cr = nl.children();
+      ESIMO_TRY(der::Tlv inner, next_any(cr, q / "notificationList"));
+      if (inner.tag != context(0, true)) {
+        return fail(q / "notificationList", "offset " + std::to_string(inner.offset) +
+                                                ": only the notificationList alternative (A0) is supported, found " +
+                                                der::tag_to_string(inner.tag));
+      }
+      ESIMO_CHECK(finish_exact(cr, q / "notificationList"));
+      ESIMO_TRY(e.notification_list, get_notification_list(inner, q / "notificationList"));
+    }
+    ESIMO_CHECK(finish_sequence(r, {tag(0xBF51), context(0, true), tag(0xBF2B)}, q));
+    return EimPackageResult(std::move(e));
+  }
+  if (alt.tag == tag(0xBF52) || alt.tag == tag(0xBF54)) {
+    // Kept verbatim; the contents must still be well-formed DER.
+    der::Reader r = alt.children();
+    const bool data = alt.tag == tag(0xBF52);
+    ESIMO_CHECK(field(r.skip_extensions(), p / (data ? "ipaEuiccDataResponse" : "profileDownloadTriggerResult")));
+    Bytes raw(alt.raw.begin(), alt.raw.end());
+    if (data) return EimPackageResult(IpaEuiccDataResponseDer{std::move(raw)});
+    return EimPackageResult(ProfileDownloadTriggerResultDer{std::move(raw)});
+  }
+  if (v == Version::v1_2 && alt.tag == context(0, true)) {
+    const Path q = p / "eimPackageResultResponseError";
+    EimPackageResultError e;
+    der::Reader r = alt.children();
+    ESIMO_TRY(auto tid, maybe(r, context(0), q / "eimTransactionId"));
+    if (tid) {
+      ESIMO_TRY(e.eim_transaction_id, get_octets(*tid, q / "eimTransactionId", 1, 16));
+    }
+    ESIMO_TRY(der::Tlv code, need(r, der::kInteger, q / "eimPackageResultErrorCode"));
+    ESIMO_TRY(e.code, get_int(code, q / "eimPackageResultErrorCode"));
+    ESIMO_CHECK(finish_sequence(r, {context(0), der::kInteger}, q));
+    return EimPackageResult(std::move(e));
+  }
+  if (v == Version::v1_0 && alt.tag == der::kInteger) {
+    EimPackageResultError e;
+    ESIMO_TRY(e.code, get_int(alt, p / "eimPackageError"));
+    return EimPackageResult(std::move(e));
+  }
+  return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag) +
+                     " for SGP.32 v" + version_name(v));
+}
+
+// ProvideEimPackageResult under `outer` (BF50 in the ESipa wrapper and v1.2 HandleNotification; A1 in v1.0
+// HandleNotification).
+Status put_provide_result(der::Writer& w, der::Tag outer, const ProvideEimPackageResult& m, Version v) {
+  if (m.eid && v == Version::v1_0) return unsupported("provideEimPackageResult.eidValue", v);
+  if (m.eid) ESIMO_CHECK(check_eid(*m.eid, "provideEimPackageResult.eidValue"));
+  Status st;
+  w.constructed(outer, [&] {
+    if (m.eid) w.octets(kTagEid, *m.eid);
+    st = put_eim_package_result_alt(w, m.result, v);
+  });
+  return st;
+}
+
+Result<ProvideEimPackageResult> get_provide_result(const der::Tlv& t, Version v, const Path& p) {
+  ProvideEimPackageResult m;
+  der::Reader r = t.children();
+  if (v == Version::v1_2) {
+    ESIMO_TRY(auto eid, maybe(r, kTagEid, p / "eidValue"));
+    if (eid) {
+      ESIMO_TRY(m.eid, get_octets(*eid, p / "eidValue", 16, 16));
+    }
+  }
+  ESIMO_TRY(der::Tlv alt, next_any(r, p / "eimPackageResult"));
+  ESIMO_TRY(m.result, get_eim_package_result_alt(alt, v, p / "eimPackageResult"));
+  if (v == Version::v1_2) {
+    ESIMO_CHECK(finish_sequence(r, {kTagEid}, p));
+  } else {
+    ESIMO_CHECK(finish_exact(r, p));  // explicit tag around a CHOICE: exactly one element
+  }
+  return m;
+}
+
+Status put_provide_result_response(der::Writer& w, const ProvideEimPackageResultResponse& m, Version v) {
+  using Kind = ProvideEimPackageResultResponse::Kind;
+  if (m.kind == Kind::error && v == Version::v1_0) return unsupported("provideEimPackageResultError", v);
+  w.constructed(kProvideEimPackageResult, [&] {
+    if (m.kind == Kind::acknowledgements) {
+      w.constructed(kEimAcknowledgements, [&] {
+        for (auto s : m.seq_numbers) w.integer(context(0), s);  // SequenceNumber ::= [0] INTEGER
+      });
+    } else if (m.kind == Kind::empty) {
+      if (v == Version::v1_2) w.constructed(der::kSequence, [] {});  // emptyResponse SEQUENCE {}
+    } else {
+      w.integer(der::kInteger, m.error_code);
+    }
+  });
+  return ok_status();
+}
+
+Result<ProvideEimPackageResultResponse> get_provide_result_response(const der::Tlv& t, Version v, const Path& p) {
+  using Kind = ProvideEimPackageResultResponse::Kind;
+  ProvideEimPackageResultResponse m;
+  der::Reader r = t.children();
+  if (r.empty()) {
+    if (v == Version::v1_2) return fail(p, "offset " + std::to_string(r.offset()) + ": missing CHOICE alternative");
+    m.kind = Kind::empty;
+    return m;
+  }
+  ESIMO_TRY(der::Tlv alt, next_any(r, p));
+  if (alt.tag == kEimAcknowledgements) {
+    m.kind = Kind::acknowledgements;
+    der::Reader ar = alt.children();
+    for (std::size_t i = 0; !ar.empty(); ++i) {
+      const std::string idx = "eimAcknowledgements[" + std::to_string(i) + "]";
+      ESIMO_TRY(der::Tlv s, need(ar, context(0), p / idx));
+      ESIMO_TRY(auto n, get_int(s, p / idx));
+      m.seq_numbers.push_back(n);
+    }
+  } else if (v == Version::v1_2 && alt.tag == der::kSequence) {
+    m.kind = Kind::empty;
+    der::Reader er = alt.children();
+    ESIMO_CHECK(finish_sequence(er, {}, p / "emptyResponse"));
+  } else if (v == Version::v1_2 && alt.tag == der::kInteger) {
+    m.kind = Kind::error;
+    ESIMO_TRY(m.error_code, get_int(alt, p / "provideEimPackageResultError"));
+  } else {
+    return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag) +
+                       " for SGP.32 v" + version_name(v));
+  }
+  if (v == Version::v1_2) {
+    ESIMO_CHECK(finish_exact(r, p));
+  } else {
+    ESIMO_CHECK(finish_sequence(r, {kEimAcknowledgements}, p));
+  }
+  return m;
+}
+
+Status put_handle_notification(der::Writer& w, const HandleNotificationEsipa& m, Version v) {
+  Status st;
+  w.constructed(kHandleNotification, [&] {
+    if (const auto* n = std::get_if<PendingNotification>(&m)) {
+      // pendingNotification [0] SGP32-PendingNotification: a tag on a CHOICE, explicit (both versions).
+      w.constructed(context(0, true), [&] { st = put_pending_notification(w, *n); });
+    } else {
+      const auto& pr = std::get<ProvideEimPackageResult>(m);
+      st = put_provide_result(w, v == Version::v1_2 ? kProvideEimPackageResult : context(1, true), pr, v);
+    }
+  });
+  return st;
+}
+
+Result<HandleNotificationEsipa> get_handle_notification(const der::Tlv& t, Version v, const Path& p) {
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv alt, next_any(r, p));
+  ESIMO_CHECK(finish_exact(r, p));
+  if (alt.tag == context(0, true)) {
+    const Path q = p / "pendingNotification";
+    der::Reader nr = alt.children();
+    ESIMO_TRY(der::Tlv n, next_any(nr, q));
+    ESIMO_CHECK(finish_exact(nr, q));
+    ESIMO_TRY(auto pn, get_pending_notification(n, q));
+    return HandleNotificationEsipa(std::move(pn));
+  }
+  const der::Tag result_tag = v == Version::v1_2 ? kProvideEimPackageResult : context(1, true);
+  if (alt.tag == result_tag) {
+    ESIMO_TRY(auto pr, get_provide_result(alt, v, p / "provideEimPackageResult"));
+    return HandleNotificationEsipa(std::move(pr));
+  }
+  return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag) +
+                     " for SGP.32 v" + version_name(v));
+}
+
+// ESipa alternatives this codec does not implement yet (indirect profile download, transferEimPackage).
+const char* unimplemented_esipa(der::Tag t) {
+  if (t == tag(0xBF39)) return "initiateAuthentication (BF39)";
+  if (t == tag(0xBF3B)) return "authenticateClient (BF3B)";
+  if (t == tag(0xBF3A)) return "getBoundProfilePackage (BF3A)";
+  if (t == tag(0xBF41)) return "cancelSession (BF41)";
+  if (t == tag(0xBF4E)) return "transferEimPackage (BF4E)";
+  return nullptr;
+}
+
+}  // namespace esipa_codec
+}  // namespace detail
+
+Result<Bytes> encode(const EsipaMessageFromIpaToEim& m, Version v) {
+  der::Writer w;
+  Status st;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, GetEimPackageRequest>) {
+          st = detail::esipa_codec::put_get_eim_package_request(w, x, v);
+        } else if constexpr (std::is_same_v<T, ProvideEimPackageResult>) {
+          st = detail::esipa_codec::put_provide_result(w, detail::esipa_codec::kProvideEimPackageResult, x, v);
+        } else {
+          st = detail::esipa_codec::put_handle_notification(w, x, v);
+        }
+      },
+      m);
+  ESIMO_CHECK(st);
+  return w.take();
+}
+
+Result<Bytes> encode(const EsipaMessageFromEimToIpa& m, Version v) {
+  der::Writer w;
+  Status st;
+  if (const auto* r = std::get_if<GetEimPackageResponse>(&m)) {
+    st = detail::esipa_codec::put_get_eim_package_response(w, *r, v);
+  } else {
+    st = detail::esipa_codec::put_provide_result_response(w, std::get<ProvideEimPackageResultResponse>(m), v);
+  }
+  ESIMO_CHECK(st);
+  return w.take();
+}
+
+Result<EsipaMessageFromIpaToEim> decode_ipa_to_eim(ByteView der_bytes, Version v) {
+  namespace ec = detail::esipa_codec;
+  const detail::Path root{nullptr, "esipaMessageFromIpaToEim"};
+  auto t = der::read_single(der_bytes);
+  if (!t.ok()) return detail::wrap(root, std::move(t).error());
+  if (t->tag == ec::kGetEimPackage) {
+    ESIMO_TRY(auto m, ec::get_get_eim_package_request(*t, v, root / "getEimPackageRequest"));
+    return EsipaMessageFromIpaToEim(std::move(m));
+  }
+  if (t->tag == ec::kProvideEimPackageResult) {
+    ESIMO_TRY(auto m, ec::get_provide_result(*t, v, root / "provideEimPackageResult"));
+    return EsipaMessageFromIpaToEim(std::move(m));
+  }
+  if (t->tag == ec::kHandleNotification) {
+    ESIMO_TRY(auto m, ec::get_handle_notification(*t, v, root / "handleNotificationEsipa"));
+    return EsipaMessageFromIpaToEim(std::move(m));
+  }
+  if (const char* name = ec::unimplemented_esipa(t->tag)) {
+    return Error(Errc::unsupported, std::string("esipaMessageFromIpaToEim: ") + name + " is not supported yet",
+                 "esipaMessageFromIpaToEim");
+  }
+  return detail::fail(root, "offset 0: unknown message tag " + der::tag_to_string(t->tag));
+}
+
+Result<EsipaMessageFromEimToIpa> decode_eim_to_ipa(ByteView der_bytes, Version v) {
+  namespace ec = detail::esipa_codec;
+  const detail::Path root{nullptr, "esipaMessageFromEimToIpa"};
+  auto t = der::read_single(der_bytes);
+  if (!t.ok()) return detail::wrap(root, std::move(t).error());
+  if (t->tag == ec::kGetEimPackage) {
+    ESIMO_TRY(auto m, ec::get_get_eim_package_response(*t, v, root / "getEimPackageResponse"));
+    return EsipaMessageFromEimToIpa(std::move(m));
+  }
+  if (t->tag == ec::kProvideEimPackageResult) {
+    ESIMO_TRY(auto m, ec::get_provide_result_response(*t, v, root / "provideEimPackageResultResponse"));
+    return EsipaMessageFromEimToIpa(std::move(m));
+  }
+  if (const char* name = ec::unimplemented_esipa(t->tag)) {
+    return Error(Errc::unsupported, std::string("esipaMessageFromEimToIpa: ") + name + " is not supported yet",
+                 "esipaMessageFromEimToIpa");
+  }
+  return detail::fail(root, "offset 0: unknown message tag " + der::tag_to_string(t->tag));
+}
+
+}  // namespace esimo::sgp

@@ -1,0 +1,356 @@
+#include "corpus.hpp"
+
+#include "der/der.hpp"
+
+namespace esimo::sgp::testing {
+
+Bytes sample_eid() { return from_hex("89049032123451234512345678901235").value(); }
+Bytes sample_iccid(int n) {
+  Bytes b = from_hex("98440000000000000000").value();
+  b[9] = static_cast<std::uint8_t>(0x10 + n);
+  return b;
+}
+Bytes sample_signature(std::uint8_t fill) {
+  Bytes s(64);
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<std::uint8_t>(fill + i);
+  return s;
+}
+
+namespace {
+
+// A syntactically valid P-256 SubjectPublicKeyInfo (algorithm ids + 65-octet point; the point is not on the curve,
+// which does not matter to the codec).
+Bytes sample_spki() {
+  return from_hex(
+             "3059301306072a8648ce3d020106082a8648ce3d03010703420004"
+             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+             "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f")
+      .value();
+}
+
+EimConfigurationData sample_config(Version v) {
+  EimConfigurationData c;
+  c.eim_id = "eim.esimo.example";
+  c.eim_fqdn = "eim.esimo.example:8443";
+  c.eim_id_type = 2;
+  c.counter_value = 0;
+  c.association_token = 1;
+  c.eim_public_key = sample_spki();
+  c.eim_supported_protocol = 1u << 0;  // eimRetrieveHttps
+  c.indirect_profile_download = v == Version::v1_2;
+  return c;
+}
+
+EuiccPackageRequest package(Version v, std::variant<PsmoList, EcoList> pkg, std::uint64_t counter) {
+  EuiccPackageRequest r;
+  r.euicc_package_signed.eim_id = "eim.esimo.example";
+  r.euicc_package_signed.eid = sample_eid();
+  r.euicc_package_signed.counter_value = counter;
+  r.euicc_package_signed.eim_transaction_id = Bytes{0x01, 0x02, 0x03, 0x04};
+  r.euicc_package_signed.euicc_package = std::move(pkg);
+  r.eim_signature = sample_signature(static_cast<std::uint8_t>(counter));
+  (void)v;
+  return r;
+}
+
+EuiccPackageResultSigned signed_result(std::uint64_t counter, std::vector<EuiccResultData> results) {
+  EuiccPackageResultSigned s;
+  s.data.eim_id = "eim.esimo.example";
+  s.data.counter_value = counter;
+  s.data.eim_transaction_id = Bytes{0x01, 0x02, 0x03, 0x04};
+  s.data.seq_number = 42;
+  s.data.euicc_result = std::move(results);
+  s.euicc_sign_epr = sample_signature(0xA0);
+  return s;
+}
+
+EuiccResultData code(EuiccResultKind k, std::int64_t c) {
+  EuiccResultData d;
+  d.kind = k;
+  d.code = c;
+  return d;
+}
+
+PendingNotification other_signed_notification(std::int64_t seq, std::uint32_t event) {
+  // otherSignedNotification: 30 { BF2F NotificationMetadata, 5F37 signature, certificates (stubbed as empty SEQs) }.
+  der::Writer w;
+  w.constructed(der::kSequence, [&] {
+    w.constructed(der::tag(0xBF2F), [&] {
+      w.integer(der::context(0), seq);
+      w.named_bits(der::context(1), event, 3);
+      w.utf8(der::kUtf8String, "eim.esimo.example");
+      w.octets(der::tag(0x5A), sample_iccid(1));
+    });
+    w.octets(der::tag(0x5F37), sample_signature(0x30));
+    w.constructed(der::kSequence, [] {});
+    w.constructed(der::kSequence, [] {});
+  });
+  PendingNotification n;
+  n.kind = PendingNotificationKind::other_signed_notification;
+  n.der = w.take();
+  NotificationMetadata m;
+  m.seq_number = seq;
+  m.profile_management_operation = event;
+  m.notification_address = "eim.esimo.example";
+  m.iccid = sample_iccid(1);
+  n.metadata = m;
+  return n;
+}
+
+void add_common(std::vector<CorpusEntry>& out, Version v) {
+  const std::string sfx = v == Version::v1_2 ? "v1.2" : "v1.0";
+  const bool v12 = v == Version::v1_2;
+  const std::string up = "ipa_to_eim_" + sfx;
+  const std::string down = "eim_to_ipa_" + sfx;
+
+  // --- IPA -> eIM ---
+  {
+    GetEimPackageRequest g;
+    g.eid = sample_eid();
+    out.push_back({up, "getEimPackageRequest minimal", Direction::ipa_to_eim, v, EsipaMessageFromIpaToEim(g)});
+    g.notify_state_change = true;
+    if (v12) g.state_change_cause = 1;
+    g.rplmn = Bytes{0x13, 0xF0, 0x01};
+    out.push_back({up, "getEimPackageRequest notifyStateChange rPLMN", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(g)});
+  }
+  {
+    ProvideEimPackageResult p;
+    if (v12) p.eid = sample_eid();
+    EuiccResultData listing;
+    listing.kind = EuiccResultKind::list_profile_info;
+    ProfileInfo a;
+    a.iccid = sample_iccid(1);
+    a.isdp_aid = from_hex("a0000005591010ffffffff8900001000").value();
+    a.profile_state = 1;
+    a.profile_nickname = "primary";
+    a.service_provider_name = "Carrier A";
+    a.profile_name = "IoT";
+    a.profile_class = 2;
+    if (v12) a.fallback_attribute = true;
+    ProfileInfo b;
+    b.iccid = sample_iccid(2);
+    b.profile_state = 0;
+    b.profile_class = 2;
+    listing.profiles = {a, b};
+    p.result = EuiccPackageResult(signed_result(
+        7, {code(EuiccResultKind::enable, 0), code(EuiccResultKind::disable, 2), code(EuiccResultKind::delete_profile, 1),
+            listing, code(EuiccResultKind::configure_immediate_enable, 0), code(EuiccResultKind::rollback, 0),
+            code(EuiccResultKind::processing_terminated, 3)}));
+    out.push_back({up, "provideEimPackageResult signed PSMO results", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(p)});
+    if (v12) {
+      ProvideEimPackageResult q;
+      q.eid = sample_eid();
+      EuiccResultData rat;
+      rat.kind = EuiccResultKind::get_rat;
+      // One ProfilePolicyAuthorisationRule: pprIds {ppr1}, allowedOperators {MCC/MNC 310/010}, pprFlags {consentRequired}.
+      rat.rat_der = from_hex("3011800206 40 a107 3005 0403 13f001 82020780").value();
+      q.result = EuiccPackageResult(signed_result(
+          8, {code(EuiccResultKind::set_fallback_attribute, 0), code(EuiccResultKind::unset_fallback_attribute, 2),
+              code(EuiccResultKind::set_default_dp_address, 0), rat}));
+      out.push_back({up, "provideEimPackageResult fallback and default DP results", Direction::ipa_to_eim, v,
+                     EsipaMessageFromIpaToEim(q)});
+    }
+    ProvideEimPackageResult e;
+    EuiccResultData add;
+    add.kind = EuiccResultKind::add_eim;
+    add.association_token = 5;
+    EuiccResultData add2 = code(EuiccResultKind::add_eim, 3);
+    EuiccResultData list;
+    list.kind = EuiccResultKind::list_eim;
+    list.eims = {EimIdInfo{"eim.esimo.example", 2}, EimIdInfo{"other-eim", std::nullopt}};
+    EuiccResultData list_err;
+    list_err.kind = EuiccResultKind::list_profile_info;
+    list_err.list_error = 11;
+    e.result = EuiccPackageResult(signed_result(
+        9, {add, add2, code(EuiccResultKind::delete_eim, 1), code(EuiccResultKind::update_eim, 6), list, list_err}));
+    out.push_back({up, "provideEimPackageResult signed eCO results", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(e)});
+  }
+  {
+    ProvideEimPackageResult p;
+    EuiccPackageErrorSigned s;
+    s.data.eim_id = "eim.esimo.example";
+    s.data.counter_value = 3;
+    s.data.eim_transaction_id = Bytes{0x0A};
+    s.data.euicc_package_error_code = 4;
+    s.euicc_sign_epe = sample_signature(0xB0);
+    p.result = EuiccPackageResult(s);
+    out.push_back({up, "provideEimPackageResult euiccPackageErrorSigned replayError", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(p)});
+    EuiccPackageErrorUnsigned u;
+    u.eim_id = "eim.esimo.example";
+    if (v12) u.eim_transaction_id = Bytes{0x0B};
+    u.association_token = 77;
+    p.result = EuiccPackageResult(u);
+    out.push_back({up, "provideEimPackageResult euiccPackageErrorUnsigned", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(p)});
+    EimPackageResultError err;
+    if (v12) err.eim_transaction_id = Bytes{0x0C};
+    err.code = 1;
+    p.result = err;
+    out.push_back({up, "provideEimPackageResult package error", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(p)});
+    EprAndNotifications en;
+    en.euicc_package_result = EuiccPackageResult(signed_result(10, {code(EuiccResultKind::enable, 0)}));
+    en.notification_list = {other_signed_notification(12, 1u << 1)};
+    p.result = en;
+    if (v12) p.eid = sample_eid();
+    out.push_back({up, "provideEimPackageResult ePRAndNotifications", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(p)});
+  }
+  {
+    HandleNotificationEsipa h = other_signed_notification(13, 1u << 2);
+    out.push_back({up, "handleNotificationEsipa otherSignedNotification disable", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(h)});
+    ProvideEimPackageResult p;
+    if (v12) p.eid = sample_eid();
+    p.result = EuiccPackageResult(signed_result(11, {code(EuiccResultKind::enable, 0)}));
+    h = p;
+    out.push_back({up, "handleNotificationEsipa provideEimPackageResult", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(h)});
+  }
+
+  // --- eIM -> IPA ---
+  {
+    PsmoList psmos;
+    psmos.push_back(PsmoEnable{sample_iccid(2), true});
+    out.push_back({down, "getEimPackageResponse enable with rollback", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetEimPackageResponse(package(v, psmos, 1)))});
+    psmos.clear();
+    psmos.push_back(PsmoDisable{sample_iccid(1)});
+    psmos.push_back(PsmoDelete{sample_iccid(1)});
+    PsmoListProfileInfo lpi;
+    lpi.search_profile_class = 2;
+    lpi.tag_list = Bytes{0x5A, 0x9F, 0x70};
+    psmos.push_back(lpi);
+    psmos.push_back(PsmoListProfileInfo{});
+    psmos.push_back(PsmoGetRat{});
+    PsmoConfigureImmediateEnable cie;
+    cie.immediate_enable_flag = true;
+    cie.default_smdp_oid = "2.999.10";
+    cie.default_smdp_address = "smdp.example.com";
+    psmos.push_back(cie);
+    if (v12) {
+      psmos.push_back(PsmoSetFallbackAttribute{sample_iccid(2)});
+      psmos.push_back(PsmoUnsetFallbackAttribute{});
+      psmos.push_back(PsmoSetDefaultDpAddress{"smdp.example.com"});
+    }
+    out.push_back({down, "getEimPackageResponse all PSMOs", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetEimPackageResponse(package(v, psmos, 2)))});
+    EcoList ecos;
+    ecos.push_back(EcoAddEim{sample_config(v)});
+    ecos.push_back(EcoDeleteEim{"old-eim"});
+    EimConfigurationData upd;
+    upd.eim_id = "eim.esimo.example";
+    upd.counter_value = 100;
+    ecos.push_back(EcoUpdateEim{upd});
+    ecos.push_back(EcoListEim{});
+    out.push_back({down, "getEimPackageResponse all eCOs", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetEimPackageResponse(package(v, ecos, 3)))});
+  }
+  {
+    IpaEuiccDataRequest d;
+    d.tag_list = Bytes{0x80, 0xBF, 0x20, 0xBF, 0x22, 0xA5, 0xA6};
+    d.euicc_ci_pkid = from_hex("f54172bdf98a95d65cbeb88a38a1c11d800a85c3").value();
+    if (v12) {
+      d.search_notification_seq_number = 5;
+      d.search_euicc_package_result_seq_number = 3;
+      d.eim_transaction_id = Bytes{0x22};
+    } else {
+      d.search_euicc_package_results = true;
+    }
+    out.push_back({down, "getEimPackageResponse ipaEuiccDataRequest", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetEimPackageResponse(d))});
+    IpaEuiccDataRequest d2;
+    d2.tag_list = Bytes{0xA0};
+    d2.search_notification_operation = (1u << 0) | (1u << 1);
+    out.push_back({down, "getEimPackageResponse ipaEuiccDataRequest by operation", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetEimPackageResponse(d2))});
+  }
+  {
+    ProfileDownloadTriggerRequest t;
+    t.profile_download_data = DownloadActivationCode{"1$smdp.example.com$MATCHING-ID"};
+    t.eim_transaction_id = Bytes{0x33, 0x44};
+    out.push_back({down, "getEimPackageResponse profileDownloadTriggerRequest activationCode", Direction::eim_to_ipa,
+                   v, EsipaMessageFromEimToIpa(GetEimPackageResponse(t))});
+    ProfileDownloadTriggerRequest t2;
+    t2.profile_download_data = DownloadContactSmds{std::string("lpa.ds.gsma.com")};
+    out.push_back({down, "getEimPackageResponse profileDownloadTriggerRequest contactSmds", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetEimPackageResponse(t2))});
+  }
+  out.push_back({down, "getEimPackageResponse noEimPackageAvailable", Direction::eim_to_ipa, v,
+                 EsipaMessageFromEimToIpa(GetEimPackageResponse(EimPackageError{1}))});
+  {
+    ProvideEimPackageResultResponse r;
+    r.kind = ProvideEimPackageResultResponse::Kind::acknowledgements;
+    r.seq_numbers = {12, 13};
+    out.push_back({down, "provideEimPackageResultResponse eimAcknowledgements", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(r)});
+    ProvideEimPackageResultResponse empty;
+    out.push_back({down, "provideEimPackageResultResponse empty", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(empty)});
+    if (v12) {
+      ProvideEimPackageResultResponse err;
+      err.kind = ProvideEimPackageResultResponse::Kind::error;
+      err.error_code = 2;
+      out.push_back({down, "provideEimPackageResultResponse eidNotFound", Direction::eim_to_ipa, v,
+                     EsipaMessageFromEimToIpa(err)});
+    }
+  }
+  {
+    AddInitialEimRequest a;
+    a.eim_configuration_data_list = {sample_config(v)};
+    out.push_back({"add_initial_eim_" + sfx, "addInitialEimRequest", Direction::add_initial_eim, v, a});
+  }
+}
+
+}  // namespace
+
+std::vector<CorpusEntry> corpus() {
+  std::vector<CorpusEntry> out;
+  add_common(out, Version::v1_2);
+  add_common(out, Version::v1_0);
+  return out;
+}
+
+Result<Bytes> encode_entry(const CorpusEntry& e) {
+  return std::visit([&](const auto& m) -> Result<Bytes> { return encode(m, e.version); }, e.message);
+}
+
+Result<std::string> decode_to_text(Direction d, Version v, ByteView der) {
+  switch (d) {
+    case Direction::ipa_to_eim: {
+      ESIMO_TRY(auto m, decode_ipa_to_eim(der, v));
+      return to_text(m, v);
+    }
+    case Direction::eim_to_ipa: {
+      ESIMO_TRY(auto m, decode_eim_to_ipa(der, v));
+      return to_text(m, v);
+    }
+    default: {
+      ESIMO_TRY(auto m, decode_add_initial_eim_request(der, v));
+      return to_text(m, v);
+    }
+  }
+}
+
+Result<Bytes> reencode(Direction d, Version v, ByteView der) {
+  switch (d) {
+    case Direction::ipa_to_eim: {
+      ESIMO_TRY(auto m, decode_ipa_to_eim(der, v));
+      return encode(m, v);
+    }
+    case Direction::eim_to_ipa: {
+      ESIMO_TRY(auto m, decode_eim_to_ipa(der, v));
+      return encode(m, v);
+    }
+    default: {
+      ESIMO_TRY(auto m, decode_add_initial_eim_request(der, v));
+      return encode(m, v);
+    }
+  }
+}
+
+}  // namespace esimo::sgp::testing
