@@ -83,6 +83,21 @@ ChainFailure classify(int err) {
   }
 }
 
+// Certificate::public_key() hands out a PublicKey, whose invariant is "P-256": hold certificates to it at parse time.
+Status check_key(X509* x) {
+  EVP_PKEY* k = X509_get0_pubkey(x);
+  char name[64] = {};
+  std::size_t len = 0;
+  if (!k || !EVP_PKEY_is_a(k, "EC") || EVP_PKEY_get_group_name(k, name, sizeof name, &len) != 1) {
+    ossl::drain_errors();
+    return Error(Errc::unsupported, "certificate: public key is not an EC key");
+  }
+  std::string_view n(name, len);
+  if (n != "prime256v1" && n != "P-256" && n != "secp256r1")
+    return Error(Errc::unsupported, "certificate: public key curve " + std::string(n) + " is not P-256");
+  return {};
+}
+
 }  // namespace cert_detail
 
 // ---- Certificate ----
@@ -90,6 +105,7 @@ ChainFailure classify(int err) {
 Result<Certificate> Certificate::adopt(x509_st* x509) {
   detail::X509Handle h(x509);
   if (!h) return Error(Errc::invalid_argument, "certificate: null");
+  ESIMO_CHECK(cert_detail::check_key(h.get()));
   unsigned char* buf = nullptr;
   int n = i2d_X509(h.get(), &buf);
   if (n <= 0) {
@@ -111,6 +127,7 @@ Result<Certificate> Certificate::from_der(ByteView der) {
   if (p != der.data() + der.size())
     return Error(Errc::parse_error, "certificate: " + std::to_string(der.data() + der.size() - p) +
                                         " trailing bytes after the certificate");
+  ESIMO_CHECK(cert_detail::check_key(x.get()));
   return Certificate(detail::X509Handle(x.release()), Bytes(der.begin(), der.end()));
 }
 

@@ -26,6 +26,8 @@ using X509Handle = std::unique_ptr<x509_st, X509Free>;
 X509Handle up_ref(x509_st* p);
 }  // namespace detail
 
+// Only certificates with a P-256 public key are accepted (unsupported otherwise), so public_key() always works.
+// brainpoolP256r1, which SGP.22 also allows, is not supported.
 class Certificate {
  public:
   // Exactly one DER Certificate, no trailing bytes.

@@ -26,13 +26,21 @@ Status write_text_atomic(const std::filesystem::path& path, std::string_view tex
     if (!out) return Error(Errc::io_error, "cannot create " + tmp.string(), tmp.string());
     std::error_code perm_ec;
     if (secret) {
+      // Restricted before the secret is written.
       std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                    std::filesystem::perm_options::replace, perm_ec);
-      if (perm_ec) return Error(Errc::io_error, "cannot restrict permissions of " + tmp.string(), tmp.string());
     }
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) return Error(Errc::io_error, "cannot write " + tmp.string(), tmp.string());
+    if (!perm_ec) {
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.flush();
+    }
+    if (perm_ec || !out) {
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      return Error(Errc::io_error, (perm_ec ? "cannot restrict permissions of " : "cannot write ") + tmp.string(),
+                   tmp.string());
+    }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

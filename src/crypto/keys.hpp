@@ -48,7 +48,7 @@ class PublicKey {
   PublicKey& operator=(PublicKey&&) noexcept = default;
   ~PublicKey() = default;
 
-  // For src/crypto internals (and an HSM signer): the OpenSSL EVP_PKEY, never null.
+  // For src/crypto internals (and an HSM signer): the OpenSSL EVP_PKEY; null only in a moved-from key.
   evp_pkey_st* native() const noexcept { return key_.get(); }
   explicit PublicKey(detail::PkeyHandle key) : key_(std::move(key)) {}
 

@@ -1,7 +1,5 @@
 #include "crypto/test_pki.hpp"
 
-#include <openssl/pem.h>
-
 #include <algorithm>
 #include <chrono>
 
@@ -42,7 +40,7 @@ std::string_view policy_of(CertRole role) {
     case CertRole::ci: return rsp_role::kCi;
     case CertRole::eum: return rsp_role::kEum;
     case CertRole::euicc: return rsp_role::kEuicc;
-    case CertRole::eim: return {};  // SGP.32 defines no id-rspRole value for the eIM
+    case CertRole::eim: return {};  // no eIM role OID could be confirmed for SGP.32: none is set
     case CertRole::dp_auth: return rsp_role::kDpAuth;
     case CertRole::dp_pb: return rsp_role::kDpPb;
     case CertRole::dp_tls: return rsp_role::kDpTls;
@@ -63,23 +61,11 @@ std::vector<Extension> extensions_for(CertRole role, bool self_signed, const std
       ext.push_back({NID_basic_constraints, "critical,CA:TRUE,pathlen:0"});
       ext.push_back({NID_key_usage, "critical,keyCertSign,cRLSign"});
       break;
-    case CertRole::euicc:
+    default:  // end entities sign (ECDSA); none is a CA
       ext.push_back({NID_key_usage, "critical,digitalSignature"});
-      break;
-    case CertRole::eim:
-      ext.push_back({NID_key_usage, "critical,digitalSignature"});
-      break;
-    case CertRole::dp_auth:
-      ext.push_back({NID_key_usage, "critical,digitalSignature"});
-      break;
-    case CertRole::dp_pb:
-      ext.push_back({NID_key_usage, "critical,digitalSignature"});
-      break;
-    case CertRole::dp_tls:
-      ext.push_back({NID_key_usage, "critical,digitalSignature"});
-      ext.push_back({NID_ext_key_usage, "serverAuth,clientAuth"});
       break;
   }
+  if (role == CertRole::dp_tls) ext.push_back({NID_ext_key_usage, "serverAuth,clientAuth"});
   if (!dns_names.empty() || role == CertRole::dp_tls) {
     std::string san;
     for (const auto& d : dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;

@@ -4,7 +4,7 @@
 //   CI (self-signed root, id-rspRole-ci)
 //    ├── EUM (CA, pathLen 0, id-rspRole-eum) ── eUICC (serialNumber = EID, id-rspRole-euicc)  [issue_euicc_certificate]
 //    ├── SM-DP+ DPauth (id-rspRole-dp-auth), DPpb (id-rspRole-dp-pb), DP TLS (id-rspRole-dp-tls, SAN host + 127.0.0.1)
-//    └── eIM (digitalSignature; SGP.32 defines no rspRole policy for it, so none is set)
+//    └── eIM (digitalSignature; no certificatePolicies: no eIM role OID could be confirmed for SGP.32)
 //
 // All keys are P-256, all signatures ecdsa-with-SHA256. NOT a production PKI: the CI key is written next to the
 // certificates, and the EUM carries no nameConstraints on the EID range (real EUM certificates do).

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -209,6 +212,31 @@ TEST(Certificate, MalformedInputRejected) {
   std::string pem = fixture().euicc.certificate.to_pem();
   std::string broken = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
   EXPECT_FALSE(Certificate::chain_from_pem(pem + broken).ok());
+}
+
+TEST(Certificate, NonP256KeyIsUnsupported) {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+  X509* x = X509_new();
+  ASSERT_TRUE(key && x);
+  X509_set_version(x, X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("p384"), -1, -1, 0);
+  X509_set_issuer_name(x, X509_get_subject_name(x));
+  X509_set_pubkey(x, key);
+  ASSERT_GT(X509_sign(x, key, EVP_sha384()), 0);
+  unsigned char* buf = nullptr;
+  int n = i2d_X509(x, &buf);
+  ASSERT_GT(n, 0);
+  Bytes der(buf, buf + n);
+  OPENSSL_free(buf);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  auto cert = Certificate::from_der(der);
+  ASSERT_FALSE(cert.ok());
+  EXPECT_EQ(cert.error().code, Errc::unsupported);
 }
 
 TEST(Certificate, IssueRejectsBadInput) {
