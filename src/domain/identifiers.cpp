@@ -1,15 +1,16 @@
 // Validated identifiers of the fleet model: EID, ICCID, IMSI, PLMN, country, currency, money.
 #include "domain/identifiers.hpp"
 
+#include "domain/error_text.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
 namespace esimo::domain {
-namespace identifiers_detail {
 
 // Quotes untrusted input for an error message: at most 64 characters, non-printable bytes escaped.
-std::string quoted(std::string_view s) {
+std::string quote_input(std::string_view s) {
   static constexpr std::size_t kMax = 64;
   std::string out = "\"";
   const std::size_t n = std::min(s.size(), kMax);
@@ -32,6 +33,8 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
+namespace identifiers_detail {
+
 Error invalid(std::string msg) { return Error{Errc::invalid_argument, std::move(msg)}; }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -41,14 +44,14 @@ Status check_digits(std::string_view what, std::string_view text, std::size_t mi
   if (text.empty()) return invalid(std::string(what) + " is empty");
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (!is_digit(text[i])) {
-      return invalid(std::string(what) + " " + quoted(text) + " has a non-digit character at position " +
+      return invalid(std::string(what) + " " + quote_input(text) + " has a non-digit character at position " +
                      std::to_string(i + 1));
     }
   }
   if (text.size() < min_len || text.size() > max_len) {
     std::string range = min_len == max_len ? std::to_string(min_len)
                                            : std::to_string(min_len) + "-" + std::to_string(max_len);
-    return invalid(std::string(what) + " " + quoted(text) + " must have " + range + " digits, has " +
+    return invalid(std::string(what) + " " + quote_input(text) + " must have " + range + " digits, has " +
                    std::to_string(text.size()));
   }
   return ok_status();
@@ -61,10 +64,11 @@ unsigned mod97(std::string_view digits) {
   return r;
 }
 
-// Luhn (ISO/IEC 7812-1): true when the last digit is the correct check digit of the others.
-bool luhn_valid(std::string_view digits) {
+// Luhn (ISO/IEC 7812-1) sum of digits, doubling every second digit from the right, starting with the rightmost when
+// double_rightmost (the digits are a payload whose check digit is still to come).
+unsigned luhn_sum(std::string_view digits, bool double_rightmost) {
   unsigned sum = 0;
-  bool twice = false;
+  bool twice = double_rightmost;
   for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
     unsigned d = static_cast<unsigned>(*it - '0');
     if (twice) {
@@ -74,22 +78,13 @@ bool luhn_valid(std::string_view digits) {
     sum += d;
     twice = !twice;
   }
-  return sum % 10 == 0;
+  return sum;
 }
 
+bool luhn_valid(std::string_view digits) { return luhn_sum(digits, false) % 10 == 0; }
+
 char luhn_check_digit(std::string_view payload) {
-  unsigned sum = 0;
-  bool twice = true;  // the rightmost payload digit is doubled once the check digit is appended
-  for (auto it = payload.rbegin(); it != payload.rend(); ++it) {
-    unsigned d = static_cast<unsigned>(*it - '0');
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
+  return static_cast<char>('0' + (10 - luhn_sum(payload, true) % 10) % 10);
 }
 
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
@@ -188,7 +183,7 @@ namespace idd = identifiers_detail;
 Result<Eid> Eid::parse(std::string_view text) {
   ESIMO_CHECK(idd::check_digits("EID", text, 32, 32));
   if (idd::mod97(text) != 1) {
-    return idd::invalid("EID " + idd::quoted(text) + " fails its ISO 7064 MOD 97-10 check digits (last two digits)");
+    return idd::invalid("EID " + quote_input(text) + " fails its ISO 7064 MOD 97-10 check digits (last two digits)");
   }
   Eid e;
   e.value_ = std::string(text);
@@ -235,7 +230,7 @@ Result<Eid> Eid::from_bytes(ByteView b) {
 Result<Iccid> Iccid::parse(std::string_view text) {
   ESIMO_CHECK(idd::check_digits("ICCID", text, 18, 20));
   if (!idd::luhn_valid(text)) {
-    return idd::invalid("ICCID " + idd::quoted(text) + " fails its Luhn check digit (last digit should be " +
+    return idd::invalid("ICCID " + quote_input(text) + " fails its Luhn check digit (last digit should be " +
                         std::string(1, idd::luhn_check_digit(text.substr(0, text.size() - 1))) + ")");
   }
   Iccid i;
@@ -299,10 +294,10 @@ Result<Plmn> Plmn::from_parts(std::string_view mcc, std::string_view mnc) {
 Result<Plmn> Plmn::parse(std::string_view text) {
   const auto sep = text.find_first_of("- ");
   if (sep == std::string_view::npos) {
-    return idd::invalid("PLMN " + idd::quoted(text) + " must be written MCC-MNC, e.g. \"724-06\"");
+    return idd::invalid("PLMN " + quote_input(text) + " must be written MCC-MNC, e.g. \"724-06\"");
   }
   auto r = from_parts(text.substr(0, sep), text.substr(sep + 1));
-  if (!r) return idd::invalid("PLMN " + idd::quoted(text) + ": " + r.error().message);
+  if (!r) return idd::invalid("PLMN " + quote_input(text) + ": " + r.error().message);
   return r;
 }
 
@@ -363,11 +358,11 @@ Result<Plmn> Plmn::from_wire(ByteView b) {
 
 Result<CountryCode> CountryCode::parse(std::string_view text) {
   if (text.size() != 2) {
-    return idd::invalid("country " + idd::quoted(text) + " must be an ISO 3166-1 alpha-2 code (two letters)");
+    return idd::invalid("country " + quote_input(text) + " must be an ISO 3166-1 alpha-2 code (two letters)");
   }
   const char code[2] = {idd::upper(text[0]), idd::upper(text[1])};
   if (!idd::in_sorted_table(idd::kIsoCountries, std::string_view(code, 2))) {
-    return idd::invalid("country " + idd::quoted(text) + " is not an assigned ISO 3166-1 alpha-2 code");
+    return idd::invalid("country " + quote_input(text) + " is not an assigned ISO 3166-1 alpha-2 code");
   }
   CountryCode c;
   c.code_ = {code[0], code[1]};
@@ -388,11 +383,11 @@ std::optional<CountryCode> country_of_mcc(std::uint16_t mcc) {
 
 Result<Currency> Currency::parse(std::string_view text) {
   if (text.size() != 3) {
-    return idd::invalid("currency " + idd::quoted(text) + " must be an ISO 4217 alphabetic code (three letters)");
+    return idd::invalid("currency " + quote_input(text) + " must be an ISO 4217 alphabetic code (three letters)");
   }
   const char code[3] = {idd::upper(text[0]), idd::upper(text[1]), idd::upper(text[2])};
   if (!idd::in_sorted_table(idd::kIsoCurrencies, std::string_view(code, 3))) {
-    return idd::invalid("currency " + idd::quoted(text) + " is not an ISO 4217 currency code");
+    return idd::invalid("currency " + quote_input(text) + " is not an ISO 4217 currency code");
   }
   Currency c;
   c.code_ = {code[0], code[1], code[2]};
@@ -402,7 +397,7 @@ Result<Currency> Currency::parse(std::string_view text) {
 // ---------------------------------------------------------------- Money
 
 Result<Money> Money::parse(std::string_view amount, std::string_view currency) {
-  const std::string q = idd::quoted(amount);
+  const std::string q = quote_input(amount);
   if (amount.empty()) return idd::invalid("amount is empty");
   std::size_t i = 0;
   bool negative = false;

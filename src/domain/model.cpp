@@ -1,6 +1,8 @@
 // String forms of the fleet model's enums, the operation state machine, and name/tag rules.
 #include "domain/model.hpp"
 
+#include "domain/error_text.hpp"
+
 #include <array>
 #include <utility>
 
@@ -18,16 +20,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < 64; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c >= 0x7f || c == '"') ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > 64) out += "...";
-  return out + "\"";
-}
-
 // Looks s up (case-insensitively) among the names of an enum; the error lists the accepted names.
 template <class E, std::size_t N>
 Result<E> parse_enum(std::string_view what, std::string_view s, const std::array<std::pair<E, std::string_view>, N>& names) {
@@ -39,7 +31,7 @@ Result<E> parse_enum(std::string_view what, std::string_view s, const std::array
     if (!accepted.empty()) accepted += ", ";
     accepted += name;
   }
-  return Error{Errc::invalid_argument, std::string(what) + " " + quoted(s) + " is not one of: " + accepted};
+  return Error{Errc::invalid_argument, std::string(what) + " " + quote_input(s) + " is not one of: " + accepted};
 }
 
 template <class E, std::size_t N>
@@ -79,15 +71,15 @@ Status check_name(std::string_view what, std::string_view s, std::string_view ex
   if (s.empty()) return Error{Errc::invalid_argument, std::string(what) + " is empty"};
   if (s.size() > 64) {
     return Error{Errc::invalid_argument,
-                 std::string(what) + " " + quoted(s) + " is longer than 64 characters (" + std::to_string(s.size()) + ")"};
+                 std::string(what) + " " + quote_input(s) + " is longer than 64 characters (" + std::to_string(s.size()) + ")"};
   }
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
   if (alnum_first && !alnum(s[0])) {
-    return Error{Errc::invalid_argument, std::string(what) + " " + quoted(s) + " must start with a letter or digit"};
+    return Error{Errc::invalid_argument, std::string(what) + " " + quote_input(s) + " must start with a letter or digit"};
   }
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (!alnum(s[i]) && extra_chars.find(s[i]) == std::string_view::npos) {
-      return Error{Errc::invalid_argument, std::string(what) + " " + quoted(s) + " has a character not in [A-Za-z0-9" +
+      return Error{Errc::invalid_argument, std::string(what) + " " + quote_input(s) + " has a character not in [A-Za-z0-9" +
                                                std::string(extra_chars) + "] at position " + std::to_string(i + 1)};
     }
   }
@@ -140,7 +132,7 @@ Result<Sgp32Version> parse_sgp32_version(std::string_view s) {
   if (rest == "1.0") return Sgp32Version::v1_0;
   if (rest == "1.2") return Sgp32Version::v1_2;
   return Error{Errc::invalid_argument,
-               "SGP.32 version " + mdd::quoted(s) + " is not supported (accepted: 1.0, 1.2, optionally v-prefixed)"};
+               "SGP.32 version " + quote_input(s) + " is not supported (accepted: 1.0, 1.2, optionally v-prefixed)"};
 }
 
 std::string_view to_string(OperationState s) { return mdd::name_of(s, mdd::kOperationStates); }

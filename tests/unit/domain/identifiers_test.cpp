@@ -43,6 +43,12 @@ TEST(Eid, RejectsBadLengthAndCharacters) {
 TEST(Eid, ErrorQuotesInput) {
   auto msg = error_of(Eid::parse("12345"));
   EXPECT_NE(msg.find("\"12345\""), std::string::npos) << msg;
+  // Control bytes are escaped and long input is cut, so a message stays one readable line.
+  msg = error_of(Eid::parse(std::string("12\n\x01\"x", 6)));
+  EXPECT_NE(msg.find("\"12\\x0a\\x01\\\"x\""), std::string::npos) << msg;
+  msg = error_of(Eid::parse(std::string(100, '7')));
+  EXPECT_NE(msg.find(std::string(64, '7') + "...\""), std::string::npos) << msg;
+  EXPECT_EQ(msg.find(std::string(65, '7')), std::string::npos) << msg;
 }
 
 TEST(Eid, FromPrefix30ComputesCheckDigits) {
