@@ -18,8 +18,9 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
+# Serves until Ctrl-C (SIGINT: graceful drain, exit 0); prints the URLs and a fresh admin API key.
 run: build
-	@$(BUILD_DIR)/src/app/esimo run-default --data-dir $(DATA_DIR) --listen $(LISTEN)
+	@$(BUILD_DIR)/src/app/esimo serve --data-dir $(DATA_DIR) --listen $(LISTEN) --admin-key
 
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300

@@ -1,0 +1,147 @@
+// The command line: CLI11 maps `esimo <command> [flags]` onto the argument structs of commands.hpp. The only file of
+// the program that includes CLI11.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "app/commands.hpp"
+
+#ifndef ESIMO_VERSION
+#define ESIMO_VERSION "0.0.0"
+#endif
+
+namespace esimo::app {
+namespace cli_detail {
+
+template <class T>
+CLI::Option* optional_option(CLI::App* cmd, const std::string& name, std::optional<T>& target,
+                             const std::string& description) {
+  return cmd->add_option_function<T>(
+      name, [&target](const T& v) { target = v; }, description);
+}
+
+CLI::Option* optional_path(CLI::App* cmd, const std::string& name, std::optional<std::filesystem::path>& target,
+                           const std::string& description) {
+  return cmd->add_option_function<std::string>(
+      name, [&target](const std::string& v) { target = std::filesystem::path(v); }, description);
+}
+
+// Options every command that touches the data directory takes.
+void add_common(CLI::App* cmd, CommonArgs& common) {
+  optional_path(cmd, "--config", common.config_file, "TOML configuration file (also $ESIMO_CONFIG)");
+  optional_path(cmd, "--data-dir", common.overrides.data_dir, "data directory (default ./var; $ESIMO_DATA_DIR)");
+  optional_option(cmd, "--log-level", common.overrides.log_level, "debug, info, warn, error or off ($ESIMO_LOG_LEVEL)");
+  optional_path(cmd, "--service-providers", common.overrides.service_providers_xml,
+                "mobile-broadband-provider-info serviceproviders.xml ($ESIMO_SERVICE_PROVIDERS)");
+  optional_path(cmd, "--iso3166", common.overrides.iso3166_json, "iso-codes iso_3166-1.json ($ESIMO_ISO3166)");
+}
+
+}  // namespace cli_detail
+
+const char* version_string() { return ESIMO_VERSION; }
+
+int run_cli(int argc, char** argv) {
+  Io io{std::cout, std::cerr};
+  CLI::App app{"esimo: eSIM orchestration for IoT fleets (SGP.32 eIM + policy engine)", "esimo"};
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  int code = 0;
+
+  // serve
+  ServeArgs serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the REST API server on the embedded store");
+  cli_detail::add_common(serve_cmd, serve.common);
+  cli_detail::optional_option(serve_cmd, "--listen", serve.common.overrides.listen,
+                              "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one; $ESIMO_LISTEN)");
+  cli_detail::optional_option(serve_cmd, "--threads", serve.common.overrides.threads, "io threads ($ESIMO_THREADS)");
+  cli_detail::optional_option(serve_cmd, "--body-limit", serve.common.overrides.body_limit,
+                              "largest buffered request body in bytes ($ESIMO_BODY_LIMIT)");
+  cli_detail::optional_option(serve_cmd, "--tls-cert", serve.common.overrides.tls_cert_file,
+                              "PEM certificate chain: serve HTTPS ($ESIMO_TLS_CERT)");
+  cli_detail::optional_option(serve_cmd, "--tls-key", serve.common.overrides.tls_key_file,
+                              "PEM private key of --tls-cert ($ESIMO_TLS_KEY)");
+  serve_cmd->add_flag("--admin-key", serve.admin_key, "create and print a fresh admin API key for the default tenant");
+  cli_detail::optional_path(serve_cmd, "--port-file", serve.port_file, "write the bound port to this file once listening");
+  serve_cmd->callback([&] { code = cmd_serve(serve, io); });
+
+  // import
+  ImportArgs import;
+  auto* import_cmd = app.add_subcommand("import", "Import devices from a CSV or NDJSON file straight into the store");
+  import_cmd->add_option("FILE", import.file, "devices file: CSV (eid,name,group,tags[,profiles]) or NDJSON")->required();
+  cli_detail::add_common(import_cmd, import.common);
+  cli_detail::optional_option(import_cmd, "--tenant", import.tenant, "tenant name (default: default)");
+  cli_detail::optional_option(import_cmd, "--format", import.format, "csv or ndjson (default: from the extension)")
+      ->check(CLI::IsMember({"csv", "ndjson"}));
+  import_cmd->add_flag("--progress", import.progress, "show the progress bar even when stderr is not a terminal");
+  import_cmd->callback([&] { code = cmd_import(import, io); });
+
+  // carriers
+  auto* carriers_cmd = app.add_subcommand("carriers", "The carrier catalog");
+  carriers_cmd->require_subcommand(1);
+  CarriersListArgs carriers_list;
+  auto* carriers_list_cmd = carriers_cmd->add_subcommand("list", "List carriers (NAME, ID, PLMNs, countries)");
+  cli_detail::add_common(carriers_list_cmd, carriers_list.common);
+  cli_detail::optional_option(carriers_list_cmd, "--country", carriers_list.country, "home country, ISO 3166-1 (BR)");
+  cli_detail::optional_option(carriers_list_cmd, "--plmn", carriers_list.plmn, "home PLMN (724-06)");
+  cli_detail::optional_option(carriers_list_cmd, "--tenant", carriers_list.tenant, "also list this tenant's own carriers");
+  carriers_list_cmd->add_flag("--json", carriers_list.json, "print JSON instead of a table");
+  carriers_list_cmd->callback([&] { code = cmd_carriers_list(carriers_list, io); });
+
+  // devices
+  auto* devices_cmd = app.add_subcommand("devices", "A tenant's devices");
+  devices_cmd->require_subcommand(1);
+  DevicesListArgs devices_list;
+  auto* devices_list_cmd = devices_cmd->add_subcommand("list", "List devices");
+  cli_detail::add_common(devices_list_cmd, devices_list.common);
+  cli_detail::optional_option(devices_list_cmd, "--tenant", devices_list.tenant, "tenant name (default: default)");
+  cli_detail::optional_option(devices_list_cmd, "--group", devices_list.group, "only devices in this group");
+  devices_list_cmd->add_option("--tag", devices_list.tags, "only devices with this tag (repeatable)");
+  devices_list_cmd->add_option("--limit", devices_list.limit, "at most this many (0: all)");
+  devices_list_cmd->add_flag("--json", devices_list.json, "print JSON instead of a table");
+  devices_list_cmd->callback([&] { code = cmd_devices_list(devices_list, io); });
+  DevicesShowArgs devices_show;
+  auto* devices_show_cmd = devices_cmd->add_subcommand("show", "Show one device and its profiles");
+  devices_show_cmd->add_option("EID", devices_show.eid, "the device's EID (32 digits)")->required();
+  cli_detail::add_common(devices_show_cmd, devices_show.common);
+  cli_detail::optional_option(devices_show_cmd, "--tenant", devices_show.tenant, "tenant name (default: default)");
+  devices_show_cmd->add_flag("--json", devices_show.json, "print JSON instead of text");
+  devices_show_cmd->callback([&] { code = cmd_devices_show(devices_show, io); });
+
+  // keys
+  auto* keys_cmd = app.add_subcommand("keys", "API keys (work whether or not the server runs)");
+  keys_cmd->require_subcommand(1);
+  KeysCreateArgs keys_create;
+  auto* keys_create_cmd = keys_cmd->add_subcommand("create", "Create an API key; prints the key alone on the last line");
+  cli_detail::add_common(keys_create_cmd, keys_create.common);
+  cli_detail::optional_option(keys_create_cmd, "--tenant", keys_create.tenant,
+                              "tenant name, created when missing (default: default)");
+  keys_create_cmd->add_option("--role", keys_create.role, "viewer, operator or admin")
+      ->check(CLI::IsMember({"viewer", "operator", "admin"}))
+      ->required();
+  keys_create_cmd->add_option("--label", keys_create.label, "a note for humans (who or what uses the key)");
+  keys_create_cmd->callback([&] { code = cmd_keys_create(keys_create, io); });
+  KeysListArgs keys_list;
+  auto* keys_list_cmd = keys_cmd->add_subcommand("list", "List API keys (ids, never secrets)");
+  cli_detail::add_common(keys_list_cmd, keys_list.common);
+  cli_detail::optional_option(keys_list_cmd, "--tenant", keys_list.tenant, "only this tenant's keys");
+  keys_list_cmd->add_flag("--json", keys_list.json, "print JSON instead of a table");
+  keys_list_cmd->callback([&] { code = cmd_keys_list(keys_list, io); });
+  KeysRevokeArgs keys_revoke;
+  auto* keys_revoke_cmd = keys_cmd->add_subcommand("revoke", "Revoke an API key by its id");
+  keys_revoke_cmd->add_option("ID", keys_revoke.id, "key id (key_...)")->required();
+  cli_detail::add_common(keys_revoke_cmd, keys_revoke.common);
+  keys_revoke_cmd->callback([&] { code = cmd_keys_revoke(keys_revoke, io); });
+
+  // version
+  app.add_subcommand("version", "Print the version")->callback([&] { code = cmd_version(io); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return code;
+}
+
+}  // namespace esimo::app

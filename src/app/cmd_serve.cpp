@@ -1,0 +1,160 @@
+// `esimo serve`: opens the store, seeds the catalog, wires the REST service to the HTTP server, and runs until SIGTERM or
+// SIGINT, then drains requests in flight, closes the store (its writer flushes) and exits 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <ostream>
+
+#include "api/keys.hpp"
+#include "api/rest_service.hpp"
+#include "app/catalog_seed.hpp"
+#include "app/commands.hpp"
+#include "app/support.hpp"
+#include "base/log.hpp"
+#include "base/metrics.hpp"
+#include "net/http_server.hpp"
+#include "store/store.hpp"
+
+namespace esimo::app {
+namespace cmd_serve_detail {
+
+Status write_port_file(const std::filesystem::path& file, std::uint16_t port) {
+  // Written whole then renamed, so a reader never sees a partial number.
+  auto tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return Error(Errc::io_error, "cannot write " + tmp.string(), "--port-file");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return Error(Errc::io_error, "cannot write " + file.string() + ": " + ec.message(), "--port-file");
+  return ok_status();
+}
+
+std::string base_url(const Config& c, std::uint16_t port, bool tls) {
+  std::string host = c.listen_host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(port);
+}
+
+// The REST service needs the bound port for its `next` links, and the server needs a service to start: this forwards
+// to the REST service once it exists and answers 503 before that (no client knows the port yet, so none waits).
+class DeferredService final : public http::Service {
+ public:
+  void set(http::Service* target) { target_.store(target, std::memory_order_release); }
+
+  std::unique_ptr<http::BodySink> open_stream(const http::Request& head) override {
+    http::Service* t = target_.load(std::memory_order_acquire);
+    return t != nullptr ? t->open_stream(head) : nullptr;
+  }
+  http::Response handle(http::Request& request) override {
+    http::Service* t = target_.load(std::memory_order_acquire);
+    if (t != nullptr) return t->handle(request);
+    http::Response r;
+    r.status = 503;
+    r.content_type = "application/problem+json";
+    r.body = R"({"type":"about:blank","title":"Service Unavailable","status":503,"code":"starting"})";
+    return r;
+  }
+
+ private:
+  std::atomic<http::Service*> target_{nullptr};
+};
+
+}  // namespace cmd_serve_detail
+
+int cmd_serve(const ServeArgs& args, Io io) {
+  auto config = load_config(args.common);
+  if (!config.ok()) return report_error(io, config.error());
+  auto opened = open_store(*config);
+  if (!opened.ok()) return report_error(io, opened.error());
+  std::unique_ptr<store::Store> store = std::move(opened).value();
+
+  auto seeded = seed_catalog_if_changed(*store, {config->service_providers_xml, config->iso3166_json}, config->data_dir);
+  if (!seeded.ok()) return report_error(io, seeded.error());
+  auto tenant = ensure_tenant(*store, config->default_tenant);
+  if (!tenant.ok()) return report_error(io, tenant.error());
+
+  std::optional<api::CreatedKey> admin_key;
+  if (args.admin_key) {
+    api::KeyService keys(*store, SystemClock::instance());
+    auto created = keys.create(tenant->id, domain::Role::admin, "esimo serve --admin-key");
+    if (!created.ok()) return report_error(io, created.error());
+    admin_key = std::move(created).value();
+  }
+
+  // SIGTERM/SIGINT are blocked before any thread starts, so every io thread inherits the mask and only this thread
+  // takes them (sigwait below): shutdown runs here, in order, never inside a signal handler.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  cmd_serve_detail::DeferredService front;
+  net::ServerOptions options;
+  options.host = config->listen_host;
+  options.port = config->listen_port;
+  options.threads = config->threads;
+  options.body_limit = config->body_limit;
+  options.tls_cert_file = config->tls_cert_file;
+  options.tls_key_file = config->tls_key_file;
+  auto started = net::HttpServer::start(options, front);
+  if (!started.ok()) return report_error(io, started.error());
+  std::unique_ptr<net::HttpServer> server = std::move(started).value();
+
+  const bool tls = server->tls();
+  const std::string url = cmd_serve_detail::base_url(*config, server->port(), tls);
+  api::ApiOptions api_options;
+  api_options.body_limit = config->body_limit;
+  api_options.public_base_url = url;
+  api_options.version = version_string();
+  auto service = std::make_unique<api::RestService>(
+      api::ApiContext{*store, SystemClock::instance(), metrics::Registry::global(), api_options});
+  front.set(service.get());
+  io.out << "esimo " << version_string() << " serving on " << url << " (data in " << config->data_dir.string() << ")\n"
+         << "  API:      " << url << "/v1/\n"
+         << "  OpenAPI:  " << url << "/v1/openapi.json\n"
+         << "  Metrics:  " << url << "/metrics\n"
+         << "  Health:   " << url << "/healthz\n";
+  if (admin_key) {
+    io.out << "  Tenant '" << config->default_tenant << "', admin key " << admin_key->key.id << " (shown once)\n"
+           << "  Admin API key: " << admin_key->secret << "\n"
+           << "  Try: curl -H 'Authorization: Bearer " << admin_key->secret << "' " << url
+           << "/v1/carriers?country=BR\n";
+  }
+  io.out.flush();
+  log::info("listening", {{"url", url},
+                          {"threads", config->threads},
+                          {"tls", tls},
+                          {"catalog_seeded", seeded->seeded},
+                          {"data_dir", config->data_dir.string()}});
+  if (args.port_file) {
+    if (auto s = cmd_serve_detail::write_port_file(*args.port_file, server->port()); !s.ok()) {
+      server->stop(std::chrono::milliseconds(0));
+      front.set(nullptr);
+      return report_error(io, s.error());
+    }
+  }
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                              {"drain_ms", static_cast<std::int64_t>(config->drain_timeout.count())}});
+  server->stop(config->drain_timeout);
+  server.reset();
+  front.set(nullptr);
+  service.reset();
+  store.reset();  // joins the writer after its last batch is committed
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace esimo::app

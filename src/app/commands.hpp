@@ -1,0 +1,96 @@
+#pragma once
+// The `esimo` commands as plain functions over argument structs. cli.cpp (the only file that sees CLI11) maps the
+// command line onto these; tests and other tools can call them directly. Each returns the process exit code
+// (0 success, 1 failure with a message on `err`).
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/config.hpp"
+
+namespace esimo::app {
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct CommonArgs {
+  std::optional<std::filesystem::path> config_file;
+  ConfigOverrides overrides;
+};
+
+struct ServeArgs {
+  CommonArgs common;
+  bool admin_key = false;                        // create and print a fresh admin key for the default tenant
+  std::optional<std::filesystem::path> port_file;  // the bound port is written here once listening
+};
+int cmd_serve(const ServeArgs& args, Io io);
+
+struct ImportArgs {
+  CommonArgs common;
+  std::filesystem::path file;
+  std::optional<std::string> tenant;  // default: the configured default tenant
+  std::optional<std::string> format;  // csv | ndjson; default from the file extension
+  bool progress = false;              // force the progress bar even when stderr is not a terminal
+};
+int cmd_import(const ImportArgs& args, Io io);
+
+struct CarriersListArgs {
+  CommonArgs common;
+  std::optional<std::string> country;  // ISO 3166-1 alpha-2
+  std::optional<std::string> plmn;     // "724-06"
+  std::optional<std::string> tenant;   // include this tenant's own carriers
+  bool json = false;
+};
+int cmd_carriers_list(const CarriersListArgs& args, Io io);
+
+struct DevicesListArgs {
+  CommonArgs common;
+  std::optional<std::string> tenant;
+  std::optional<std::string> group;
+  std::vector<std::string> tags;
+  std::size_t limit = 0;  // 0: all
+  bool json = false;
+};
+int cmd_devices_list(const DevicesListArgs& args, Io io);
+
+struct DevicesShowArgs {
+  CommonArgs common;
+  std::optional<std::string> tenant;
+  std::string eid;
+  bool json = false;
+};
+int cmd_devices_show(const DevicesShowArgs& args, Io io);
+
+struct KeysCreateArgs {
+  CommonArgs common;
+  std::optional<std::string> tenant;
+  std::string role = "viewer";
+  std::string label;
+};
+int cmd_keys_create(const KeysCreateArgs& args, Io io);
+
+struct KeysListArgs {
+  CommonArgs common;
+  std::optional<std::string> tenant;  // default: every tenant
+  bool json = false;
+};
+int cmd_keys_list(const KeysListArgs& args, Io io);
+
+struct KeysRevokeArgs {
+  CommonArgs common;
+  std::string id;
+};
+int cmd_keys_revoke(const KeysRevokeArgs& args, Io io);
+
+int cmd_version(Io io);
+
+// The full command line (CLI11): `esimo <command> ...`. Returns the exit code.
+int run_cli(int argc, char** argv);
+
+const char* version_string();
+
+}  // namespace esimo::app
