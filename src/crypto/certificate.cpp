@@ -85,17 +85,9 @@ ChainFailure classify(int err) {
 
 // Certificate::public_key() hands out a PublicKey, whose invariant is "P-256": hold certificates to it at parse time.
 Status check_key(X509* x) {
-  EVP_PKEY* k = X509_get0_pubkey(x);
-  char name[64] = {};
-  std::size_t len = 0;
-  if (!k || !EVP_PKEY_is_a(k, "EC") || EVP_PKEY_get_group_name(k, name, sizeof name, &len) != 1) {
-    ossl::drain_errors();
-    return Error(Errc::unsupported, "certificate: public key is not an EC key");
-  }
-  std::string_view n(name, len);
-  if (n != "prime256v1" && n != "P-256" && n != "secp256r1")
-    return Error(Errc::unsupported, "certificate: public key curve " + std::string(n) + " is not P-256");
-  return {};
+  if (ossl::is_p256(X509_get0_pubkey(x))) return {};
+  ossl::drain_errors();
+  return Error(Errc::unsupported, "certificate: public key is not EC P-256");
 }
 
 }  // namespace cert_detail

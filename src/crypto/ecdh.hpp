@@ -1,6 +1,6 @@
 #pragma once
-// ECKA-DH on P-256 (BSI TR-03111 §4.3.1): the shared secret is the x-coordinate of own_private * peer_public. SGP.22
-// uses it between the one-time keys otSK.EUICC.ECKA / otPK.DP.ECKA (§2.6.4) before session-key derivation.
+// ECKA-DH on P-256 (BSI TR-03111 ECKA): the shared secret is the x-coordinate of own_private * peer_public. SGP.22
+// uses it between the one-time keys otSK.EUICC.ECKA / otPK.DP.ECKA before session-key derivation (not provided here).
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "crypto/keys.hpp"

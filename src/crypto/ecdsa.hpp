@@ -1,8 +1,8 @@
 #pragma once
 // ECDSA with P-256 and SHA-256, in both signature encodings esimo meets:
 //  - DER ECDSA-Sig-Value (RFC 3279 §2.2.3; X.509 certificates, TLS),
-//  - raw r||s, 32 bytes each (BSI TR-03111 §5.2.2 "plain" format) as GSMA puts it under tag 5F37
-//    (SGP.32 v1.2 §2.11 eUICC packages and results, SGP.22 §5.7 euiccSignature/serverSignature).
+//  - raw r||s, 32 bytes each (BSI TR-03111 "plain" format) as GSMA puts it under tag 5F37
+//    (SGP.32 eUICC package and result signatures, SGP.22 euiccSignature1/2 and serverSignature1).
 // Malformed signatures are errors (invalid_argument), a well-formed signature that does not verify is unauthenticated.
 #include <filesystem>
 #include <memory>

@@ -24,15 +24,6 @@ namespace keys_detail {
 // Never prompt on a terminal for a passphrase: encrypted PEM is refused.
 int no_passphrase(char*, int, int, void*) { return 0; }
 
-bool is_p256(EVP_PKEY* k) {
-  if (!k || !EVP_PKEY_is_a(k, "EC")) return false;
-  char name[64] = {};
-  std::size_t len = 0;
-  if (EVP_PKEY_get_group_name(k, name, sizeof name, &len) != 1) return false;
-  std::string_view n(name, len);
-  return n == "prime256v1" || n == "P-256" || n == "secp256r1";
-}
-
 // X||Y of an EC key, each left-padded to 32 bytes, behind 0x04.
 Bytes point_of(EVP_PKEY* k) {
   Bytes out(kP256PointSize, 0);
@@ -61,7 +52,7 @@ Result<PublicKey> PublicKey::from_spki_der(ByteView der) {
   }
   if (p != der.data() + der.size())
     return Error(Errc::parse_error, "public key: trailing bytes after SubjectPublicKeyInfo");
-  if (!keys_detail::is_p256(k.get())) return Error(Errc::unsupported, "public key: not an EC P-256 key");
+  if (!ossl::is_p256(k.get())) return Error(Errc::unsupported, "public key: not an EC P-256 key");
   return PublicKey(detail::PkeyHandle(k.release()));
 }
 
@@ -97,7 +88,7 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
     ossl::drain_errors();
     return Error(Errc::parse_error, "public key: no PEM PUBLIC KEY found");
   }
-  if (!keys_detail::is_p256(k.get())) return Error(Errc::unsupported, "public key: not an EC P-256 key");
+  if (!ossl::is_p256(k.get())) return Error(Errc::unsupported, "public key: not an EC P-256 key");
   return PublicKey(detail::PkeyHandle(k.release()));
 }
 
@@ -135,7 +126,7 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
     ossl::drain_errors();
     return Error(Errc::parse_error, "private key: no unencrypted PEM private key found");
   }
-  if (!keys_detail::is_p256(k.get())) return Error(Errc::unsupported, "private key: not an EC P-256 key");
+  if (!ossl::is_p256(k.get())) return Error(Errc::unsupported, "private key: not an EC P-256 key");
   return PrivateKey(detail::PkeyHandle(k.release()));
 }
 

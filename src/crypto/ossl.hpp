@@ -60,6 +60,16 @@ inline const EVP_MD* sha256_md() {
   return md;
 }
 
+// The one curve esimo accepts (OpenSSL may name it any of these).
+inline bool is_p256(const EVP_PKEY* k) {
+  if (!k || !EVP_PKEY_is_a(k, "EC")) return false;
+  char name[64] = {};
+  std::size_t len = 0;
+  if (EVP_PKEY_get_group_name(k, name, sizeof name, &len) != 1) return false;
+  std::string_view n(name, len);
+  return n == "prime256v1" || n == "P-256" || n == "secp256r1";
+}
+
 inline BioPtr mem_bio(std::string_view text) {
   return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
 }
