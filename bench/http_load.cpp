@@ -4,7 +4,7 @@
 //
 //   esimo-http-load --port N [--connections 64] [--threads 2] [--duration 10] [--requests 0] [--warmup 1]
 //                   [--path /v1/x]... [--paths-file FILE] [--method GET] [--header "Name: value"]... [--auth "Bearer k"]
-//                   [--body TEXT] [--timeout-ms 5000] [--json]
+//                   [--body TEXT] [--timeout-ms 5000] [--json] [--json-out FILE]
 //
 // Loopback only (127.0.0.1 / ::1): it is a benchmark tool, not a traffic cannon. Duration <= 600 s.
 #include <algorithm>
@@ -55,6 +55,7 @@ struct Options {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   bool json = false;
+  std::string json_out;  // also write the JSON result to this file
 };
 
 // Everything the connections share. Counters are atomics; latencies are per connection, merged at the end.
@@ -92,7 +93,8 @@ int usage(const std::string& why) {
                "esimo-http-load: %s\n"
                "usage: esimo-http-load --port N [--host 127.0.0.1] [--connections 64] [--threads 2] [--duration 10]\n"
                "         [--requests 0] [--warmup 1] [--path P]... [--paths-file FILE] [--method GET]\n"
-               "         [--header 'Name: value']... [--auth 'Bearer KEY'] [--body TEXT] [--timeout-ms 5000] [--json]\n",
+               "         [--header 'Name: value']... [--auth 'Bearer KEY'] [--body TEXT] [--timeout-ms 5000]\n"
+               "         [--json] [--json-out FILE]\n",
                why.c_str());
   return 2;
 }
@@ -216,6 +218,9 @@ int run_load(int argc, char** argv) {
       opt.body = std::string(value());
     } else if (a == "--json") {
       opt.json = true;
+    } else if (a == "--json-out") {
+      opt.json_out = std::string(value());
+      if (opt.json_out.empty()) return usage("--json-out needs a path");
     } else if (a == "--help" || a == "-h") {
       return usage("closed-loop HTTP/1.1 keep-alive load generator");
     } else {
@@ -272,8 +277,8 @@ int run_load(int argc, char** argv) {
   const double p50 = percentile_ms(all, 50), p95 = percentile_ms(all, 95), p99 = percentile_ms(all, 99);
   const double max_ms = all.empty() ? 0.0 : all.back() / 1000.0;
 
-  if (opt.json) {
-    std::printf(
+  char json[1024];
+  std::snprintf(json, sizeof json,
         "{\"connections\":%u,\"threads\":%u,\"seconds\":%.3f,\"requests\":%llu,\"ok\":%llu,\"non_2xx\":%llu,"
         "\"errors\":%llu,\"requests_per_second\":%.1f,\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
         "\"max\":%.3f},\"body_bytes\":%llu,\"paths\":%zu}\n",
@@ -281,6 +286,13 @@ int run_load(int argc, char** argv) {
         static_cast<unsigned long long>(run.ok.load()), static_cast<unsigned long long>(run.non_2xx.load()),
         static_cast<unsigned long long>(run.errors.load()), rps, p50, p95, p99, max_ms,
         static_cast<unsigned long long>(run.bytes.load()), opt.paths.size());
+  if (!opt.json_out.empty()) {
+    std::ofstream out(opt.json_out);
+    out << json;
+    if (!out) std::fprintf(stderr, "esimo-http-load: cannot write %s\n", opt.json_out.c_str());
+  }
+  if (opt.json) {
+    std::fputs(json, stdout);
   } else {
     std::printf("%u connections on %u threads, %.2f s measured\n", opt.connections, opt.threads, seconds);
     std::printf("requests   %llu (%llu 2xx, %llu other), errors %llu\n", static_cast<unsigned long long>(done),
