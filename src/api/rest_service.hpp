@@ -1,0 +1,65 @@
+#pragma once
+// The REST API as an http::Service: routing (a precomputed table, no regex), API-key authentication and roles, strict
+// decoding, problem+json errors, per-route metrics and one JSON log line per request. src/net serves it; tests call
+// handle()/open_stream() in-process. See docs/api.md for the resources.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/keys.hpp"
+#include "base/clock.hpp"
+#include "base/http_message.hpp"
+#include "base/metrics.hpp"
+#include "store/store.hpp"
+
+namespace esimo::api {
+
+struct ApiOptions {
+  std::size_t body_limit = 1 << 20;  // buffered request bodies (413 body_too_large beyond); imports stream without one
+  std::string public_base_url = "http://127.0.0.1:8080";  // prefix of `next` links, without a trailing '/'
+  std::string version = "0.1.0";                          // shown in the OpenAPI document
+};
+
+struct ApiContext {
+  store::Store& store;
+  const Clock& clock;
+  metrics::Registry& metrics;
+  ApiOptions options;
+};
+
+// Who may call a route: anyone (health, metrics, the OpenAPI document), or an API key of at least this role.
+enum class Access { open, viewer, operator_, admin };
+
+struct RouteInfo {
+  http::Method method;
+  std::string path;  // template: "/v1/devices/{eid}", "/v1/operations/{id}:cancel"
+  Access access;
+  std::string summary;
+};
+
+// Thread-safe: handle() and open_stream() run concurrently on the server's workers.
+class RestService final : public http::Service {
+ public:
+  explicit RestService(ApiContext context);
+  ~RestService() override;
+  RestService(const RestService&) = delete;
+  RestService& operator=(const RestService&) = delete;
+
+  std::unique_ptr<http::BodySink> open_stream(const http::Request& head) override;
+  http::Response handle(http::Request& request) override;
+
+  KeyService& keys();
+  std::vector<RouteInfo> routes() const;
+  // The template of the route serving (method, path); empty when none does.
+  std::string route_of(http::Method method, std::string_view path) const;
+  const std::string& openapi_json() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace esimo::api

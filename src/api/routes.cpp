@@ -1,0 +1,51 @@
+// The route table: one row per (method, path template). The router, the role checks, the metrics labels and the
+// OpenAPI document are all built from it, so a route cannot exist without its documentation.
+#include "api/handlers.hpp"
+
+namespace esimo::api {
+
+const std::vector<RouteSpec>& route_specs() {
+  using M = http::Method;
+  static const std::vector<RouteSpec> kRoutes = {
+      // method, path, access, handler, summary, tag, request schema, status, response schema, filters, paged
+      {M::get, "/healthz", Access::open, h_healthz, "Liveness: the process answers", "health", nullptr, 200, "Health", "", false},
+      {M::get, "/readyz", Access::open, h_readyz, "Readiness: 200 when the store answers, else 503", "health", nullptr, 200, "Health", "", false},
+      {M::get, "/metrics", Access::open, h_metrics, "Prometheus metrics (text exposition 0.0.4)", "health", nullptr, 200, "metrics", "", false},
+      {M::get, "/v1/openapi.json", Access::open, h_openapi, "This OpenAPI 3.1 document", "health", nullptr, 200, "openapi", "", false},
+
+      {M::get, "/v1/devices", Access::viewer, h_devices_list, "List devices", "devices", nullptr, 200, "DeviceList", "group,tag*,country,carrier,lifecycle", true},
+      {M::post, "/v1/devices", Access::admin, h_devices_create, "Create a device with its profiles", "devices", "DeviceCreate", 201, "Device", "", false},
+      {M::post, "/v1/devices:import", Access::admin, h_devices_import, "Import devices from CSV or NDJSON (streamed, batched)", "devices", "import", 200, "ImportResult", "", false},
+      {M::get, "/v1/devices/{eid}", Access::viewer, h_device_get, "Get a device with its profiles", "devices", nullptr, 200, "Device", "", false},
+      {M::patch, "/v1/devices/{eid}", Access::admin, h_device_patch, "Update a device's name, group, tags, lifecycle or SGP.32 version", "devices", "DevicePatch", 200, "Device", "", false},
+      {M::del, "/v1/devices/{eid}", Access::admin, h_device_delete, "Delete a device with its profiles and operations", "devices", nullptr, 204, nullptr, "", false},
+
+      {M::get, "/v1/groups", Access::viewer, h_groups_list, "List groups", "groups", nullptr, 200, "GroupList", "", true},
+      {M::post, "/v1/groups", Access::admin, h_groups_create, "Create a group", "groups", "GroupCreate", 201, "Group", "", false},
+      {M::get, "/v1/groups/{name}", Access::viewer, h_group_get, "Get a group", "groups", nullptr, 200, "Group", "", false},
+      {M::patch, "/v1/groups/{name}", Access::admin, h_group_patch, "Move a group under another parent", "groups", "GroupPatch", 200, "Group", "", false},
+      {M::del, "/v1/groups/{name}", Access::admin, h_group_delete, "Delete an empty group (409 while it has devices or children)", "groups", nullptr, 204, nullptr, "", false},
+
+      {M::get, "/v1/carriers", Access::viewer, h_carriers_list, "List carriers: the shared catalog and the tenant's own", "carriers", nullptr, 200, "CarrierList", "country,plmn,status", true},
+      {M::post, "/v1/carriers", Access::admin, h_carriers_create, "Create an own carrier", "carriers", "CarrierCreate", 201, "Carrier", "", false},
+      {M::get, "/v1/carriers/{id}", Access::viewer, h_carrier_get, "Get a carrier", "carriers", nullptr, 200, "Carrier", "", false},
+      {M::patch, "/v1/carriers/{id}", Access::admin, h_carrier_patch, "Update an own carrier (catalog carriers: 403 catalog_read_only)", "carriers", "CarrierPatch", 200, "Carrier", "", false},
+      {M::del, "/v1/carriers/{id}", Access::admin, h_carrier_delete, "Delete an own carrier (409 while profiles name it)", "carriers", nullptr, 204, nullptr, "", false},
+      {M::get, "/v1/carriers/{id}/rates", Access::viewer, h_rates_list, "List the tenant's rate cards with a carrier", "rates", nullptr, 200, "RateCardList", "", false},
+      {M::put, "/v1/carriers/{id}/rates", Access::admin, h_rates_put, "Upsert rate cards with a carrier (per country)", "rates", "RateCardInputs", 200, "RateCardList", "", false},
+      {M::del, "/v1/carriers/{id}/rates/{country}", Access::admin, h_rate_delete, "Delete the rate card for one country", "rates", nullptr, 204, nullptr, "", false},
+      {M::post, "/v1/rates:import", Access::admin, h_rates_import, "Import rate cards from CSV (all or nothing)", "rates", "csv", 200, "RatesImportResult", "", false},
+
+      {M::get, "/v1/profiles", Access::viewer, h_profiles_list, "List profiles", "profiles", nullptr, 200, "ProfileList", "eid,carrier,state", true},
+      {M::get, "/v1/profiles/{iccid}", Access::viewer, h_profile_get, "Get a profile", "profiles", nullptr, 200, "Profile", "", false},
+
+      {M::get, "/v1/operations", Access::viewer, h_operations_list, "List operations", "operations", nullptr, 200, "OperationList", "eid,state,type", true},
+      {M::get, "/v1/operations/{id}", Access::viewer, h_operation_get, "Get an operation", "operations", nullptr, 200, "Operation", "", false},
+      {M::post, "/v1/operations/{id}:cancel", Access::operator_, h_operation_cancel, "Cancel a queued or delivered operation (else 409)", "operations", nullptr, 200, "Operation", "", false},
+
+      {M::get, "/v1/countries", Access::viewer, h_countries_list, "List ISO 3166-1 countries", "carriers", nullptr, 200, "CountryList", "", false},
+  };
+  return kRoutes;
+}
+
+}  // namespace esimo::api
