@@ -21,6 +21,7 @@ ReadPool::Lease ReadPool::lease() {
 }
 
 void ReadPool::give_back(std::unique_ptr<Connection> c) {
+  c->reset_busy();
   {
     std::lock_guard lock(mu_);
     free_.push_back(std::move(c));

@@ -113,7 +113,6 @@ CREATE TABLE devices (
 CREATE INDEX devices_group ON devices (tenant_id, group_name, eid);
 CREATE INDEX devices_country ON devices (tenant_id, country, eid);
 CREATE INDEX devices_lifecycle ON devices (tenant_id, lifecycle, eid);
-CREATE INDEX devices_active_iccid ON devices (tenant_id, active_iccid);
 
 CREATE TABLE device_tags (
   tenant_id BIGINT NOT NULL,

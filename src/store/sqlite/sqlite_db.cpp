@@ -123,20 +123,26 @@ Status Connection::exec(std::string_view sql, std::string_view what) {
   return {};
 }
 
-Result<Stmt*> Connection::prepare(const std::string& sql) {
+Result<Stmt*> Connection::prepare(std::string_view sql) {
   auto it = stmts_.find(sql);
   if (it != stmts_.end()) {
     it->second->reset();
     return it->second.get();
   }
   sqlite3_stmt* s = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
                                     nullptr);
-  if (rc != SQLITE_OK) return sqlite_error(rc, db_, "prepare: " + sql);
+  if (rc != SQLITE_OK) return sqlite_error(rc, db_, "prepare: " + std::string(sql));
   auto owned = std::make_unique<Stmt>(db_, s);
   Stmt* raw = owned.get();
-  stmts_.emplace(sql, std::move(owned));
+  stmts_.emplace(std::string(sql), std::move(owned));
   return raw;
+}
+
+void Connection::reset_busy() {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db_, nullptr); s != nullptr; s = sqlite3_next_stmt(db_, s)) {
+    if (sqlite3_stmt_busy(s) != 0) sqlite3_reset(s);
+  }
 }
 
 std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }

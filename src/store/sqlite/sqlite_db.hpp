@@ -6,6 +6,7 @@
 // that leased it from the pool).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,7 +79,10 @@ class Connection {
   // Runs one or more statements without results (schema, pragmas, BEGIN/COMMIT).
   Status exec(std::string_view sql, std::string_view what);
   // A cached prepared statement, reset and with cleared bindings. Do not use the same SQL text twice at once.
-  Result<Stmt*> prepare(const std::string& sql);
+  Result<Stmt*> prepare(std::string_view sql);
+  // Resets statements left mid-iteration (an early return on error), so an idle connection holds no read snapshot
+  // and no pending write.
+  void reset_busy();
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   std::int64_t changes() const;
   // True when no transaction is open (SQLite rolls back on its own after some I/O errors).
@@ -88,7 +92,12 @@ class Connection {
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
+  // Keyed by SQL text; looked up by string_view without allocating (transparent hash).
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Stmt>, SqlHash, std::equal_to<>> stmts_;
 };
 
 }  // namespace esimo::store::sqlite

@@ -34,6 +34,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& da
   ESIMO_CHECK(wconn->exec(opts.durable_commits ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                           "set synchronous"));
   ESIMO_CHECK(wconn->exec("PRAGMA foreign_keys=ON", "enable foreign keys"));
+  // The writer keeps the hot index pages of a large fleet in memory (32 MiB; the default is 2 MiB), so bulk imports
+  // do not re-read pages from the OS on every batch.
+  ESIMO_CHECK(wconn->exec("PRAGMA cache_size=-32768", "set cache size"));
   ESIMO_CHECK(sqlite::migrate(*wconn, clock));
 
   ESIMO_TRY(auto readers, sqlite::ReadPool::open(file, opts.read_connections, busy_ms));

@@ -99,6 +99,7 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
       continue;
     }
     Status st = run_job(p.job, db);
+    db.reset_busy();
     if (st.ok()) {
       if (Status rel = db.exec("RELEASE sp_call", "release savepoint"); !rel.ok()) st = std::move(rel);
     }

@@ -180,6 +180,9 @@ TEST(SqliteStore, DISABLED_ImportThroughput) {
   std::printf("imported %llu devices (2 profiles each) in %.2f s: %.0f devices/s\n",
               static_cast<unsigned long long>(kDevices), secs, static_cast<double>(kDevices) / secs);
   EXPECT_EQ(store.list_profiles(t, {}, {.limit = 1})->items.size(), 1u);
+  const auto db = sqlite_store_file(tmp.path());
+  std::printf("database %.1f MB, WAL %.1f MB\n", static_cast<double>(std::filesystem::file_size(db)) / 1e6,
+              static_cast<double>(std::filesystem::file_size(db.string() + "-wal")) / 1e6);
 }
 
 }  // namespace esimo::store::testing
