@@ -77,19 +77,6 @@ Status get_key_choice(const der::Tlv& t, std::optional<Bytes>& key, std::optiona
 
 }  // namespace pkg_codec
 
-using pkg_codec::kEcoAdd;
-using pkg_codec::kEcoDelete;
-using pkg_codec::kEcoList;
-using pkg_codec::kEcoUpdate;
-using pkg_codec::kPsmoConfigure;
-using pkg_codec::kPsmoDelete;
-using pkg_codec::kPsmoDisable;
-using pkg_codec::kPsmoEnable;
-using pkg_codec::kPsmoGetRat;
-using pkg_codec::kPsmoListProfileInfo;
-using pkg_codec::kPsmoSetDefaultDp;
-using pkg_codec::kPsmoSetFallback;
-using pkg_codec::kPsmoUnsetFallback;
 
 // ---- EimConfigurationData ----
 
