@@ -105,16 +105,14 @@ bool sane_request_id(std::string_view id) {
   return true;
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequal_ascii(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower_ascii(a) == lower_ascii(b);
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower_char(a[i]) != lower_char(b[i])) return false;
+  }
+  return true;
 }
 
 // RFC 9457 problem document, with the stable `code` and the request id the API layer also uses.
@@ -155,7 +153,11 @@ http::Request to_request(const bhttp::request_parser<bhttp::empty_body>::value_t
   req.path = http::percent_decode(target.substr(0, q), false);
   if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
   req.headers.reserve(16);
-  for (const auto& f : m) req.headers.push_back({lower_ascii(f.name_string()), std::string(f.value())});
+  for (const auto& f : m) {
+    std::string name(f.name_string());
+    for (char& c : name) c = lower_char(c);
+    req.headers.push_back({std::move(name), std::string(f.value())});
+  }
   req.remote_address = remote;
   std::string_view given = req.header("x-request-id");
   req.request_id = sane_request_id(given) ? std::string(given) : next_request_id(sh);

@@ -282,6 +282,52 @@ TEST_F(NetTest, ConnectionCloseRequestIsHonoured) {
   EXPECT_TRUE(out.ends_with("hello")) << out;  // and the server closed, or raw_exchange would have timed out
 }
 
+TEST_F(NetTest, PipelinedRequestsAnsweredInOrder) {
+  start();
+  std::string out = raw_exchange(server_->port(),
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nonePOST /echo HTTP/1.1\r\n"
+                                 "Host: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo");
+  auto first = out.find("|one");
+  auto second = out.find("|two");
+  ASSERT_NE(first, std::string::npos) << out;
+  ASSERT_NE(second, std::string::npos) << out;
+  EXPECT_LT(first, second);
+  EXPECT_EQ(service_.handled.load(), 2);
+}
+
+TEST_F(NetTest, ExpectContinueGetsInterimResponseUnlessTooLarge) {
+  ServerOptions opt;
+  opt.body_limit = 100;
+  start(opt);
+  std::string ok = raw_exchange(server_->port(),
+                                "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n"
+                                "Connection: close\r\n\r\nbody");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0), 0u) << ok;
+  EXPECT_TRUE(ok.ends_with("|body")) << ok;
+
+  std::string big = raw_exchange(server_->port(),
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 101\r\n\r\n");
+  EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big;
+  EXPECT_EQ(service_.handled.load(), 1);
+}
+
+TEST_F(NetTest, OversizeHeadersGet431) {
+  ServerOptions opt;
+  opt.header_limit = 1024;
+  start(opt);
+  std::string out = raw_exchange(server_->port(), "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'h') +
+                                                      "\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out;
+  EXPECT_EQ(service_.handled.load(), 0);
+}
+
+TEST_F(NetTest, Http10ClosesUnlessKeepAliveAsked) {
+  start();
+  std::string out = raw_exchange(server_->port(), "GET /text HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_TRUE(out.ends_with("hello")) << out;  // closed after one answer
+}
+
 TEST_F(NetTest, HeadAnswersHeadersWithoutBody) {
   start();
   auto c = client();
