@@ -9,6 +9,13 @@ Problem bad_value(const Error& e, const char* code, std::string field) {
   std::string detail = (field.empty() ? std::string() : field + ": ") + e.message;  // before `field` moves
   return make_problem(400, code, std::move(detail), std::move(field));
 }
+
+// A domain parse result as an API result: its error becomes a 400 with `code`, naming `field`.
+template <class T>
+ApiResult<T> checked(Result<T> r, const char* code, std::string field) {
+  if (!r) return bad_value(r.error(), code, std::move(field));
+  return std::move(r).value();
+}
 }  // namespace codec_detail
 
 void write_time(JsonWriter& w, TimePoint t) { w.str(format_rfc3339(t)); }
@@ -138,39 +145,27 @@ void write_country(JsonWriter& w, const domain::Country& c) {
 }
 
 ApiResult<domain::Eid> parse_eid_field(std::string_view text, std::string field) {
-  auto r = domain::Eid::parse(text);
-  if (!r) return codec_detail::bad_value(r.error(), "invalid_eid", std::move(field));
-  return std::move(r).value();
+  return codec_detail::checked(domain::Eid::parse(text), "invalid_eid", std::move(field));
 }
 
 ApiResult<domain::Iccid> parse_iccid_field(std::string_view text, std::string field) {
-  auto r = domain::Iccid::parse(text);
-  if (!r) return codec_detail::bad_value(r.error(), "invalid_iccid", std::move(field));
-  return std::move(r).value();
+  return codec_detail::checked(domain::Iccid::parse(text), "invalid_iccid", std::move(field));
 }
 
 ApiResult<domain::Plmn> parse_plmn_field(std::string_view text, std::string field) {
-  auto r = domain::Plmn::parse(text);
-  if (!r) return codec_detail::bad_value(r.error(), "invalid_plmn", std::move(field));
-  return std::move(r).value();
+  return codec_detail::checked(domain::Plmn::parse(text), "invalid_plmn", std::move(field));
 }
 
 ApiResult<domain::CountryCode> parse_country_field(std::string_view text, std::string field) {
-  auto r = domain::CountryCode::parse(text);
-  if (!r) return codec_detail::bad_value(r.error(), "invalid_country", std::move(field));
-  return std::move(r).value();
+  return codec_detail::checked(domain::CountryCode::parse(text), "invalid_country", std::move(field));
 }
 
 ApiResult<domain::Lifecycle> parse_lifecycle_field(std::string_view text, std::string field) {
-  auto r = domain::parse_lifecycle(text);
-  if (!r) return codec_detail::bad_value(r.error(), "invalid_lifecycle", std::move(field));
-  return std::move(r).value();
+  return codec_detail::checked(domain::parse_lifecycle(text), "invalid_lifecycle", std::move(field));
 }
 
 ApiResult<domain::Sgp32Version> parse_sgp32_field(std::string_view text, std::string field) {
-  auto r = domain::parse_sgp32_version(text);
-  if (!r) return codec_detail::bad_value(r.error(), "invalid_sgp32_version", std::move(field));
-  return std::move(r).value();
+  return codec_detail::checked(domain::parse_sgp32_version(text), "invalid_sgp32_version", std::move(field));
 }
 
 ApiResult<std::string> parse_group_field(std::string_view text, std::string field) {

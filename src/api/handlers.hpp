@@ -69,6 +69,29 @@ class QueryReader {
 
 std::string url_encode(std::string_view s);
 
+// {"items": [...], "next": <link or null>} for one page of a list.
+template <class T, class WriteItem>
+http::Response page_response(const store::PageOf<T>& page, WriteItem write_item, const QueryReader& q, const Env& env,
+                             const Call& call) {
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : page.items) write_item(w, item);
+  w.end_array().key("next");
+  q.write_next(w, env, call, page.next_after);
+  w.end_object();
+  return json_response(200, w.take());
+}
+
+// {"items": [...], "next": null} for a list that always fits one page.
+template <class T, class WriteItem>
+http::Response all_response(const std::vector<T>& items, WriteItem write_item) {
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : items) write_item(w, item);
+  w.end_array().key("next").null().end_object();
+  return json_response(200, w.take());
+}
+
 // --- handlers
 ApiResult<http::Response> h_healthz(Env&, Call&);
 ApiResult<http::Response> h_readyz(Env&, Call&);

@@ -95,11 +95,7 @@ ApiResult<domain::Carrier> own_carrier(Env& env, const Call& call) {
 }
 
 http::Response rates_response(const std::vector<domain::RateCard>& cards) {
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& r : cards) write_rate_card(w, r);
-  w.end_array().key("next").null().end_object();
-  return json_response(200, w.take());
+  return all_response(cards, write_rate_card);
 }
 
 ApiResult<domain::Money> money_text(std::string_view amount, std::string_view currency, std::string field) {
@@ -124,13 +120,7 @@ ApiResult<http::Response> h_carriers_list(Env& env, Call& call) {
     f.status = *st;
   }
   ESIMO_TRY(auto page, env.ctx.store.list_carriers(call.tenant(), f, q.page()));
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& c : page.items) write_carrier(w, c);
-  w.end_array().key("next");
-  q.write_next(w, env, call, page.next_after);
-  w.end_object();
-  return json_response(200, w.take());
+  return page_response(page, write_carrier, q, env, call);
 }
 
 ApiResult<http::Response> h_carriers_create(Env& env, Call& call) {

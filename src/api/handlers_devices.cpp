@@ -33,13 +33,8 @@ ApiResult<http::Response> h_devices_list(Env& env, Call& call) {
     ESIMO_TRY(f.lifecycle, parse_lifecycle_field(*l, "lifecycle"));
   }
   ESIMO_TRY(auto page, env.ctx.store.list_devices(call.tenant(), f, q.page()));
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& d : page.items) write_device(w, d, nullptr);
-  w.end_array().key("next");
-  q.write_next(w, env, call, page.next_after);
-  w.end_object();
-  return json_response(200, w.take());
+  return page_response(
+      page, [](JsonWriter& w, const domain::Device& d) { write_device(w, d, nullptr); }, q, env, call);
 }
 
 ApiResult<http::Response> h_devices_create(Env& env, Call& call) {
@@ -131,13 +126,7 @@ ApiResult<http::Response> h_profiles_list(Env& env, Call& call) {
     f.state = *st;
   }
   ESIMO_TRY(auto page, env.ctx.store.list_profiles(call.tenant(), f, q.page()));
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& p : page.items) write_profile(w, p);
-  w.end_array().key("next");
-  q.write_next(w, env, call, page.next_after);
-  w.end_object();
-  return json_response(200, w.take());
+  return page_response(page, write_profile, q, env, call);
 }
 
 ApiResult<http::Response> h_profile_get(Env& env, Call& call) {

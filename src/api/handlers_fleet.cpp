@@ -30,13 +30,7 @@ ApiStatus expect_empty_object(const http::Request& req) {
 ApiResult<http::Response> h_groups_list(Env& env, Call& call) {
   ESIMO_TRY(auto q, QueryReader::make(call.req.query, "", true));
   ESIMO_TRY(auto page, env.ctx.store.list_groups(call.tenant(), q.page()));
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& g : page.items) write_group(w, g);
-  w.end_array().key("next");
-  q.write_next(w, env, call, page.next_after);
-  w.end_object();
-  return json_response(200, w.take());
+  return page_response(page, write_group, q, env, call);
 }
 
 ApiResult<http::Response> h_groups_create(Env& env, Call& call) {
@@ -120,13 +114,7 @@ ApiResult<http::Response> h_operations_list(Env& env, Call& call) {
   }
   if (auto t = q.get("type")) f.type = *t;
   ESIMO_TRY(auto page, env.ctx.store.list_operations(call.tenant(), f, q.page()));
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& op : page.items) write_operation(w, op);
-  w.end_array().key("next");
-  q.write_next(w, env, call, page.next_after);
-  w.end_object();
-  return json_response(200, w.take());
+  return page_response(page, write_operation, q, env, call);
 }
 
 ApiResult<http::Response> h_operation_get(Env& env, Call& call) {
@@ -159,11 +147,7 @@ ApiResult<http::Response> h_countries_list(Env& env, Call& call) {
   ESIMO_TRY(auto q, QueryReader::make(call.req.query, "", false));
   (void)q;
   ESIMO_TRY(auto countries, env.ctx.store.list_countries());
-  JsonWriter w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& c : countries) write_country(w, c);
-  w.end_array().key("next").null().end_object();
-  return json_response(200, w.take());
+  return all_response(countries, write_country);
 }
 
 }  // namespace esimo::api

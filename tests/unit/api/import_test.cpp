@@ -104,6 +104,26 @@ TEST_F(ImportTest, BufferedBodyThroughHandleAlsoWorks) {
   EXPECT_EQ(json(r).as_object().at("imported").as_int64(), 1);
 }
 
+TEST_F(ImportTest, CsvWithBomAndColumnsInAnyOrder) {
+  std::string csv = "\xEF\xBB\xBFname,EID,lifecycle,sgp32_version\r\n";
+  csv += "first," + eid_n(1) + ",inventory,1.0\r\n";
+  csv += "second," + eid_n(2) + ",,\r\n";
+  csv += "third," + eid_n(3) + ",dead,\r\n";
+  auto r = stream("/v1/devices:import", a_admin_, csv, "text/csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto v = json(r);
+  EXPECT_EQ(v.as_object().at("imported").as_int64(), 2);
+  auto rej = rejected(v);
+  ASSERT_EQ(rej.size(), 1u);
+  EXPECT_EQ(rej[0].first, 4);
+  EXPECT_EQ(rej[0].second.rfind("lifecycle: ", 0), 0u) << rej[0].second;
+  auto d = json(get("/v1/devices/" + eid_n(1), a_viewer_)).as_object();
+  EXPECT_EQ(d["name"].as_string(), "first");
+  EXPECT_EQ(d["lifecycle"].as_string(), "inventory");
+  EXPECT_EQ(d["sgp32_version"].as_string(), "1.0");
+  EXPECT_EQ(json(get("/v1/devices/" + eid_n(2), a_viewer_)).as_object()["lifecycle"].as_string(), "active");
+}
+
 TEST_F(ImportTest, RefusedUploads) {
   auto r = stream("/v1/devices:import", a_admin_, "x", "application/json");
   EXPECT_EQ(r.status, 415);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api_fixture.hpp"
+#include "base/log.hpp"
 
 namespace esimo::api::testing {
 namespace {
@@ -154,6 +155,27 @@ TEST_F(ServiceTest, ProblemDocumentShape) {
   auto resp = service_->handle(req);
   EXPECT_EQ(resp.status, 200);
   EXPECT_FALSE(req.request_id.empty());  // assigned when the server did not
+}
+
+TEST_F(ServiceTest, HeadIsGetWithoutBody) {
+  auto r = call(Method::head, "/v1/devices", a_viewer_);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+}
+
+TEST_F(ServiceTest, OneJsonLogLinePerRequest) {
+  log::set_level(log::Level::info);
+  ::testing::internal::CaptureStderr();
+  auto r = get("/v1/devices/" + eid_n(3), a_viewer_);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  log::set_level(log::Level::warn);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(err.find(R"("msg":"request")"), std::string::npos) << err;
+  EXPECT_NE(err.find(R"("request_id":"req-test")"), std::string::npos) << err;
+  EXPECT_NE(err.find(R"("route":"/v1/devices/{eid}")"), std::string::npos) << err;
+  EXPECT_NE(err.find(R"("status":404)"), std::string::npos) << err;
+  EXPECT_NE(err.find(R"("duration_us":)"), std::string::npos) << err;
+  EXPECT_NE(err.find(R"("tenant":)" + std::to_string(tenant_a_)), std::string::npos) << err;
 }
 
 }  // namespace
