@@ -153,6 +153,8 @@ Result<ProfileDownloadTriggerRequest> get_profile_download_trigger_request(const
 // EuiccPackageResult including its BF51 wrapper.
 Status put_euicc_package_result(der::Writer& w, const EuiccPackageResult& m, Version v);
 Result<EuiccPackageResult> get_euicc_package_result(const der::Tlv& t, Version v, const Path& p);
+Status put_ipa_euicc_data_response(der::Writer& w, const IpaEuiccDataResponse& m, Version v);
+Result<IpaEuiccDataResponse> get_ipa_euicc_data_response(const der::Tlv& t, Version v, const Path& p);
 // One SGP32-PendingNotification CHOICE alternative TLV.
 Result<PendingNotification> get_pending_notification(const der::Tlv& t, const Path& p);
 Status put_pending_notification(der::Writer& w, const PendingNotification& n);

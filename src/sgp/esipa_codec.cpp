@@ -156,8 +156,8 @@ Status put_eim_package_result_alt(der::Writer& w, const EimPackageResult& m, Ver
               w.constructed(tag(0xBF2B), [&] { st = put_notification_list(w, x.notification_list); });
             }
           });
-        } else if constexpr (std::is_same_v<T, IpaEuiccDataResponseDer>) {
-          st = put_verbatim(w, x.der, tag(0xBF52), "ipaEuiccDataResponse");
+        } else if constexpr (std::is_same_v<T, IpaEuiccDataResponse>) {
+          st = put_ipa_euicc_data_response(w, x, v);
         } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResultDer>) {
           st = put_verbatim(w, x.der, tag(0xBF54), "profileDownloadTriggerResult");
         } else {
@@ -209,14 +209,15 @@ Result<EimPackageResult> get_eim_package_result_alt(const der::Tlv& alt, Version
     ESIMO_CHECK(finish_sequence(r, {tag(0xBF51), context(0, true), tag(0xBF2B)}, q));
     return EimPackageResult(std::move(e));
   }
-  if (alt.tag == tag(0xBF52) || alt.tag == tag(0xBF54)) {
+  if (alt.tag == tag(0xBF52)) {
+    ESIMO_TRY(auto x, get_ipa_euicc_data_response(alt, v, p / "ipaEuiccDataResponse"));
+    return EimPackageResult(std::move(x));
+  }
+  if (alt.tag == tag(0xBF54)) {
     // Kept verbatim; the contents must still be well-formed DER.
     der::Reader r = alt.children();
-    const bool data = alt.tag == tag(0xBF52);
-    ESIMO_CHECK(field(r.skip_extensions(), p / (data ? "ipaEuiccDataResponse" : "profileDownloadTriggerResult")));
-    Bytes raw(alt.raw.begin(), alt.raw.end());
-    if (data) return EimPackageResult(IpaEuiccDataResponseDer{std::move(raw)});
-    return EimPackageResult(ProfileDownloadTriggerResultDer{std::move(raw)});
+    ESIMO_CHECK(field(r.skip_extensions(), p / "profileDownloadTriggerResult"));
+    return EimPackageResult(ProfileDownloadTriggerResultDer{Bytes(alt.raw.begin(), alt.raw.end())});
   }
   if (v == Version::v1_2 && alt.tag == context(0, true)) {
     const Path q = p / "eimPackageResultResponseError";
@@ -373,6 +374,218 @@ const char* unimplemented_esipa(der::Tag t) {
 }
 
 }  // namespace esipa_codec
+
+// ---- IpaEuiccDataResponse (v1.2 §2.11.2.2 / v1.0 §2.11.2.2) ----
+// v1.2: [82] CHOICE { ipaEuiccData SEQUENCE, ipaEuiccDataResponseError SEQUENCE } -> automatic tags A0 / A1.
+// v1.0: [82] CHOICE { ipaEuiccData SEQUENCE, ipaEuiccDataError INTEGER } -> automatic tags A0 / 81.
+namespace ipa_data_codec {
+
+using der::context;
+using der::tag;
+
+Status put_certificate(der::Writer& w, der::Tag t, const Bytes& cert, const char* field_name) {
+  auto tlv = der::read_single(cert);
+  if (!tlv.ok() || tlv->tag != der::kSequence) return bad_value(field_name, "must be one DER Certificate (SEQUENCE)");
+  w.constructed(t, [&] { w.raw(tlv->value); });
+  return ok_status();
+}
+Bytes certificate_from(const der::Tlv& t) {
+  der::Writer w;
+  w.constructed(der::kSequence, [&] { w.raw(t.value); });
+  return w.take();
+}
+
+Status put_data(der::Writer& w, const IpaEuiccData& d, Version v) {
+  const bool v12 = v == Version::v1_2;
+  if (!v12 && d.euicc_package_result_list) return unsupported("ipaEuiccData.euiccPackageResultList", v);
+  if (!v12 && d.eim_transaction_id) return unsupported("ipaEuiccData.eimTransactionId", v);
+  ESIMO_CHECK(check_tid(d.eim_transaction_id, "ipaEuiccData.eimTransactionId"));
+  for (const auto* info : {&d.euicc_info1, &d.euicc_info2}) {
+    if (!*info) continue;
+    auto t = der::read_single(**info);
+    const der::Tag want = info == &d.euicc_info1 ? tag(0xBF20) : tag(0xBF22);
+    if (!t.ok() || t->tag != want) {
+      return bad_value(info == &d.euicc_info1 ? "ipaEuiccData.euiccInfo1" : "ipaEuiccData.euiccInfo2",
+                       "must be one DER TLV with tag " + der::tag_to_string(want));
+    }
+  }
+  Status st;
+  auto keep = [&st](Status s) {
+    if (st.ok()) st = std::move(s);
+  };
+  w.constructed(context(0, true), [&] {  // ipaEuiccData (automatic [0])
+    if (v12 && d.notifications_list) keep(esipa_codec::put_notification_list(w, *d.notifications_list));
+    if (d.default_smdp_address) w.utf8(context(v12 ? 1 : 0), *d.default_smdp_address);
+    if (v12 && d.euicc_package_result_list) {
+      w.constructed(context(2, true), [&] {
+        for (const auto& r : *d.euicc_package_result_list) keep(put_euicc_package_result(w, r, v));
+      });
+    }
+    if (d.euicc_info1) w.raw(*d.euicc_info1);
+    if (d.euicc_info2) w.raw(*d.euicc_info2);
+    if (d.root_smds_address) w.utf8(context(3), *d.root_smds_address);
+    if (d.association_token) w.integer(context(4), *d.association_token);
+    if (d.eum_certificate) keep(put_certificate(w, context(5, true), *d.eum_certificate, "eumCertificate"));
+    if (d.euicc_certificate) keep(put_certificate(w, context(6, true), *d.euicc_certificate, "euiccCertificate"));
+    if (d.eim_transaction_id) w.octets(context(7), *d.eim_transaction_id);
+    if (d.ipa_capabilities) w.constructed(context(8, true), [&] { w.raw(*d.ipa_capabilities); });
+    if (d.device_info) w.constructed(context(9, true), [&] { w.raw(*d.device_info); });
+    if (!v12 && d.notifications_list) {
+      w.constructed(tag(0xBF2B), [&] { keep(esipa_codec::put_notification_list(w, *d.notifications_list)); });
+    }
+  });
+  return st;
+}
+
+Result<IpaEuiccData> get_data(const der::Tlv& t, Version v, const Path& p) {
+  const bool v12 = v == Version::v1_2;
+  IpaEuiccData d;
+  der::Reader r = t.children();
+  if (v12) {
+    ESIMO_TRY(auto nl, maybe(r, context(0, true), p / "notificationsList"));
+    if (nl) {
+      ESIMO_TRY(d.notifications_list, esipa_codec::get_notification_list(*nl, p / "notificationsList"));
+    }
+  }
+  ESIMO_TRY(auto dp, maybe(r, context(v12 ? 1 : 0), p / "defaultSmdpAddress"));
+  if (dp) {
+    ESIMO_TRY(d.default_smdp_address, get_utf8(*dp, p / "defaultSmdpAddress"));
+  }
+  if (v12) {
+    const Path lp = p / "euiccPackageResultList";
+    ESIMO_TRY(auto list, maybe(r, context(2, true), lp));
+    if (list) {
+      std::vector<EuiccPackageResult> out;
+      der::Reader lr = list->children();
+      for (std::size_t i = 0; !lr.empty(); ++i) {
+        const std::string idx = "[" + std::to_string(i) + "]";
+        const Path ip = lp / idx;
+        ESIMO_TRY(der::Tlv e, next_any(lr, ip));
+        ESIMO_TRY(auto epr, get_euicc_package_result(e, v, ip));
+        out.push_back(std::move(epr));
+      }
+      d.euicc_package_result_list = std::move(out);
+    }
+  }
+  ESIMO_TRY(auto i1, maybe(r, tag(0xBF20), p / "euiccInfo1"));
+  if (i1) d.euicc_info1 = Bytes(i1->raw.begin(), i1->raw.end());
+  ESIMO_TRY(auto i2, maybe(r, tag(0xBF22), p / "euiccInfo2"));
+  if (i2) d.euicc_info2 = Bytes(i2->raw.begin(), i2->raw.end());
+  ESIMO_TRY(auto root, maybe(r, context(3), p / "rootSmdsAddress"));
+  if (root) {
+    ESIMO_TRY(d.root_smds_address, get_utf8(*root, p / "rootSmdsAddress"));
+  }
+  ESIMO_TRY(auto tok, maybe(r, context(4), p / "associationToken"));
+  if (tok) {
+    ESIMO_TRY(d.association_token, get_int(*tok, p / "associationToken"));
+  }
+  ESIMO_TRY(auto eum, maybe(r, context(5, true), p / "eumCertificate"));
+  if (eum) d.eum_certificate = certificate_from(*eum);
+  ESIMO_TRY(auto euicc, maybe(r, context(6, true), p / "euiccCertificate"));
+  if (euicc) d.euicc_certificate = certificate_from(*euicc);
+  if (v12) {
+    ESIMO_TRY(auto tid, maybe(r, context(7), p / "eimTransactionId"));
+    if (tid) {
+      ESIMO_TRY(d.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
+    }
+  }
+  ESIMO_TRY(auto caps, maybe(r, context(8, true), p / "ipaCapabilities"));
+  if (caps) d.ipa_capabilities = Bytes(caps->value.begin(), caps->value.end());
+  ESIMO_TRY(auto dev, maybe(r, context(9, true), p / "deviceInfo"));
+  if (dev) d.device_info = Bytes(dev->value.begin(), dev->value.end());
+  if (!v12) {
+    const Path np = p / "notificationsList";
+    ESIMO_TRY(auto nl, maybe(r, tag(0xBF2B), np));
+    if (nl) {
+      der::Reader cr = nl->children();
+      ESIMO_TRY(der::Tlv inner, next_any(cr, np));
+      if (inner.tag != context(0, true)) {
+        return fail(np, "offset " + std::to_string(inner.offset) +
+                            ": only the notificationList alternative (A0) is supported, found " +
+                            der::tag_to_string(inner.tag));
+      }
+      ESIMO_CHECK(finish_exact(cr, np));
+      ESIMO_TRY(d.notifications_list, esipa_codec::get_notification_list(inner, np));
+    }
+  }
+  // Every contained structure must at least be well-formed DER.
+  for (const auto* raw : {&d.euicc_info1, &d.euicc_info2}) {
+    if (!*raw) continue;
+    der::Reader inner(**raw);
+    ESIMO_TRY(der::Tlv x, next_any(inner, p));
+    der::Reader cr = x.children();
+    ESIMO_CHECK(field(cr.skip_extensions(), p / (raw == &d.euicc_info1 ? "euiccInfo1" : "euiccInfo2")));
+  }
+  for (const auto& tlv : {eum, euicc, caps, dev}) {
+    if (!tlv) continue;
+    der::Reader cr = tlv->children();
+    ESIMO_CHECK(field(cr.skip_extensions(), p));
+  }
+  ESIMO_CHECK(finish_sequence(r,
+                              {context(0, true), context(1), context(0), context(2, true), tag(0xBF20), tag(0xBF22),
+                               context(3), context(4), context(5, true), context(6, true), context(7),
+                               context(8, true), context(9, true), tag(0xBF2B)},
+                              p));
+  return d;
+}
+
+}  // namespace ipa_data_codec
+
+Status put_ipa_euicc_data_response(der::Writer& w, const IpaEuiccDataResponse& m, Version v) {
+  Status st;
+  w.constructed(der::tag(0xBF52), [&] {
+    if (const auto* d = std::get_if<IpaEuiccData>(&m)) {
+      st = ipa_data_codec::put_data(w, *d, v);
+      return;
+    }
+    const auto& e = std::get<IpaEuiccDataError>(m);
+    if (v == Version::v1_2) {
+      st = check_tid(e.eim_transaction_id, "ipaEuiccDataResponseError.eimTransactionId");
+      w.constructed(der::context(1, true), [&] {
+        if (e.eim_transaction_id) w.octets(der::context(0), *e.eim_transaction_id);
+        w.integer(der::kInteger, e.code);
+      });
+    } else {
+      if (e.eim_transaction_id) {
+        st = unsupported("ipaEuiccDataError.eimTransactionId", v);
+        return;
+      }
+      w.integer(der::context(1), e.code);
+    }
+  });
+  return st;
+}
+
+Result<IpaEuiccDataResponse> get_ipa_euicc_data_response(const der::Tlv& t, Version v, const Path& p) {
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv alt, next_any(r, p));
+  ESIMO_CHECK(finish_exact(r, p));
+  if (alt.tag == der::context(0, true)) {
+    ESIMO_TRY(auto d, ipa_data_codec::get_data(alt, v, p / "ipaEuiccData"));
+    return IpaEuiccDataResponse(std::move(d));
+  }
+  if (v == Version::v1_2 && alt.tag == der::context(1, true)) {
+    const Path q = p / "ipaEuiccDataResponseError";
+    IpaEuiccDataError e;
+    der::Reader er = alt.children();
+    ESIMO_TRY(auto tid, maybe(er, der::context(0), q / "eimTransactionId"));
+    if (tid) {
+      ESIMO_TRY(e.eim_transaction_id, get_octets(*tid, q / "eimTransactionId", 1, 16));
+    }
+    ESIMO_TRY(der::Tlv code, need(er, der::kInteger, q / "ipaEuiccDataErrorCode"));
+    ESIMO_TRY(e.code, get_int(code, q / "ipaEuiccDataErrorCode"));
+    ESIMO_CHECK(finish_sequence(er, {der::context(0), der::kInteger}, q));
+    return IpaEuiccDataResponse(std::move(e));
+  }
+  if (v == Version::v1_0 && alt.tag == der::context(1)) {
+    IpaEuiccDataError e;
+    ESIMO_TRY(e.code, get_int(alt, p / "ipaEuiccDataError"));
+    return IpaEuiccDataResponse(std::move(e));
+  }
+  return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag) +
+                     " for SGP.32 v" + version_name(v));
+}
+
 }  // namespace detail
 
 Result<Bytes> encode(const EsipaMessageFromIpaToEim& m, Version v) {

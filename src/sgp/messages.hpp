@@ -244,10 +244,29 @@ struct EprAndNotifications {
   EuiccPackageResult euicc_package_result;
   std::vector<PendingNotification> notification_list;
 };
-// ipaEuiccDataResponse (BF52) and profileDownloadTriggerResult (BF54) are not typed yet: kept as their complete TLV.
-struct IpaEuiccDataResponseDer {
-  Bytes der;
+// ---- IpaEuiccDataResponse (§2.11.2.2), tag BF52 ----
+// Structures defined by SGP.22 (EUICCInfo1/2, DeviceInfo) and IpaCapabilities are carried as DER, not interpreted here.
+struct IpaEuiccData {
+  std::optional<std::vector<PendingNotification>> notifications_list;  // v1.2 [0]; v1.0 [43] (notificationList alt.)
+  std::optional<std::string> default_smdp_address;
+  std::optional<std::vector<EuiccPackageResult>> euicc_package_result_list;  // v1.2 only
+  std::optional<Bytes> euicc_info1;        // complete EUICCInfo1 TLV (BF20)
+  std::optional<Bytes> euicc_info2;        // complete SGP32-EUICCInfo2 TLV (BF22)
+  std::optional<std::string> root_smds_address;
+  std::optional<std::int64_t> association_token;
+  std::optional<Bytes> eum_certificate;    // complete X.509 Certificate DER (30 ...), re-tagged [5] on the wire
+  std::optional<Bytes> euicc_certificate;  // complete X.509 Certificate DER (30 ...), re-tagged [6] on the wire
+  std::optional<Bytes> eim_transaction_id;  // v1.2 only
+  std::optional<Bytes> ipa_capabilities;    // contents octets of IpaCapabilities ([8])
+  std::optional<Bytes> device_info;         // contents octets of DeviceInfo ([9])
 };
+struct IpaEuiccDataError {
+  std::optional<Bytes> eim_transaction_id;  // v1.2 only
+  std::int64_t code = 127;  // 1 incorrectTagList, 5 euiccCiPKIdNotFound, 104 ecallActive (v1.2), 127 undefinedError
+};
+using IpaEuiccDataResponse = std::variant<IpaEuiccData, IpaEuiccDataError>;
+
+// profileDownloadTriggerResult (BF54) is not typed yet: kept as its complete TLV.
 struct ProfileDownloadTriggerResultDer {
   Bytes der;
 };
@@ -256,7 +275,7 @@ struct EimPackageResultError {
   std::optional<Bytes> eim_transaction_id;  // v1.2 only
   std::int64_t code = 127;                   // 1 invalidPackageFormat, 2 unknownPackage, 127 undefinedError
 };
-using EimPackageResult = std::variant<EuiccPackageResult, EprAndNotifications, IpaEuiccDataResponseDer,
+using EimPackageResult = std::variant<EuiccPackageResult, EprAndNotifications, IpaEuiccDataResponse,
                                       ProfileDownloadTriggerResultDer, EimPackageResultError>;
 struct ProvideEimPackageResult {  // BF50
   std::optional<Bytes> eid;       // v1.2 only

@@ -374,6 +374,41 @@ void notification(Printer& p, int in, const PendingNotification& n) {
   p.kv(in + 1, "der", hex(n.der));
 }
 
+constexpr Named kIpaEuiccDataError[] = {{1, "incorrectTagList"}, {5, "euiccCiPKIdNotFound"}, {104, "ecallActive"},
+                                        {127, "undefinedError"}};
+
+void ipa_euicc_data_response(Printer& p, int in, const IpaEuiccDataResponse& m, Version v) {
+  const bool v12 = v == Version::v1_2;
+  p.line(in, "ipaEuiccDataResponse");
+  if (const auto* e = std::get_if<IpaEuiccDataError>(&m)) {
+    p.line(in + 1, v12 ? "ipaEuiccDataResponseError" : "ipaEuiccDataError");
+    if (e->eim_transaction_id) p.kv(in + 2, "eimTransactionId", hex(*e->eim_transaction_id));
+    p.kv(in + 2, "ipaEuiccDataErrorCode", with_name(e->code, kIpaEuiccDataError));
+    return;
+  }
+  const auto& d = std::get<IpaEuiccData>(m);
+  p.line(in + 1, "ipaEuiccData");
+  const int f = in + 2;
+  if (d.notifications_list) {
+    p.line(f, "notificationsList");
+    for (const auto& n : *d.notifications_list) notification(p, f + 1, n);
+  }
+  if (d.default_smdp_address) p.kv(f, "defaultSmdpAddress", quoted(*d.default_smdp_address));
+  if (d.euicc_package_result_list) {
+    p.line(f, "euiccPackageResultList");
+    for (const auto& r : *d.euicc_package_result_list) euicc_package_result(p, f + 1, r, v);
+  }
+  if (d.euicc_info1) p.kv(f, "euiccInfo1", hex(*d.euicc_info1));
+  if (d.euicc_info2) p.kv(f, "euiccInfo2", hex(*d.euicc_info2));
+  if (d.root_smds_address) p.kv(f, "rootSmdsAddress", quoted(*d.root_smds_address));
+  if (d.association_token) p.kv(f, "associationToken", std::to_string(*d.association_token));
+  if (d.eum_certificate) p.kv(f, "eumCertificate", hex(*d.eum_certificate));
+  if (d.euicc_certificate) p.kv(f, "euiccCertificate", hex(*d.euicc_certificate));
+  if (d.eim_transaction_id) p.kv(f, "eimTransactionId", hex(*d.eim_transaction_id));
+  if (d.ipa_capabilities) p.kv(f, "ipaCapabilities", hex(*d.ipa_capabilities));
+  if (d.device_info) p.kv(f, "deviceInfo", hex(*d.device_info));
+}
+
 void provide_result(Printer& p, int in, const ProvideEimPackageResult& m, Version v) {
   p.line(in, "provideEimPackageResult");
   if (m.eid) p.kv(in + 1, "eidValue", hex(*m.eid));
@@ -387,8 +422,8 @@ void provide_result(Printer& p, int in, const ProvideEimPackageResult& m, Versio
           euicc_package_result(p, in + 2, x.euicc_package_result, v);
           p.line(in + 2, "notificationList");
           for (const auto& n : x.notification_list) notification(p, in + 3, n);
-        } else if constexpr (std::is_same_v<T, IpaEuiccDataResponseDer>) {
-          p.kv(in + 1, "ipaEuiccDataResponse", hex(x.der));
+        } else if constexpr (std::is_same_v<T, IpaEuiccDataResponse>) {
+          ipa_euicc_data_response(p, in + 1, x, v);
         } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResultDer>) {
           p.kv(in + 1, "profileDownloadTriggerResult", hex(x.der));
         } else {

@@ -192,6 +192,34 @@ void add_common(std::vector<CorpusEntry>& out, Version v) {
     p.result = err;
     out.push_back({up, "provideEimPackageResult package error", Direction::ipa_to_eim, v,
                    EsipaMessageFromIpaToEim(p)});
+    IpaEuiccData data;
+    data.notifications_list = std::vector<PendingNotification>{other_signed_notification(14, 1u << 0)};
+    data.default_smdp_address = "smdp.example.com";
+    if (v12) {
+      data.euicc_package_result_list =
+          std::vector<EuiccPackageResult>{EuiccPackageResult(signed_result(6, {code(EuiccResultKind::enable, 0)}))};
+    }
+    // EUICCInfo1: svn 2.5.0, one CI key id for verification and signing.
+    data.euicc_info1 = from_hex("bf2035 8203020500 a916 0414 f54172bdf98a95d65cbeb88a38a1c11d800a85c3"
+                                "aa16 0414 f54172bdf98a95d65cbeb88a38a1c11d800a85c3")
+                           .value();
+    data.root_smds_address = "lpa.ds.gsma.com";
+    data.association_token = 1;
+    data.eum_certificate = from_hex("3008 3003 020101 0401 aa").value();     // stand-ins: any DER SEQUENCE
+    data.euicc_certificate = from_hex("3008 3003 020102 0401 bb").value();
+    if (v12) data.eim_transaction_id = Bytes{0x22};
+    data.ipa_capabilities = from_hex("80020640").value();  // ipaFeatures {indirectRspServerCommunication}
+    data.device_info = from_hex("8004 35290611 a100").value();
+    p.result = IpaEuiccDataResponse(data);
+    if (v12) p.eid = sample_eid();
+    out.push_back({up, "provideEimPackageResult ipaEuiccData", Direction::ipa_to_eim, v, EsipaMessageFromIpaToEim(p)});
+    IpaEuiccDataError derr;
+    if (v12) derr.eim_transaction_id = Bytes{0x22};
+    derr.code = 1;
+    p.result = IpaEuiccDataResponse(derr);
+    out.push_back({up, "provideEimPackageResult ipaEuiccData error", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(p)});
+    p.eid.reset();
     EprAndNotifications en;
     en.euicc_package_result = EuiccPackageResult(signed_result(10, {code(EuiccResultKind::enable, 0)}));
     en.notification_list = {other_signed_notification(12, 1u << 1)};

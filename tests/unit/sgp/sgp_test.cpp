@@ -117,6 +117,38 @@ TEST(SgpLayout, ProvideEimPackageResultShapesPerVersion) {
   EXPECT_EQ(to_hex(*h10), "bf3d5fa15d" + epr);
 }
 
+TEST(SgpLayout, IpaEuiccDataErrorPerVersion) {
+  // v1.2: BF52 { A1 ipaEuiccDataResponseError { 80 tid, 02 code } }; v1.0: BF52 { 81 ipaEuiccDataError }.
+  ProvideEimPackageResult p;
+  p.result = IpaEuiccDataResponse(IpaEuiccDataError{Bytes{0x22}, 1});
+  auto v12 = encode(EsipaMessageFromIpaToEim(p), Version::v1_2);
+  ASSERT_TRUE(v12.ok());
+  EXPECT_EQ(to_hex(*v12), "bf500bbf5208a106800122020101");
+  auto bad = encode(EsipaMessageFromIpaToEim(p), Version::v1_0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::unsupported);
+  p.result = IpaEuiccDataResponse(IpaEuiccDataError{std::nullopt, 1});
+  auto v10 = encode(EsipaMessageFromIpaToEim(p), Version::v1_0);
+  ASSERT_TRUE(v10.ok());
+  EXPECT_EQ(to_hex(*v10), "bf5006bf5203810101");
+}
+
+TEST(SgpLayout, IpaEuiccDataCertificatesAreImplicitlyTagged) {
+  // eumCertificate [5] / euiccCertificate [6] replace the Certificate's SEQUENCE tag: A5 / A6.
+  IpaEuiccData d;
+  d.eum_certificate = hex("3003020101");
+  d.euicc_certificate = hex("3003020102");
+  ProvideEimPackageResult p;
+  p.result = IpaEuiccDataResponse(d);
+  auto der = encode(EsipaMessageFromIpaToEim(p), Version::v1_2);
+  ASSERT_TRUE(der.ok());
+  EXPECT_EQ(to_hex(*der), "bf500fbf520ca00aa503020101a603020102");
+  auto back = decode_ipa_to_eim(*der, Version::v1_2);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  const auto& got = std::get<IpaEuiccData>(std::get<IpaEuiccDataResponse>(std::get<ProvideEimPackageResult>(*back).result));
+  EXPECT_EQ(to_hex(*got.euicc_certificate), "3003020102");
+}
+
 TEST(SgpLayout, ProvideEimPackageResultResponsePerVersion) {
   ProvideEimPackageResultResponse acks;
   acks.kind = ProvideEimPackageResultResponse::Kind::acknowledgements;
