@@ -96,6 +96,7 @@ struct RestService::Impl {
     const service_detail::CompiledRoute* route = nullptr;
     std::array<std::string_view, 2> params{};
     bool path_known = false;  // some route has this path (405 when none has the method)
+    std::string allow;        // then: the methods it has, for the Allow header
   };
 
   Match match(http::Method method, std::string_view path) const {
@@ -127,12 +128,14 @@ struct RestService::Impl {
         if (ok) params[np++] = s;
       }
       if (!ok) continue;
-      m.path_known = true;
       if (r.spec->method == method) {
         m.route = &r;
         m.params = params;
         return m;
       }
+      m.path_known = true;
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += http::method_name(r.spec->method);
     }
     return m;
   }
@@ -302,6 +305,7 @@ http::Response RestService::handle(http::Request& req) {
                                    std::string(http::method_name(req.method)) + " is not allowed on " + req.path)
                     : make_problem(404, "not_found", "no such endpoint: " + req.path);
     auto r = problem_response(p, req.request_id);
+    if (m.path_known) r.set_header("allow", m.allow);
     impl_->record(nullptr, req.method, r.status, t0, req.request_id, nullptr);
     return r;
   }

@@ -113,6 +113,20 @@ TEST_F(ServiceTest, RoutingEdges) {
   r = call(Method::put, "/v1/devices", a_admin_);
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(code(r), "method_not_allowed");
+  EXPECT_EQ(r.header("allow"), "GET, POST");
+  r = call(Method::post, "/v1/devices/" + eid_n(1), a_admin_);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("allow"), "GET, PATCH, DELETE");
+}
+
+TEST_F(ServiceTest, OpenApiInfoFromOptions) {
+  auto doc = json(get("/v1/openapi.json", "")).as_object();
+  EXPECT_EQ(doc["info"].as_object()["version"].as_string(), "0.1.0");
+  EXPECT_EQ(doc["servers"].as_array()[0].as_object().at("url").as_string(), "http://api.test");
+  EXPECT_EQ(doc["paths"].as_object()["/healthz"].as_object()["get"].as_object()["security"].as_array().size(), 0u);
+  EXPECT_EQ(doc["paths"].as_object()["/v1/operations/{id}:cancel"].as_object()["post"].as_object()["x-esimo-role"]
+                .as_string(),
+            "operator");
 }
 
 TEST_F(ServiceTest, HealthReadyMetricsNeedNoKey) {
