@@ -1,7 +1,7 @@
 # esimo_layer(NAME [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
 # Declares the static library esimo_NAME from src/NAME/**/*.cpp. Layer dependencies must point downward in the order of
 # ESIMO_LAYER_ORDER; a layer that links a layer above (or beside) it is a configure error.
-set(ESIMO_LAYER_ORDER base der crypto sgp domain policy engine eim store events net api twin app)
+set(ESIMO_LAYER_ORDER base der crypto sgp domain store policy engine eim events net api twin app)
 
 function(esimo_layer name)
   cmake_parse_arguments(L "" "" "PUBLIC_DEPS;PRIVATE_DEPS;EXTERNAL_PUBLIC;EXTERNAL_PRIVATE" ${ARGN})
