@@ -133,6 +133,22 @@ int run_cli(int argc, char** argv) {
   cli_detail::add_common(keys_revoke_cmd, keys_revoke.common);
   keys_revoke_cmd->callback([&] { code = cmd_keys_revoke(keys_revoke, io); });
 
+  // config
+  auto* config_cmd = app.add_subcommand("config", "The configuration");
+  config_cmd->require_subcommand(1);
+  ServeArgs config_show;  // every setting `serve` takes
+  auto* config_show_cmd =
+      config_cmd->add_subcommand("show", "Print the effective configuration (file < environment < flags) as TOML");
+  cli_detail::add_common(config_show_cmd, config_show.common);
+  cli_detail::optional_option(config_show_cmd, "--listen", config_show.common.overrides.listen, "HOST:PORT");
+  cli_detail::optional_option(config_show_cmd, "--threads", config_show.common.overrides.threads, "io threads");
+  cli_detail::optional_option(config_show_cmd, "--body-limit", config_show.common.overrides.body_limit,
+                              "largest buffered request body in bytes");
+  cli_detail::optional_option(config_show_cmd, "--tls-cert", config_show.common.overrides.tls_cert_file,
+                              "PEM certificate chain");
+  cli_detail::optional_option(config_show_cmd, "--tls-key", config_show.common.overrides.tls_key_file, "PEM private key");
+  config_show_cmd->callback([&] { code = cmd_config_show(config_show.common, io); });
+
   // version
   app.add_subcommand("version", "Print the version")->callback([&] { code = cmd_version(io); });
 

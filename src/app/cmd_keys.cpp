@@ -101,9 +101,4 @@ int cmd_keys_revoke(const KeysRevokeArgs& args, Io io) {
   return 0;
 }
 
-int cmd_version(Io io) {
-  io.out << "esimo " << version_string() << "\n";
-  return 0;
-}
-
 }  // namespace esimo::app

@@ -86,6 +86,9 @@ struct KeysRevokeArgs {
 };
 int cmd_keys_revoke(const KeysRevokeArgs& args, Io io);
 
+// Prints the effective configuration (after file, environment and flags) as TOML.
+int cmd_config_show(const CommonArgs& args, Io io);
+
 int cmd_version(Io io);
 
 // The full command line (CLI11): `esimo <command> ...`. Returns the exit code.

@@ -20,6 +20,7 @@ TEST(Cli, HelpEverywhere) {
                                                                 {"keys", "create", "--help"},
                                                                 {"keys", "list", "--help"},
                                                                 {"keys", "revoke", "--help"},
+                                                                {"config", "show", "--help"},
                                                                 {"version", "--help"}}) {
     auto r = run_esimo(args);
     EXPECT_EQ(r.code, 0) << args[0];
@@ -90,6 +91,24 @@ TEST(Cli, ImportPrintsTheSummaryAndKeepsGoodLines) {
       {"import", (tmp / "devices.csv").string(), "--data-dir", (tmp / "data").string(), "--tenant", "nobody"});
   EXPECT_EQ(no_tenant.code, 1);
   EXPECT_NE(no_tenant.err.find("nobody"), std::string::npos) << no_tenant.err;
+}
+
+TEST(Cli, ConfigShowPrintsTheMergedConfiguration) {
+  TempDir tmp;
+  write_file(tmp / "esimo.toml", "data_dir = \"/srv/from-file\"\n[server]\nthreads = 5\nlisten = \"0.0.0.0:7000\"\n");
+  Env env;
+  env.vars["ESIMO_LISTEN"] = "127.0.0.1:7100";
+  auto r = run_esimo({"config", "show", "--config", (tmp / "esimo.toml").string(), "--body-limit", "4096"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("data_dir = \"/srv/from-file\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("threads = 5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("listen = \"127.0.0.1:7100\""), std::string::npos) << r.out;  // env over file
+  EXPECT_NE(r.out.find("body_limit = 4096"), std::string::npos) << r.out;             // flag
+
+  env.vars["ESIMO_THREADS"] = "zero";
+  auto bad = run_esimo({"config", "show"}, env);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("ESIMO_THREADS"), std::string::npos) << bad.err;
 }
 
 TEST(Cli, KeysCreateMakesTheTenantAndPrintsTheKeyLast) {
