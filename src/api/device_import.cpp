@@ -121,19 +121,21 @@ void DeviceImporter::handle_csv_header(const CsvRecord& rec) {
     }
     if (id < 0) {
       fail(make_problem(400, "invalid_csv_header",
-                        "line 1: unknown column '" + name +
+                        "line " + std::to_string(rec.line) + ": unknown column '" + name +
                             "' (expected eid,name,group,tags[,profiles][,lifecycle][,sgp32_version])"));
       return;
     }
     if (seen[id]) {
-      fail(make_problem(400, "invalid_csv_header", "line 1: column '" + name + "' appears twice"));
+      fail(make_problem(400, "invalid_csv_header",
+                        "line " + std::to_string(rec.line) + ": column '" + name + "' appears twice"));
       return;
     }
     seen[id] = true;
     columns_.push_back(id);
   }
   if (!seen[import_detail::kEid]) {
-    fail(make_problem(400, "invalid_csv_header", "line 1: the header has no 'eid' column"));
+    fail(make_problem(400, "invalid_csv_header",
+                      "line " + std::to_string(rec.line) + ": the header has no 'eid' column"));
   }
 }
 

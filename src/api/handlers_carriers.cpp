@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "api/csv.hpp"
+#include "api/device_import.hpp"
 #include "api/handlers.hpp"
 
 namespace esimo::api {
@@ -225,10 +226,7 @@ ApiResult<http::Response> h_rate_delete(Env& env, Call& call) {
 // CSV "carrier,country,currency,price_per_mb,price_per_sms,monthly_fee": all lines or none. Every bad line is listed
 // in the problem's "errors" member.
 ApiResult<http::Response> h_rates_import(Env& env, Call& call) {
-  auto ct = call.req.header("content-type");
-  std::string type(csv_trim(ct.substr(0, ct.find(';'))));
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  if (type != "text/csv") {
+  if (import_format_for(call.req.header("content-type")) != ImportFormat::csv) {
     return make_problem(415, "unsupported_media_type", "send the rate cards as text/csv", "content-type");
   }
   static constexpr const char* kHeader[] = {"carrier", "country", "currency", "price_per_mb", "price_per_sms",
@@ -247,7 +245,8 @@ ApiResult<http::Response> h_rates_import(Env& env, Call& call) {
       if (!ok) {
         header_problem = make_problem(
             400, "invalid_csv_header",
-            "line 1: expected the header carrier,country,currency,price_per_mb,price_per_sms,monthly_fee");
+            "line " + std::to_string(rec.line) +
+                ": expected the header carrier,country,currency,price_per_mb,price_per_sms,monthly_fee");
       }
       return ok;
     }
