@@ -61,6 +61,11 @@ Status Writer::submit(Job job) {
   return f.get();
 }
 
+std::size_t Writer::queued() {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 void Writer::run() {
   std::deque<Pending> batch;
   for (;;) {

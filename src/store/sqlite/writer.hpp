@@ -37,6 +37,8 @@ class Writer {
 
   // Runs `job` in the next group commit and returns once it is durable (or failed). unavailable after shutdown.
   Status submit(Job job);
+  // Calls waiting for the next batch (for tests and diagnostics).
+  std::size_t queued();
 
  private:
   struct Pending {

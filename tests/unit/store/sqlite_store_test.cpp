@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
+#include <thread>
 #include <vector>
 
 #include "base/metrics.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/writer.hpp"
 #include "store_conformance.hpp"
 
 namespace esimo::store::testing {
@@ -183,6 +186,70 @@ TEST(SqliteStore, DISABLED_ImportThroughput) {
   const auto db = sqlite_store_file(tmp.path());
   std::printf("database %.1f MB, WAL %.1f MB\n", static_cast<double>(std::filesystem::file_size(db)) / 1e6,
               static_cast<double>(std::filesystem::file_size(db.string() + "-wal")) / 1e6);
+}
+
+}  // namespace esimo::store::testing
+
+namespace esimo::store::testing {
+
+// Group commit: calls queued while the writer is busy run in ONE transaction, each in its own savepoint; a failing call
+// rolls back only its own changes and gets its own error.
+TEST(SqliteWriter, FailingCallInABatchRollsBackOnlyItself) {
+  TempDir tmp;
+  const auto file = tmp.path() / "w.db";
+  {
+    auto setup = sqlite::Connection::open(file, {});
+    ASSERT_TRUE(setup.ok());
+    ASSERT_TRUE((*setup)->exec("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER NOT NULL PRIMARY KEY)", "setup").ok());
+  }
+  auto conn = sqlite::Connection::open(file, {});
+  ASSERT_TRUE(conn.ok());
+  sqlite::Writer writer(std::move(*conn), 16);
+  auto insert = [](std::int64_t x) {
+    return [x](sqlite::Connection& db) -> Status {
+      ESIMO_TRY(sqlite::Stmt * s, db.prepare("INSERT INTO t (x) VALUES (?)"));
+      return s->bind(1, x).run("insert " + std::to_string(x));
+    };
+  };
+  auto& batches = metrics::Registry::global().histogram("esimo_store_commit_batch_size", "", {}, {1});
+  const auto threes_before = batches.bucket(2);  // the bucket (2, 4]
+
+  std::promise<void> release, started;
+  std::shared_future<void> gate = release.get_future().share();
+  std::thread first([&] {
+    EXPECT_TRUE(writer.submit([&](sqlite::Connection& db) -> Status {
+      started.set_value();
+      gate.wait();  // holds the writer so the next calls queue up behind it
+      return insert(1)(db);
+    }).ok());
+  });
+  started.get_future().wait();  // the writer is inside the first call
+  Status good_a, bad, good_b;
+  std::thread ta([&] { good_a = writer.submit(insert(2)); });
+  std::thread tb([&] {
+    bad = writer.submit([&](sqlite::Connection& db) -> Status {
+      ESIMO_CHECK(insert(3)(db));  // changes something, then fails: the insert of 3 must be undone
+      return insert(1)(db);        // duplicate of the committed first call
+    });
+  });
+  std::thread tc([&] { good_b = writer.submit(insert(4)); });
+  while (writer.queued() != 3) std::this_thread::yield();
+  release.set_value();
+  for (auto* t : {&first, &ta, &tb, &tc}) t->join();
+
+  EXPECT_TRUE(good_a.ok());
+  EXPECT_TRUE(good_b.ok());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::already_exists);
+  EXPECT_EQ(batches.bucket(2), threes_before + 1) << "the three queued calls must commit as one batch";
+
+  auto check = sqlite::Connection::open(file, {.read_only = true});
+  ASSERT_TRUE(check.ok());
+  auto s = (*check)->prepare("SELECT x FROM t ORDER BY x");
+  ASSERT_TRUE(s.ok());
+  std::vector<std::int64_t> xs;
+  while ((*s)->step("read").value_or(false)) xs.push_back((*s)->int64(0));
+  EXPECT_EQ(xs, (std::vector<std::int64_t>{1, 2, 4}));
 }
 
 }  // namespace esimo::store::testing
