@@ -10,13 +10,13 @@
 namespace esimo::app {
 
 int cmd_carriers_list(const CarriersListArgs& args, Io io) {
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  const Config& config = ws->config;
+  store::Store& db = *ws->store;
 
   // A fresh data directory has no catalog yet: seed it from the reference data, as `serve` would.
-  if (auto s = ensure_catalog(**store, *config); !s.ok()) return report_error(io, s.error());
+  if (auto s = ensure_catalog(db, config); !s.ok()) return report_error(io, s.error());
 
   store::CarrierFilter filter;
   if (args.country) {
@@ -31,7 +31,7 @@ int cmd_carriers_list(const CarriersListArgs& args, Io io) {
   }
   domain::TenantId tenant = domain::kCatalogTenant;
   if (args.tenant) {
-    auto t = (*store)->get_tenant_by_name(*args.tenant);
+    auto t = db.get_tenant_by_name(*args.tenant);
     if (!t.ok()) return report_error(io, t.error());
     tenant = t->id;
   }
@@ -40,7 +40,7 @@ int cmd_carriers_list(const CarriersListArgs& args, Io io) {
   store::Page page;
   page.limit = 500;
   for (;;) {
-    auto batch = (*store)->list_carriers(tenant, filter, page);
+    auto batch = db.list_carriers(tenant, filter, page);
     if (!batch.ok()) return report_error(io, batch.error());
     for (auto& c : batch->items) all.push_back(std::move(c));
     if (!batch->next_after) break;

@@ -10,11 +10,11 @@
 namespace esimo::app {
 
 int cmd_devices_list(const DevicesListArgs& args, Io io) {
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
-  auto tenant = tenant_for_command(**store, *config, args.tenant);
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  const Config& config = ws->config;
+  store::Store& db = *ws->store;
+  auto tenant = tenant_for_command(db, config, args.tenant);
   if (!tenant.ok()) return report_error(io, tenant.error());
 
   store::DeviceFilter filter;
@@ -25,7 +25,7 @@ int cmd_devices_list(const DevicesListArgs& args, Io io) {
   page.limit = 500;
   for (;;) {
     if (args.limit != 0) page.limit = std::min<std::size_t>(500, args.limit - all.size());
-    auto batch = (*store)->list_devices(tenant->id, filter, page);
+    auto batch = db.list_devices(tenant->id, filter, page);
     if (!batch.ok()) return report_error(io, batch.error());
     for (auto& d : batch->items) all.push_back(std::move(d));
     if (!batch->next_after || (args.limit != 0 && all.size() >= args.limit)) break;
@@ -54,13 +54,13 @@ int cmd_devices_list(const DevicesListArgs& args, Io io) {
 int cmd_devices_show(const DevicesShowArgs& args, Io io) {
   auto eid = domain::Eid::parse(args.eid);
   if (!eid.ok()) return report_error(io, Error(eid.error().code, "EID '" + args.eid + "': " + eid.error().message, "eid"));
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
-  auto tenant = tenant_for_command(**store, *config, args.tenant);
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  const Config& config = ws->config;
+  store::Store& db = *ws->store;
+  auto tenant = tenant_for_command(db, config, args.tenant);
   if (!tenant.ok()) return report_error(io, tenant.error());
-  auto record = (*store)->get_device(tenant->id, *eid);
+  auto record = db.get_device(tenant->id, *eid);
   if (!record.ok()) {
     if (record.error().code == Errc::not_found) {
       return report_error(io, Error(Errc::not_found, "no device " + eid->str() + " in tenant '" + tenant->name + "'"));

@@ -83,16 +83,16 @@ int cmd_import(const ImportArgs& args, Io io) {
   std::error_code ec;
   const std::uintmax_t total = std::filesystem::file_size(args.file, ec);
 
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  const Config& config = ws->config;
+  store::Store& db = *ws->store;
   // Profiles name carriers by home PLMN: the catalog must be there.
-  if (auto s = ensure_catalog(**store, *config); !s.ok()) return report_error(io, s.error());
-  auto tenant = tenant_for_command(**store, *config, args.tenant);
+  if (auto s = ensure_catalog(db, config); !s.ok()) return report_error(io, s.error());
+  auto tenant = tenant_for_command(db, config, args.tenant);
   if (!tenant.ok()) return report_error(io, tenant.error());
 
-  api::DeviceImporter importer(**store, tenant->id, SystemClock::instance(), *format);
+  api::DeviceImporter importer(db, tenant->id, SystemClock::instance(), *format);
   cmd_import_detail::ProgressBar bar(io.err, args.progress || ::isatty(STDERR_FILENO) == 1, ec ? 0 : total);
   std::vector<char> buf(256 * 1024);
   std::uintmax_t done = 0;

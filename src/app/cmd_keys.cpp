@@ -13,12 +13,12 @@ namespace esimo::app {
 int cmd_keys_create(const KeysCreateArgs& args, Io io) {
   auto role = domain::parse_role(args.role);
   if (!role.ok()) return report_error(io, Error(role.error().code, "--role: " + role.error().message, "--role"));
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
-  const std::string tenant_name = args.tenant ? *args.tenant : config->default_tenant;
-  api::KeyService keys(**store, SystemClock::instance());
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  const Config& config = ws->config;
+  store::Store& db = *ws->store;
+  const std::string tenant_name = args.tenant ? *args.tenant : config.default_tenant;
+  api::KeyService keys(db, SystemClock::instance());
   auto created = keys.create_for_tenant(tenant_name, *role, args.label);
   if (!created.ok()) return report_error(io, created.error());
   io.out << "Created " << domain::to_string(created->key.role) << " key " << created->key.id << " for tenant '"
@@ -29,17 +29,16 @@ int cmd_keys_create(const KeysCreateArgs& args, Io io) {
 }
 
 int cmd_keys_list(const KeysListArgs& args, Io io) {
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  store::Store& db = *ws->store;
   std::optional<domain::TenantId> tenant;
   if (args.tenant) {
-    auto t = (*store)->get_tenant_by_name(*args.tenant);
+    auto t = db.get_tenant_by_name(*args.tenant);
     if (!t.ok()) return report_error(io, t.error());
     tenant = t->id;
   }
-  auto tenants = (*store)->list_tenants();
+  auto tenants = db.list_tenants();
   if (!tenants.ok()) return report_error(io, tenants.error());
   auto tenant_name = [&](domain::TenantId id) -> std::string {
     for (const auto& t : *tenants) {
@@ -47,7 +46,7 @@ int cmd_keys_list(const KeysListArgs& args, Io io) {
     }
     return std::to_string(id);
   };
-  api::KeyService service(**store, SystemClock::instance());
+  api::KeyService service(db, SystemClock::instance());
   auto keys = service.list(tenant);
   if (!keys.ok()) return report_error(io, keys.error());
 
@@ -83,11 +82,10 @@ int cmd_keys_list(const KeysListArgs& args, Io io) {
 }
 
 int cmd_keys_revoke(const KeysRevokeArgs& args, Io io) {
-  auto config = load_config(args.common);
-  if (!config.ok()) return report_error(io, config.error());
-  auto store = open_store(*config);
-  if (!store.ok()) return report_error(io, store.error());
-  api::KeyService keys(**store, SystemClock::instance());
+  auto ws = open_workspace(args.common);
+  if (!ws.ok()) return report_error(io, ws.error());
+  store::Store& db = *ws->store;
+  api::KeyService keys(db, SystemClock::instance());
   // Accept the full secret too: its key id is the public part.
   std::string id = args.id;
   if (auto from_secret = api::KeyService::key_id_of(id)) id = std::string(*from_secret);

@@ -70,6 +70,16 @@ class DeferredService final : public http::Service {
 }  // namespace cmd_serve_detail
 
 int cmd_serve(const ServeArgs& args, Io io) {
+  // SIGTERM/SIGINT are blocked before any thread starts (the store's writer, the io threads), so every thread inherits
+  // the mask and only this thread takes them (sigwait below): shutdown runs here, in order, never inside a signal
+  // handler. A signal that arrives while the store opens stays pending and ends the server as soon as it is up.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
   auto config = load_config(args.common);
   if (!config.ok()) return report_error(io, config.error());
   auto opened = open_store(*config);
@@ -88,15 +98,6 @@ int cmd_serve(const ServeArgs& args, Io io) {
     if (!created.ok()) return report_error(io, created.error());
     admin_key = std::move(created).value();
   }
-
-  // SIGTERM/SIGINT are blocked before any thread starts, so every io thread inherits the mask and only this thread
-  // takes them (sigwait below): shutdown runs here, in order, never inside a signal handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
 
   cmd_serve_detail::DeferredService front;
   net::ServerOptions options;

@@ -27,6 +27,12 @@ Result<std::unique_ptr<store::Store>> open_store(const Config& config) {
   return store::open_sqlite_store(config.data_dir);
 }
 
+Result<Workspace> open_workspace(const CommonArgs& common) {
+  ESIMO_TRY(Config config, load_config(common));
+  ESIMO_TRY(std::unique_ptr<store::Store> store, open_store(config));
+  return Workspace{std::move(config), std::move(store)};
+}
+
 Result<domain::Tenant> ensure_tenant(store::Store& store, std::string_view name) {
   auto found = store.get_tenant_by_name(name);
   if (found.ok() || found.error().code != Errc::not_found) return found;

@@ -24,6 +24,13 @@ Result<Config> load_config(const CommonArgs& common);
 // Opens (creating when needed) the embedded store under config.data_dir.
 Result<std::unique_ptr<store::Store>> open_store(const Config& config);
 
+// What most commands start from: the resolved configuration and the store it names.
+struct Workspace {
+  Config config;
+  std::unique_ptr<store::Store> store;
+};
+Result<Workspace> open_workspace(const CommonArgs& common);
+
 // The tenant named `name`, created (with its root group) when missing. Safe against a concurrent creator.
 Result<domain::Tenant> ensure_tenant(store::Store& store, std::string_view name);
 
