@@ -253,3 +253,37 @@ TEST(SqliteWriter, FailingCallInABatchRollsBackOnlyItself) {
 }
 
 }  // namespace esimo::store::testing
+
+namespace esimo::store::testing {
+
+// WAL: readers keep working while another connection (here: another process's writer) holds the write lock; a write
+// waits up to the busy timeout, then fails as unavailable having changed nothing.
+TEST(SqliteStore, ReadersAreNotBlockedByAWriterAndBusyWritesFailCleanly) {
+  TempDir tmp;
+  SqliteOptions opts;
+  opts.busy_timeout = std::chrono::milliseconds(50);
+  auto s = open_sqlite_store(tmp.path(), opts);
+  ASSERT_TRUE(s.ok());
+  Store& store = **s;
+  const TenantId t = store.create_tenant("acme")->id;
+
+  auto other = sqlite::Connection::open(sqlite_store_file(tmp.path()), {});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->exec("BEGIN IMMEDIATE; INSERT INTO tenants (id, name, created_at) VALUES (77, 'pending', 0)",
+                             "hold the write lock")
+                  .ok());
+  EXPECT_EQ(store.get_tenant(t)->name, "acme");
+  EXPECT_EQ(store.get_tenant_by_name("pending").error().code, Errc::not_found);  // uncommitted: invisible
+  auto busy = store.create_tenant("globex");
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code, Errc::unavailable);
+
+  ASSERT_TRUE((*other)->exec("COMMIT", "release").ok());
+  EXPECT_EQ(store.get_tenant_by_name("pending")->id, 77);
+  EXPECT_EQ(store.get_tenant_by_name("globex").error().code, Errc::not_found);
+  auto later = store.create_tenant("globex");
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(later->id, 78);
+}
+
+}  // namespace esimo::store::testing
