@@ -155,6 +155,12 @@ Status put_euicc_package_result(der::Writer& w, const EuiccPackageResult& m, Ver
 Result<EuiccPackageResult> get_euicc_package_result(const der::Tlv& t, Version v, const Path& p);
 Status put_ipa_euicc_data_response(der::Writer& w, const IpaEuiccDataResponse& m, Version v);
 Result<IpaEuiccDataResponse> get_ipa_euicc_data_response(const der::Tlv& t, Version v, const Path& p);
+// Indirect-download messages (download_codec.cpp): put_* write the complete message TLV; get_* take it.
+Status put_download_request(der::Writer& w, const EsipaMessageFromIpaToEim& m, Version v);
+Status put_download_response(der::Writer& w, const EsipaMessageFromEimToIpa& m, Version v);
+// nullopt when the tag is not one of BF39/BF3B/BF3A/BF41.
+std::optional<Result<EsipaMessageFromIpaToEim>> get_download_request(const der::Tlv& t, Version v, const Path& p);
+std::optional<Result<EsipaMessageFromEimToIpa>> get_download_response(const der::Tlv& t, Version v, const Path& p);
 // One SGP32-PendingNotification CHOICE alternative TLV.
 Result<PendingNotification> get_pending_notification(const der::Tlv& t, const Path& p);
 Status put_pending_notification(der::Writer& w, const PendingNotification& n);

@@ -363,12 +363,8 @@ Result<HandleNotificationEsipa> get_handle_notification(const der::Tlv& t, Versi
                      " for SGP.32 v" + version_name(v));
 }
 
-// ESipa alternatives this codec does not implement yet (indirect profile download, transferEimPackage).
+// ESipa alternatives this codec does not implement yet (transferEimPackage, the eIM-push binding).
 const char* unimplemented_esipa(der::Tag t) {
-  if (t == tag(0xBF39)) return "initiateAuthentication (BF39)";
-  if (t == tag(0xBF3B)) return "authenticateClient (BF3B)";
-  if (t == tag(0xBF3A)) return "getBoundProfilePackage (BF3A)";
-  if (t == tag(0xBF41)) return "cancelSession (BF41)";
   if (t == tag(0xBF4E)) return "transferEimPackage (BF4E)";
   return nullptr;
 }
@@ -598,8 +594,10 @@ Result<Bytes> encode(const EsipaMessageFromIpaToEim& m, Version v) {
           st = detail::esipa_codec::put_get_eim_package_request(w, x, v);
         } else if constexpr (std::is_same_v<T, ProvideEimPackageResult>) {
           st = detail::esipa_codec::put_provide_result(w, detail::esipa_codec::kProvideEimPackageResult, x, v);
-        } else {
+        } else if constexpr (std::is_same_v<T, HandleNotificationEsipa>) {
           st = detail::esipa_codec::put_handle_notification(w, x, v);
+        } else {
+          st = detail::put_download_request(w, m, v);
         }
       },
       m);
@@ -612,8 +610,10 @@ Result<Bytes> encode(const EsipaMessageFromEimToIpa& m, Version v) {
   Status st;
   if (const auto* r = std::get_if<GetEimPackageResponse>(&m)) {
     st = detail::esipa_codec::put_get_eim_package_response(w, *r, v);
+  } else if (const auto* pr = std::get_if<ProvideEimPackageResultResponse>(&m)) {
+    st = detail::esipa_codec::put_provide_result_response(w, *pr, v);
   } else {
-    st = detail::esipa_codec::put_provide_result_response(w, std::get<ProvideEimPackageResultResponse>(m), v);
+    st = detail::put_download_response(w, m, v);
   }
   ESIMO_CHECK(st);
   return w.take();
@@ -636,6 +636,7 @@ Result<EsipaMessageFromIpaToEim> decode_ipa_to_eim(ByteView der_bytes, Version v
     ESIMO_TRY(auto m, ec::get_handle_notification(*t, v, root / "handleNotificationEsipa"));
     return EsipaMessageFromIpaToEim(std::move(m));
   }
+  if (auto dl = detail::get_download_request(*t, v, root)) return std::move(*dl);
   if (const char* name = ec::unimplemented_esipa(t->tag)) {
     return Error(Errc::unsupported, std::string("esipaMessageFromIpaToEim: ") + name + " is not supported yet",
                  "esipaMessageFromIpaToEim");
@@ -656,6 +657,7 @@ Result<EsipaMessageFromEimToIpa> decode_eim_to_ipa(ByteView der_bytes, Version v
     ESIMO_TRY(auto m, ec::get_provide_result_response(*t, v, root / "provideEimPackageResultResponse"));
     return EsipaMessageFromEimToIpa(std::move(m));
   }
+  if (auto dl = detail::get_download_response(*t, v, root)) return std::move(*dl);
   if (const char* name = ec::unimplemented_esipa(t->tag)) {
     return Error(Errc::unsupported, std::string("esipaMessageFromEimToIpa: ") + name + " is not supported yet",
                  "esipaMessageFromEimToIpa");

@@ -293,8 +293,83 @@ struct ProvideEimPackageResultResponse {  // BF50
 
 using HandleNotificationEsipa = std::variant<PendingNotification, ProvideEimPackageResult>;  // BF3D
 
-using EsipaMessageFromIpaToEim = std::variant<GetEimPackageRequest, ProvideEimPackageResult, HandleNotificationEsipa>;
-using EsipaMessageFromEimToIpa = std::variant<GetEimPackageResponse, ProvideEimPackageResultResponse>;
+// ---- Indirect profile download over ESipa (§6.3.2.1-6.3.2.5) ----
+// The eIM relays these between the IPA and the SM-DP+ (ES9+), so the SGP.22 structures inside (ServerSigned1,
+// certificates, AuthenticateServerResponse, PrepareDownloadResponse, BoundProfilePackage, ...) are carried as their
+// complete DER TLVs, checked to be well-formed, never re-encoded.
+struct InitiateAuthenticationRequestEsipa {  // BF39
+  Bytes euicc_challenge;                     // 16 octets
+  std::optional<std::string> smdp_address;
+  std::optional<Bytes> euicc_info1;          // complete EUICCInfo1 TLV (BF20)
+  std::optional<Bytes> eim_transaction_id;   // v1.2 only
+};
+struct InitiateAuthenticationOkEsipa {
+  std::optional<Bytes> transaction_id;
+  Bytes server_signed1;                      // complete ServerSigned1 (30)
+  Bytes server_signature1;                   // 5F37 contents
+  Bytes euicc_ci_pkid_to_be_used;
+  Bytes server_certificate;                  // complete Certificate (30)
+  std::optional<std::string> matching_id;
+  std::optional<Bytes> ctx_params1;          // the CtxParams1 alternative TLV inside [2]
+};
+struct InitiateAuthenticationErrorEsipa {
+  std::int64_t code = 127;
+};
+using InitiateAuthenticationResponseEsipa = std::variant<InitiateAuthenticationOkEsipa, InitiateAuthenticationErrorEsipa>;
+
+struct AuthenticateClientRequestEsipa {  // BF3B
+  Bytes transaction_id;
+  Bytes authenticate_server_response;    // complete TLV (BF38)
+};
+struct AuthenticateClientOkDpEsipa {
+  std::optional<Bytes> transaction_id;
+  std::optional<Bytes> profile_metadata;  // complete StoreMetadataRequest TLV (BF25)
+  Bytes smdp_signed2;                     // complete SmdpSigned2 (30)
+  Bytes smdp_signature2;                  // 5F37 contents
+  Bytes smdp_certificate;                 // complete Certificate (30)
+  std::optional<Bytes> hash_cc;           // 32 octets
+};
+struct AuthenticateClientOkDsEsipa {
+  Bytes transaction_id;
+  std::optional<ProfileDownloadTriggerRequest> profile_download_trigger;
+};
+struct AuthenticateClientErrorEsipa {
+  std::int64_t code = 127;
+};
+using AuthenticateClientResponseEsipa =
+    std::variant<AuthenticateClientOkDpEsipa, AuthenticateClientOkDsEsipa, AuthenticateClientErrorEsipa>;
+
+struct GetBoundProfilePackageRequestEsipa {  // BF3A
+  Bytes transaction_id;
+  Bytes prepare_download_response;           // complete TLV (BF21)
+};
+struct GetBoundProfilePackageOkEsipa {
+  std::optional<Bytes> transaction_id;
+  Bytes bound_profile_package;               // complete TLV (BF36)
+};
+struct GetBoundProfilePackageErrorEsipa {
+  std::int64_t code = 127;
+};
+using GetBoundProfilePackageResponseEsipa =
+    std::variant<GetBoundProfilePackageOkEsipa, GetBoundProfilePackageErrorEsipa>;
+
+struct CancelSessionRequestEsipa {  // BF41
+  Bytes transaction_id;
+  Bytes cancel_session_response;    // the SGP32-CancelSessionResponse alternative TLV (A0 ok, 81 error, A2 compact)
+};
+struct CancelSessionOkEsipa {};
+struct CancelSessionErrorEsipa {
+  std::int64_t code = 127;
+};
+using CancelSessionResponseEsipa = std::variant<CancelSessionOkEsipa, CancelSessionErrorEsipa>;
+
+using EsipaMessageFromIpaToEim =
+    std::variant<GetEimPackageRequest, ProvideEimPackageResult, HandleNotificationEsipa,
+                 InitiateAuthenticationRequestEsipa, AuthenticateClientRequestEsipa,
+                 GetBoundProfilePackageRequestEsipa, CancelSessionRequestEsipa>;
+using EsipaMessageFromEimToIpa =
+    std::variant<GetEimPackageResponse, ProvideEimPackageResultResponse, InitiateAuthenticationResponseEsipa,
+                 AuthenticateClientResponseEsipa, GetBoundProfilePackageResponseEsipa, CancelSessionResponseEsipa>;
 
 // ---- AddInitialEimRequest (ES10b, §5.9.4), tag BF57: the association configuration personalised into eUICCs ----
 struct AddInitialEimRequest {

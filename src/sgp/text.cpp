@@ -479,6 +479,24 @@ std::string to_text(const EsipaMessageFromIpaToEim& m, Version v) {
           if (x.rplmn) p.kv(1, "rPLMN", text_dump::hex(*x.rplmn));
         } else if constexpr (std::is_same_v<T, ProvideEimPackageResult>) {
           text_dump::provide_result(p, 0, x, v);
+        } else if constexpr (std::is_same_v<T, InitiateAuthenticationRequestEsipa>) {
+          p.line(0, "initiateAuthenticationRequestEsipa");
+          p.kv(1, "euiccChallenge", text_dump::hex(x.euicc_challenge));
+          if (x.smdp_address) p.kv(1, "smdpAddress", text_dump::quoted(*x.smdp_address));
+          if (x.euicc_info1) p.kv(1, "euiccInfo1", text_dump::hex(*x.euicc_info1));
+          if (x.eim_transaction_id) p.kv(1, "eimTransactionId", text_dump::hex(*x.eim_transaction_id));
+        } else if constexpr (std::is_same_v<T, AuthenticateClientRequestEsipa>) {
+          p.line(0, "authenticateClientRequestEsipa");
+          p.kv(1, "transactionId", text_dump::hex(x.transaction_id));
+          p.kv(1, "authenticateServerResponse", text_dump::hex(x.authenticate_server_response));
+        } else if constexpr (std::is_same_v<T, GetBoundProfilePackageRequestEsipa>) {
+          p.line(0, "getBoundProfilePackageRequestEsipa");
+          p.kv(1, "transactionId", text_dump::hex(x.transaction_id));
+          p.kv(1, "prepareDownloadResponse", text_dump::hex(x.prepare_download_response));
+        } else if constexpr (std::is_same_v<T, CancelSessionRequestEsipa>) {
+          p.line(0, "cancelSessionRequestEsipa");
+          p.kv(1, "transactionId", text_dump::hex(x.transaction_id));
+          p.kv(1, "cancelSessionResponse", text_dump::hex(x.cancel_session_response));
         } else {
           p.line(0, "handleNotificationEsipa");
           if (const auto* n = std::get_if<PendingNotification>(&x)) {
@@ -511,6 +529,56 @@ std::string to_text(const EsipaMessageFromEimToIpa& m, Version v) {
           }
         },
         *r);
+  } else if (const auto* ia = std::get_if<InitiateAuthenticationResponseEsipa>(&m)) {
+    p.line(0, "initiateAuthenticationResponseEsipa");
+    if (const auto* e = std::get_if<InitiateAuthenticationErrorEsipa>(ia)) {
+      p.kv(1, "initiateAuthenticationErrorEsipa", std::to_string(e->code));
+    } else {
+      const auto& ok = std::get<InitiateAuthenticationOkEsipa>(*ia);
+      p.line(1, "initiateAuthenticationOkEsipa");
+      if (ok.transaction_id) p.kv(2, "transactionId", text_dump::hex(*ok.transaction_id));
+      p.kv(2, "serverSigned1", text_dump::hex(ok.server_signed1));
+      p.kv(2, "serverSignature1", text_dump::hex(ok.server_signature1));
+      p.kv(2, "euiccCiPKIdentifierToBeUsed", text_dump::hex(ok.euicc_ci_pkid_to_be_used));
+      p.kv(2, "serverCertificate", text_dump::hex(ok.server_certificate));
+      if (ok.matching_id) p.kv(2, "matchingId", text_dump::quoted(*ok.matching_id));
+      if (ok.ctx_params1) p.kv(2, "ctxParams1", text_dump::hex(*ok.ctx_params1));
+    }
+  } else if (const auto* ac = std::get_if<AuthenticateClientResponseEsipa>(&m)) {
+    p.line(0, "authenticateClientResponseEsipa");
+    if (const auto* e = std::get_if<AuthenticateClientErrorEsipa>(ac)) {
+      p.kv(1, "authenticateClientErrorEsipa", std::to_string(e->code));
+    } else if (const auto* dp = std::get_if<AuthenticateClientOkDpEsipa>(ac)) {
+      p.line(1, "authenticateClientOkDPEsipa");
+      if (dp->transaction_id) p.kv(2, "transactionId", text_dump::hex(*dp->transaction_id));
+      if (dp->profile_metadata) p.kv(2, "profileMetaData", text_dump::hex(*dp->profile_metadata));
+      p.kv(2, "smdpSigned2", text_dump::hex(dp->smdp_signed2));
+      p.kv(2, "smdpSignature2", text_dump::hex(dp->smdp_signature2));
+      p.kv(2, "smdpCertificate", text_dump::hex(dp->smdp_certificate));
+      if (dp->hash_cc) p.kv(2, "hashCc", text_dump::hex(*dp->hash_cc));
+    } else {
+      const auto& ds = std::get<AuthenticateClientOkDsEsipa>(*ac);
+      p.line(1, "authenticateClientOkDSEsipa");
+      p.kv(2, "transactionId", text_dump::hex(ds.transaction_id));
+      if (ds.profile_download_trigger) text_dump::download_trigger(p, 2, *ds.profile_download_trigger);
+    }
+  } else if (const auto* bpp = std::get_if<GetBoundProfilePackageResponseEsipa>(&m)) {
+    p.line(0, "getBoundProfilePackageResponseEsipa");
+    if (const auto* e = std::get_if<GetBoundProfilePackageErrorEsipa>(bpp)) {
+      p.kv(1, "getBoundProfilePackageErrorEsipa", std::to_string(e->code));
+    } else {
+      const auto& ok = std::get<GetBoundProfilePackageOkEsipa>(*bpp);
+      p.line(1, "getBoundProfilePackageOkEsipa");
+      if (ok.transaction_id) p.kv(2, "transactionId", text_dump::hex(*ok.transaction_id));
+      p.kv(2, "boundProfilePackage", text_dump::hex(ok.bound_profile_package));
+    }
+  } else if (const auto* cs = std::get_if<CancelSessionResponseEsipa>(&m)) {
+    p.line(0, "cancelSessionResponseEsipa");
+    if (const auto* e = std::get_if<CancelSessionErrorEsipa>(cs)) {
+      p.kv(1, "cancelSessionError", std::to_string(e->code));
+    } else {
+      p.line(1, "cancelSessionOk");
+    }
   } else {
     const auto& r2 = std::get<ProvideEimPackageResultResponse>(m);
     p.line(0, "provideEimPackageResultResponse");

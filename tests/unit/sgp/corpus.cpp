@@ -97,6 +97,89 @@ PendingNotification other_signed_notification(std::int64_t seq, std::uint32_t ev
   return n;
 }
 
+Bytes seq16(std::uint8_t start) {
+  Bytes b(16);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(start + i);
+  return b;
+}
+
+// Indirect download: the SGP.22 structures inside are stand-ins with the right outer tags (the codec carries them).
+void add_download(std::vector<CorpusEntry>& out, Version v, const std::string& up, const std::string& down) {
+  const bool v12 = v == Version::v1_2;
+  const Bytes tid = seq16(0x70);
+  {
+    InitiateAuthenticationRequestEsipa m;
+    m.euicc_challenge = seq16(0x10);
+    m.smdp_address = "smdp.example.com";
+    m.euicc_info1 = from_hex("bf2035 8203020500 a916 0414 f54172bdf98a95d65cbeb88a38a1c11d800a85c3"
+                             "aa16 0414 f54172bdf98a95d65cbeb88a38a1c11d800a85c3")
+                        .value();
+    if (v12) m.eim_transaction_id = Bytes{0x44};
+    out.push_back({up, "initiateAuthenticationRequestEsipa", Direction::ipa_to_eim, v, EsipaMessageFromIpaToEim(m)});
+  }
+  {
+    AuthenticateClientRequestEsipa m{tid, from_hex("bf3805a003020101").value()};
+    out.push_back({up, "authenticateClientRequestEsipa", Direction::ipa_to_eim, v, EsipaMessageFromIpaToEim(m)});
+    GetBoundProfilePackageRequestEsipa b{tid, from_hex("bf2105a003020101").value()};
+    out.push_back({up, "getBoundProfilePackageRequestEsipa", Direction::ipa_to_eim, v, EsipaMessageFromIpaToEim(b)});
+    CancelSessionRequestEsipa c{tid, from_hex("810101").value()};
+    out.push_back({up, "cancelSessionRequestEsipa postponed error", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(c)});
+  }
+  {
+    der::Writer s1;
+    s1.constructed(der::kSequence, [&] {
+      s1.octets(der::context(0), tid);
+      s1.octets(der::context(1), seq16(0x10));
+      s1.utf8(der::context(3), "smdp.example.com");
+      s1.octets(der::context(4), seq16(0x30));
+    });
+    InitiateAuthenticationOkEsipa ok;
+    ok.transaction_id = tid;
+    ok.server_signed1 = s1.take();
+    ok.server_signature1 = sample_signature(0x50);
+    ok.euicc_ci_pkid_to_be_used = from_hex("f54172bdf98a95d65cbeb88a38a1c11d800a85c3").value();
+    ok.server_certificate = from_hex("3008 3003 020101 0401 cc").value();
+    ok.matching_id = "MATCHING-ID";
+    ok.ctx_params1 = from_hex("a00f 80034d4944 a108 8004 35290611 a100").value();
+    out.push_back({down, "initiateAuthenticationResponseEsipa ok", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(InitiateAuthenticationResponseEsipa(ok))});
+    out.push_back({down, "initiateAuthenticationResponseEsipa error", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(InitiateAuthenticationResponseEsipa(InitiateAuthenticationErrorEsipa{3}))});
+  }
+  {
+    AuthenticateClientOkDpEsipa dp;
+    dp.transaction_id = tid;
+    dp.profile_metadata = from_hex("bf25 12 5a0a 98440000000000000012 9101 41 9201 42").value();
+    dp.smdp_signed2 = from_hex("3015 8010 707172737475767778797a7b7c7d7e7f 010100").value();
+    dp.smdp_signature2 = sample_signature(0x60);
+    dp.smdp_certificate = from_hex("3008 3003 020101 0401 dd").value();
+    dp.hash_cc = Bytes(32, 0xEE);
+    out.push_back({down, "authenticateClientResponseEsipa okDP", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(AuthenticateClientResponseEsipa(dp))});
+    AuthenticateClientOkDsEsipa ds;
+    ds.transaction_id = tid;
+    ProfileDownloadTriggerRequest trig;
+    trig.profile_download_data = DownloadActivationCode{"1$smdp.example.com$MATCHING-ID"};
+    ds.profile_download_trigger = trig;
+    out.push_back({down, "authenticateClientResponseEsipa okDS", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(AuthenticateClientResponseEsipa(ds))});
+    out.push_back({down, "authenticateClientResponseEsipa error", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(AuthenticateClientResponseEsipa(AuthenticateClientErrorEsipa{8}))});
+  }
+  {
+    GetBoundProfilePackageOkEsipa ok{tid, from_hex("bf3606 bf2303 020101").value()};
+    out.push_back({down, "getBoundProfilePackageResponseEsipa ok", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetBoundProfilePackageResponseEsipa(ok))});
+    out.push_back({down, "getBoundProfilePackageResponseEsipa error", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(GetBoundProfilePackageResponseEsipa(GetBoundProfilePackageErrorEsipa{95}))});
+    out.push_back({down, "cancelSessionResponseEsipa ok", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(CancelSessionResponseEsipa(CancelSessionOkEsipa{}))});
+    out.push_back({down, "cancelSessionResponseEsipa error", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(CancelSessionResponseEsipa(CancelSessionErrorEsipa{1}))});
+  }
+}
+
 void add_common(std::vector<CorpusEntry>& out, Version v) {
   const std::string sfx = v == Version::v1_2 ? "v1.2" : "v1.0";
   const bool v12 = v == Version::v1_2;
@@ -327,6 +410,7 @@ void add_common(std::vector<CorpusEntry>& out, Version v) {
                      EsipaMessageFromEimToIpa(err)});
     }
   }
+  add_download(out, v, up, down);
   {
     AddInitialEimRequest a;
     a.eim_configuration_data_list = {sample_config(v)};

@@ -235,8 +235,33 @@ TEST(SgpErrors, NameTheFieldPath) {
   EXPECT_EQ(r5.error().field, "euiccPackageRequest.eimSignature");
 }
 
+TEST(SgpLayout, DownloadResponsesAreAutomaticallyTaggedChoices) {
+  // GetBoundProfilePackageResponseEsipa ::= [58] CHOICE { ok SEQUENCE, error INTEGER } -> BF3A { A0 {...} | 81 }.
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromEimToIpa(GetBoundProfilePackageResponseEsipa(
+                               GetBoundProfilePackageErrorEsipa{95})),
+                           Version::v1_2)),
+            "bf3a0381015f");
+  GetBoundProfilePackageOkEsipa ok{Bytes{0x01}, hex("bf3600")};
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromEimToIpa(GetBoundProfilePackageResponseEsipa(ok)), Version::v1_2)),
+            "bf3a08a006800101bf3600");
+  // AuthenticateClientResponseEsipa error is the third alternative: [2] -> 82.
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromEimToIpa(AuthenticateClientResponseEsipa(AuthenticateClientErrorEsipa{8})),
+                           Version::v1_0)),
+            "bf3b03820108");
+  // CancelSessionRequestEsipa: untagged components get [0] 80 and [1] A1 (explicit around the CHOICE).
+  CancelSessionRequestEsipa c{Bytes{0x01}, hex("810105")};
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromIpaToEim(c), Version::v1_2)), "bf4108800101a103810105");
+  // InitiateAuthenticationRequestEsipa: eimTransactionId [2] comes after euiccInfo1, and only in v1.2.
+  InitiateAuthenticationRequestEsipa ia;
+  ia.euicc_challenge = Bytes(16, 0x11);
+  ia.eim_transaction_id = Bytes{0x44};
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromIpaToEim(ia), Version::v1_2)),
+            "bf3915" "8110" + std::string(32, '1') + "820144");
+  EXPECT_EQ(encode(EsipaMessageFromIpaToEim(ia), Version::v1_0).error().code, Errc::unsupported);
+}
+
 TEST(SgpErrors, WrongTopLevelAndUnsupportedMessages) {
-  auto r = decode_ipa_to_eim(hex("bf39 00"), Version::v1_2);
+  auto r = decode_ipa_to_eim(hex("bf4e 00"), Version::v1_2);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::unsupported);
   auto r2 = decode_ipa_to_eim(hex("3000"), Version::v1_2);
