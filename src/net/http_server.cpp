@@ -246,7 +246,8 @@ asio::awaitable<bool> serve_requests(Stream& stream, Shared& sh, ConnControl& ct
     const auto& head = head_parser.get();
     http::Request req = to_request(head, sh, remote);
     const bool head_request = req.method == http::Method::head;
-    const bool expects_continue = iequal_ascii(head[bhttp::field::expect], "100-continue");
+    // RFC 9110 §10.1.1: only HTTP/1.1 clients get the interim answer.
+    const bool expects_continue = head.version() >= 11 && iequal_ascii(head[bhttp::field::expect], "100-continue");
     bool keep_alive = head.keep_alive();
     bool body_unread = false;
     http::Response res;
