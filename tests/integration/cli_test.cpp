@@ -93,6 +93,35 @@ TEST(Cli, ImportPrintsTheSummaryAndKeepsGoodLines) {
   EXPECT_NE(no_tenant.err.find("nobody"), std::string::npos) << no_tenant.err;
 }
 
+TEST(Cli, ImportsNdjsonIntoANamedTenant) {
+  TempDir tmp;
+  const auto data = (tmp / "data").string();
+  ASSERT_EQ(run_esimo({"keys", "create", "--data-dir", data, "--tenant", "acme", "--role", "admin"}).code, 0);
+  std::string ndjson;
+  for (int i = 1; i <= 3; ++i) {
+    char prefix[31];
+    std::snprintf(prefix, sizeof prefix, "890490320000000000002%09d", i);
+    ndjson += R"({"eid":")" + domain::Eid::from_prefix30(prefix)->str() + R"(","name":"nd-)" + std::to_string(i) +
+              R"(","tags":["nd"]})" + "\n";
+  }
+  ndjson += R"({"eid":"1","name":"bad"})" "\n";
+  write_file(tmp / "devices.jsonl", ndjson);
+  auto r = run_esimo({"import", (tmp / "devices.jsonl").string(), "--data-dir", data, "--tenant", "acme"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = boost::json::parse(r.out);
+  EXPECT_EQ(doc.at("imported").as_int64(), 3) << r.out;
+  ASSERT_EQ(doc.at("rejected").as_array().size(), 1u) << r.out;
+  EXPECT_EQ(doc.at("rejected").as_array()[0].at("line").as_int64(), 4);
+  EXPECT_EQ(r.err.find("100%"), std::string::npos);  // no progress bar: stderr is not a terminal
+
+  auto acme = run_esimo({"devices", "list", "--data-dir", data, "--tenant", "acme"});
+  ASSERT_EQ(acme.code, 0) << acme.err;
+  EXPECT_NE(acme.out.find("3 devices"), std::string::npos) << acme.out;
+  auto other = run_esimo({"devices", "list", "--data-dir", data});  // the default tenant sees none of them
+  ASSERT_EQ(other.code, 0) << other.err;
+  EXPECT_NE(other.out.find("0 devices"), std::string::npos) << other.out;
+}
+
 TEST(Cli, ConfigShowPrintsTheMergedConfiguration) {
   TempDir tmp;
   write_file(tmp / "esimo.toml", "data_dir = \"/srv/from-file\"\n[server]\nthreads = 5\nlisten = \"0.0.0.0:7000\"\n");
