@@ -341,6 +341,18 @@ TEST_F(ServeTest, ServesHttpsWithTheConfiguredCertificate) {
   EXPECT_EQ(*code, 0);
 }
 
+TEST_F(ServeTest, AnAddressInUseIsAClearErrorNotAHang) {
+  start();
+  auto r = run_esimo({"serve", "--data-dir", data_dir().string(), "--listen",
+                      "127.0.0.1:" + std::to_string(server_->port())});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(std::to_string(server_->port())), std::string::npos) << r.err;
+  // The first server is unaffected.
+  auto health = client_->request(http::Method::get, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST_F(ServeTest, EnvironmentAndConfigFileConfigureTheServer) {
   const auto file = tmp_ / "esimo.toml";
   write_file(file, "log_level = \"warn\"\n[server]\nthreads = 3\n");
