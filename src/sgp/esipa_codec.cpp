@@ -127,13 +127,71 @@ Result<std::vector<PendingNotification>> get_notification_list(const der::Tlv& t
   return out;
 }
 
-Status put_verbatim(der::Writer& w, const Bytes& der_bytes, der::Tag want, const char* field_name) {
-  auto t = der::read_single(der_bytes);
-  if (!t.ok() || t->tag != want) {
-    return bad_value(field_name, std::string("must be one DER TLV with tag ") + der::tag_to_string(want));
+// ProfileDownloadTriggerResult ::= [84] SEQUENCE { eimTransactionId [2] OPTIONAL, CHOICE { profileInstallationResult
+// [55] (BF37), profileDownloadError SEQUENCE } }. v1.2 profileDownloadError = { [0] reason, errorResponse OCTET STRING
+// OPTIONAL } (tagged component present, so errorResponse stays 04); v1.0 = { errorResponse OPTIONAL } alone, which
+// automatic tagging turns into [0] (80).
+Status put_download_trigger_result(der::Writer& w, const ProfileDownloadTriggerResult& m, Version v) {
+  ESIMO_CHECK(check_tid(m.eim_transaction_id, "profileDownloadTriggerResult.eimTransactionId"));
+  const bool v12 = v == Version::v1_2;
+  if (const auto* e = std::get_if<ProfileDownloadError>(&m.result)) {
+    if (v12 && !e->profile_download_error_reason) {
+      return bad_value("profileDownloadError.profileDownloadErrorReason", "mandatory in SGP.32 v1.2");
+    }
+    if (!v12 && e->profile_download_error_reason) {
+      return unsupported("profileDownloadError.profileDownloadErrorReason", v);
+    }
+  } else if (std::get<PendingNotification>(m.result).kind != PendingNotificationKind::profile_installation_result) {
+    return bad_value("profileDownloadTriggerResult.profileInstallationResult", "must be a BF37 ProfileInstallationResult");
   }
-  w.raw(der_bytes);
-  return ok_status();
+  Status st;
+  w.constructed(tag(0xBF54), [&] {
+    if (m.eim_transaction_id) w.octets(context(2), *m.eim_transaction_id);
+    if (const auto* e = std::get_if<ProfileDownloadError>(&m.result)) {
+      w.constructed(der::kSequence, [&] {
+        if (e->profile_download_error_reason) w.integer(context(0), *e->profile_download_error_reason);
+        if (e->error_response) w.octets(v12 ? der::kOctetString : context(0), *e->error_response);
+      });
+    } else {
+      st = put_pending_notification(w, std::get<PendingNotification>(m.result));
+    }
+  });
+  return st;
+}
+
+Result<ProfileDownloadTriggerResult> get_download_trigger_result(const der::Tlv& t, Version v, const Path& p) {
+  const bool v12 = v == Version::v1_2;
+  ProfileDownloadTriggerResult m;
+  der::Reader r = t.children();
+  ESIMO_TRY(auto tid, maybe(r, context(2), p / "eimTransactionId"));
+  if (tid) {
+    ESIMO_TRY(m.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
+  }
+  const Path dp = p / "profileDownloadTriggerResultData";
+  ESIMO_TRY(der::Tlv alt, next_any(r, dp));
+  if (alt.tag == tag(0xBF37)) {
+    ESIMO_TRY(auto pir, get_pending_notification(alt, dp));
+    m.result = std::move(pir);
+  } else if (alt.tag == der::kSequence) {
+    const Path ep = dp / "profileDownloadError";
+    ProfileDownloadError e;
+    der::Reader er = alt.children();
+    if (v12) {
+      ESIMO_TRY(der::Tlv reason, need(er, context(0), ep / "profileDownloadErrorReason"));
+      ESIMO_TRY(e.profile_download_error_reason, get_int(reason, ep / "profileDownloadErrorReason"));
+    }
+    const der::Tag resp_tag = v12 ? der::kOctetString : context(0);
+    ESIMO_TRY(auto resp, maybe(er, resp_tag, ep / "errorResponse"));
+    if (resp) {
+      ESIMO_TRY(e.error_response, get_octets(*resp, ep / "errorResponse"));
+    }
+    ESIMO_CHECK(finish_sequence(er, {context(0), resp_tag}, ep));
+    m.result = std::move(e);
+  } else {
+    return fail(dp, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag));
+  }
+  ESIMO_CHECK(finish_sequence(r, {context(2), tag(0xBF37), der::kSequence}, p));
+  return m;
 }
 
 // Writes the chosen EimPackageResult alternative (both versions).
@@ -158,8 +216,8 @@ Status put_eim_package_result_alt(der::Writer& w, const EimPackageResult& m, Ver
           });
         } else if constexpr (std::is_same_v<T, IpaEuiccDataResponse>) {
           st = put_ipa_euicc_data_response(w, x, v);
-        } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResultDer>) {
-          st = put_verbatim(w, x.der, tag(0xBF54), "profileDownloadTriggerResult");
+        } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResult>) {
+          st = put_download_trigger_result(w, x, v);
         } else {
           if (v == Version::v1_2) {
             st = check_tid(x.eim_transaction_id, "eimPackageResultResponseError.eimTransactionId");
@@ -214,10 +272,8 @@ Result<EimPackageResult> get_eim_package_result_alt(const der::Tlv& alt, Version
     return EimPackageResult(std::move(x));
   }
   if (alt.tag == tag(0xBF54)) {
-    // Kept verbatim; the contents must still be well-formed DER.
-    der::Reader r = alt.children();
-    ESIMO_CHECK(field(r.skip_extensions(), p / "profileDownloadTriggerResult"));
-    return EimPackageResult(ProfileDownloadTriggerResultDer{Bytes(alt.raw.begin(), alt.raw.end())});
+    ESIMO_TRY(auto x, get_download_trigger_result(alt, v, p / "profileDownloadTriggerResult"));
+    return EimPackageResult(std::move(x));
   }
   if (v == Version::v1_2 && alt.tag == context(0, true)) {
     const Path q = p / "eimPackageResultResponseError";

@@ -266,9 +266,15 @@ struct IpaEuiccDataError {
 };
 using IpaEuiccDataResponse = std::variant<IpaEuiccData, IpaEuiccDataError>;
 
-// profileDownloadTriggerResult (BF54) is not typed yet: kept as its complete TLV.
-struct ProfileDownloadTriggerResultDer {
-  Bytes der;
+// ---- ProfileDownloadTriggerResult (§2.11.2.3), tag BF54 ----
+struct ProfileDownloadError {
+  std::optional<std::int64_t> profile_download_error_reason;  // v1.2 only, and mandatory there (104, 127)
+  std::optional<Bytes> error_response;
+};
+struct ProfileDownloadTriggerResult {
+  std::optional<Bytes> eim_transaction_id;
+  // profileInstallationResult (BF37, carried as a PendingNotification of that kind) or profileDownloadError.
+  std::variant<PendingNotification, ProfileDownloadError> result;
 };
 // v1.2 eimPackageResultResponseError [0] (tid optional); v1.0 eimPackageError INTEGER (no tid).
 struct EimPackageResultError {
@@ -276,7 +282,7 @@ struct EimPackageResultError {
   std::int64_t code = 127;                   // 1 invalidPackageFormat, 2 unknownPackage, 127 undefinedError
 };
 using EimPackageResult = std::variant<EuiccPackageResult, EprAndNotifications, IpaEuiccDataResponse,
-                                      ProfileDownloadTriggerResultDer, EimPackageResultError>;
+                                      ProfileDownloadTriggerResult, EimPackageResultError>;
 struct ProvideEimPackageResult {  // BF50
   std::optional<Bytes> eid;       // v1.2 only
   EimPackageResult result;

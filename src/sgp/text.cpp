@@ -374,6 +374,7 @@ void notification(Printer& p, int in, const PendingNotification& n) {
   p.kv(in + 1, "der", hex(n.der));
 }
 
+constexpr Named kProfileDownloadErrorReason[] = {{104, "ecallActive"}, {127, "undefinedError"}};
 constexpr Named kIpaEuiccDataError[] = {{1, "incorrectTagList"}, {5, "euiccCiPKIdNotFound"}, {104, "ecallActive"},
                                         {127, "undefinedError"}};
 
@@ -424,8 +425,19 @@ void provide_result(Printer& p, int in, const ProvideEimPackageResult& m, Versio
           for (const auto& n : x.notification_list) notification(p, in + 3, n);
         } else if constexpr (std::is_same_v<T, IpaEuiccDataResponse>) {
           ipa_euicc_data_response(p, in + 1, x, v);
-        } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResultDer>) {
-          p.kv(in + 1, "profileDownloadTriggerResult", hex(x.der));
+        } else if constexpr (std::is_same_v<T, ProfileDownloadTriggerResult>) {
+          p.line(in + 1, "profileDownloadTriggerResult");
+          if (x.eim_transaction_id) p.kv(in + 2, "eimTransactionId", hex(*x.eim_transaction_id));
+          if (const auto* e = std::get_if<ProfileDownloadError>(&x.result)) {
+            p.line(in + 2, "profileDownloadError");
+            if (e->profile_download_error_reason) {
+              p.kv(in + 3, "profileDownloadErrorReason",
+                   with_name(*e->profile_download_error_reason, kProfileDownloadErrorReason));
+            }
+            if (e->error_response) p.kv(in + 3, "errorResponse", hex(*e->error_response));
+          } else {
+            notification(p, in + 2, std::get<PendingNotification>(x.result));
+          }
         } else {
           if (v == Version::v1_2) {
             p.line(in + 1, "eimPackageResultResponseError");

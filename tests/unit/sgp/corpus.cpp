@@ -302,6 +302,42 @@ void add_common(std::vector<CorpusEntry>& out, Version v) {
     p.result = IpaEuiccDataResponse(derr);
     out.push_back({up, "provideEimPackageResult ipaEuiccData error", Direction::ipa_to_eim, v,
                    EsipaMessageFromIpaToEim(p)});
+    {
+      // A ProfileInstallationResult (BF37) with its metadata; the signature part is a stand-in.
+      der::Writer w;
+      w.constructed(der::tag(0xBF37), [&] {
+        w.constructed(der::tag(0xBF27), [&] {
+          w.octets(der::context(0), seq16(0x70));
+          w.constructed(der::tag(0xBF2F), [&] {
+            w.integer(der::context(0), 15);
+            w.named_bits(der::context(1), 1u << 0, 3);
+            w.utf8(der::kUtf8String, "smdp.example.com");
+            w.octets(der::tag(0x5A), sample_iccid(3));
+          });
+          w.constructed(der::context(2, true), [&] {
+            w.constructed(der::context(0, true), [&] { w.octets(der::tag(0x4F), seq16(0xA0)); });
+          });
+        });
+        w.octets(der::tag(0x5F37), sample_signature(0x70));
+      });
+      PendingNotification pir;
+      pir.kind = PendingNotificationKind::profile_installation_result;
+      pir.der = w.take();
+      pir.metadata = NotificationMetadata{15, 1u << 0, "smdp.example.com", sample_iccid(3)};
+      ProfileDownloadTriggerResult tr;
+      tr.eim_transaction_id = Bytes{0x33, 0x44};
+      tr.result = pir;
+      p.result = tr;
+      out.push_back({up, "provideEimPackageResult profileDownloadTriggerResult installed", Direction::ipa_to_eim, v,
+                     EsipaMessageFromIpaToEim(p)});
+      ProfileDownloadError err;
+      if (v12) err.profile_download_error_reason = 127;
+      err.error_response = from_hex("bf3a03810106").value();
+      tr.result = err;
+      p.result = tr;
+      out.push_back({up, "provideEimPackageResult profileDownloadTriggerResult error", Direction::ipa_to_eim, v,
+                     EsipaMessageFromIpaToEim(p)});
+    }
     p.eid.reset();
     EprAndNotifications en;
     en.euicc_package_result = EuiccPackageResult(signed_result(10, {code(EuiccResultKind::enable, 0)}));

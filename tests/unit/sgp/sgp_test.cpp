@@ -149,6 +149,17 @@ TEST(SgpLayout, IpaEuiccDataCertificatesAreImplicitlyTagged) {
   EXPECT_EQ(to_hex(*got.euicc_certificate), "3003020102");
 }
 
+TEST(SgpLayout, ProfileDownloadErrorResponseTagDiffersPerVersion) {
+  // v1.2 profileDownloadError { [0] reason, errorResponse OCTET STRING } keeps 04 (a sibling is tagged);
+  // v1.0 profileDownloadError { errorResponse } alone is automatically tagged [0] -> 80.
+  ProvideEimPackageResult p;
+  p.result = ProfileDownloadTriggerResult{std::nullopt, ProfileDownloadError{127, Bytes{0xAB}}};
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromIpaToEim(p), Version::v1_2)), "bf500bbf540830068001" "7f" "0401ab");
+  p.result = ProfileDownloadTriggerResult{std::nullopt, ProfileDownloadError{std::nullopt, Bytes{0xAB}}};
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromIpaToEim(p), Version::v1_0)), "bf5008bf540530038001ab");
+  EXPECT_EQ(encode(EsipaMessageFromIpaToEim(p), Version::v1_2).error().code, Errc::invalid_argument);
+}
+
 TEST(SgpLayout, ProvideEimPackageResultResponsePerVersion) {
   ProvideEimPackageResultResponse acks;
   acks.kind = ProvideEimPackageResultResponse::Kind::acknowledgements;
