@@ -72,7 +72,8 @@ class GroupChecker {
 
 // The POST /v1/devices body (also one NDJSON import line):
 // {"eid","name","group","tags","sgp32_version","lifecycle","profiles":[{"iccid","carrier","state","class","fallback"}]}
-// At most one profile enabled; it becomes the device's active_iccid. `path` prefixes field names in errors.
+// At most one profile enabled; it becomes the device's active_iccid. Errors name the member by its JSON path
+// ("profiles[1].iccid"); carriers resolve through `carriers`, the group must exist per `groups`.
 ApiResult<store::DeviceRecord> decode_device(const boost::json::value& body, domain::TenantId tenant, TimePoint now,
                                              CarrierResolver& carriers, GroupChecker& groups);
 
