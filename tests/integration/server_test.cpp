@@ -214,9 +214,21 @@ TEST_F(ServeTest, SigtermWhileARequestIsInFlightFinishesItAndExitsZero) {
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  // One full request first, so the server has surely accepted this connection before the import starts on it.
+  const std::string warm = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fd, warm.data(), warm.size(), MSG_NOSIGNAL), static_cast<ssize_t>(warm.size()));
+  std::string warm_response;
+  while (warm_response.find("{\"status\"") == std::string::npos || warm_response.back() != '}') {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << warm_response;
+    warm_response.append(buf, static_cast<std::size_t>(n));
+  }
+  ASSERT_EQ(warm_response.rfind("HTTP/1.1 200", 0), 0u) << warm_response;
+
   const std::string first = head + body.substr(0, body.size() / 2);
   ASSERT_EQ(::send(fd, first.data(), first.size(), MSG_NOSIGNAL), static_cast<ssize_t>(first.size()));
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(500ms);  // the server reads the headers and starts streaming the body into the importer
 
   server_->process().signal(SIGTERM);
   std::this_thread::sleep_for(300ms);
@@ -224,7 +236,6 @@ TEST_F(ServeTest, SigtermWhileARequestIsInFlightFinishesItAndExitsZero) {
   ASSERT_EQ(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL), static_cast<ssize_t>(rest.size()));
 
   std::string response;
-  char buf[4096];
   for (;;) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
