@@ -329,14 +329,30 @@ Result<ProvideEimPackageResult> get_provide_result(const der::Tlv& t, Version v,
   return m;
 }
 
+void put_acknowledgements(der::Writer& w, const std::vector<std::int64_t>& seq_numbers) {
+  w.constructed(kEimAcknowledgements, [&] {
+    for (auto n : seq_numbers) w.integer(context(0), n);  // SequenceNumber ::= [0] INTEGER
+  });
+}
+
+Result<std::vector<std::int64_t>> get_acknowledgements(const der::Tlv& t, const Path& p) {
+  std::vector<std::int64_t> out;
+  der::Reader r = t.children();
+  for (std::size_t i = 0; !r.empty(); ++i) {
+    const std::string idx = "[" + std::to_string(i) + "]";
+    ESIMO_TRY(der::Tlv s, need(r, context(0), p / idx));
+    ESIMO_TRY(auto n, get_int(s, p / idx));
+    out.push_back(n);
+  }
+  return out;
+}
+
 Status put_provide_result_response(der::Writer& w, const ProvideEimPackageResultResponse& m, Version v) {
   using Kind = ProvideEimPackageResultResponse::Kind;
   if (m.kind == Kind::error && v == Version::v1_0) return unsupported("provideEimPackageResultError", v);
   w.constructed(kProvideEimPackageResult, [&] {
     if (m.kind == Kind::acknowledgements) {
-      w.constructed(kEimAcknowledgements, [&] {
-        for (auto s : m.seq_numbers) w.integer(context(0), s);  // SequenceNumber ::= [0] INTEGER
-      });
+      put_acknowledgements(w, m.seq_numbers);
     } else if (m.kind == Kind::empty) {
       if (v == Version::v1_2) w.constructed(der::kSequence, [] {});  // emptyResponse SEQUENCE {}
     } else {
@@ -419,11 +435,108 @@ Result<HandleNotificationEsipa> get_handle_notification(const der::Tlv& t, Versi
                      " for SGP.32 v" + version_name(v));
 }
 
-// ESipa alternatives this codec does not implement yet (transferEimPackage, the eIM-push binding).
-const char* unimplemented_esipa(der::Tag t) {
-  if (t == tag(0xBF4E)) return "transferEimPackage (BF4E)";
-  return nullptr;
+constexpr der::Tag kTransferEimPackage = tag(0xBF4E);
+
+// TransferEimPackageRequest ::= [78] CHOICE { BF51 | BF52 | BF53 | BF54 } (explicit tag on the CHOICE).
+Status put_transfer_request(der::Writer& w, const TransferEimPackageRequest& m, Version v) {
+  Status st;
+  w.constructed(kTransferEimPackage, [&] {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, EuiccPackageRequest>) {
+            st = put_euicc_package_request(w, x, v);
+          } else if constexpr (std::is_same_v<T, IpaEuiccDataRequest>) {
+            st = put_ipa_euicc_data_request(w, x, v);
+          } else if constexpr (std::is_same_v<T, EimAcknowledgements>) {
+            put_acknowledgements(w, x.seq_numbers);
+          } else {
+            st = put_profile_download_trigger_request(w, x, v);
+          }
+        },
+        m.package);
+  });
+  return st;
 }
+
+Result<TransferEimPackageRequest> get_transfer_request(const der::Tlv& t, Version v, const Path& p) {
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv alt, next_any(r, p));
+  ESIMO_CHECK(finish_exact(r, p));
+  TransferEimPackageRequest m;
+  if (alt.tag == tag(0xBF51)) {
+    ESIMO_TRY(auto x, get_euicc_package_request(alt, v, p / "euiccPackageRequest"));
+    m.package = std::move(x);
+  } else if (alt.tag == tag(0xBF52)) {
+    ESIMO_TRY(auto x, get_ipa_euicc_data_request(alt, v, p / "ipaEuiccDataRequest"));
+    m.package = std::move(x);
+  } else if (alt.tag == kEimAcknowledgements) {
+    ESIMO_TRY(auto x, get_acknowledgements(alt, p / "eimAcknowledgements"));
+    m.package = EimAcknowledgements{std::move(x)};
+  } else if (alt.tag == tag(0xBF54)) {
+    ESIMO_TRY(auto x, get_profile_download_trigger_request(alt, v, p / "profileDownloadTriggerRequest"));
+    m.package = std::move(x);
+  } else {
+    return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag));
+  }
+  return m;
+}
+
+// TransferEimPackageResponse ::= [78] CHOICE { BF51 | ePRAndNotifications 30 | BF52 | eimPackageReceived NULL |
+// eimPackageError INTEGER } (same shape in v1.0, where ePRAndNotifications carries the BF2B wrapper).
+Status put_transfer_response(der::Writer& w, const TransferEimPackageResponse& m, Version v) {
+  Status st;
+  w.constructed(kTransferEimPackage, [&] {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, EimPackageReceived>) {
+            w.null(der::kNull);
+          } else if constexpr (std::is_same_v<T, EimPackageResultError>) {
+            if (x.eim_transaction_id) {
+              st = bad_value("transferEimPackageResponse.eimPackageError", "has no transaction id");
+              return;
+            }
+            w.integer(der::kInteger, x.code);
+          } else {
+            st = put_eim_package_result_alt(w, EimPackageResult(x), v);
+          }
+        },
+        m.result);
+  });
+  return st;
+}
+
+Result<TransferEimPackageResponse> get_transfer_response(const der::Tlv& t, Version v, const Path& p) {
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv alt, next_any(r, p));
+  ESIMO_CHECK(finish_exact(r, p));
+  TransferEimPackageResponse m;
+  if (alt.tag == der::kNull) {
+    ESIMO_CHECK(get_null(alt, p / "eimPackageReceived"));
+    m.result = EimPackageReceived{};
+    return m;
+  }
+  if (alt.tag == der::kInteger) {
+    EimPackageResultError e;
+    ESIMO_TRY(e.code, get_int(alt, p / "eimPackageError"));
+    m.result = e;
+    return m;
+  }
+  if (alt.tag == tag(0xBF51) || alt.tag == der::kSequence || alt.tag == tag(0xBF52)) {
+    ESIMO_TRY(auto x, get_eim_package_result_alt(alt, v, p));
+    if (auto* a = std::get_if<EuiccPackageResult>(&x)) {
+      m.result = std::move(*a);
+    } else if (auto* b = std::get_if<EprAndNotifications>(&x)) {
+      m.result = std::move(*b);
+    } else {
+      m.result = std::move(std::get<IpaEuiccDataResponse>(x));
+    }
+    return m;
+  }
+  return fail(p, "offset " + std::to_string(alt.offset) + ": unknown alternative " + der::tag_to_string(alt.tag));
+}
+
 
 }  // namespace esipa_codec
 
@@ -652,6 +765,8 @@ Result<Bytes> encode(const EsipaMessageFromIpaToEim& m, Version v) {
           st = detail::esipa_codec::put_provide_result(w, detail::esipa_codec::kProvideEimPackageResult, x, v);
         } else if constexpr (std::is_same_v<T, HandleNotificationEsipa>) {
           st = detail::esipa_codec::put_handle_notification(w, x, v);
+        } else if constexpr (std::is_same_v<T, TransferEimPackageResponse>) {
+          st = detail::esipa_codec::put_transfer_response(w, x, v);
         } else {
           st = detail::put_download_request(w, m, v);
         }
@@ -668,6 +783,8 @@ Result<Bytes> encode(const EsipaMessageFromEimToIpa& m, Version v) {
     st = detail::esipa_codec::put_get_eim_package_response(w, *r, v);
   } else if (const auto* pr = std::get_if<ProvideEimPackageResultResponse>(&m)) {
     st = detail::esipa_codec::put_provide_result_response(w, *pr, v);
+  } else if (const auto* tr = std::get_if<TransferEimPackageRequest>(&m)) {
+    st = detail::esipa_codec::put_transfer_request(w, *tr, v);
   } else {
     st = detail::put_download_response(w, m, v);
   }
@@ -693,9 +810,9 @@ Result<EsipaMessageFromIpaToEim> decode_ipa_to_eim(ByteView der_bytes, Version v
     return EsipaMessageFromIpaToEim(std::move(m));
   }
   if (auto dl = detail::get_download_request(*t, v, root)) return std::move(*dl);
-  if (const char* name = ec::unimplemented_esipa(t->tag)) {
-    return Error(Errc::unsupported, std::string("esipaMessageFromIpaToEim: ") + name + " is not supported yet",
-                 "esipaMessageFromIpaToEim");
+  if (t->tag == ec::kTransferEimPackage) {
+    ESIMO_TRY(auto m, ec::get_transfer_response(*t, v, root / "transferEimPackageResponse"));
+    return EsipaMessageFromIpaToEim(std::move(m));
   }
   return detail::fail(root, "offset 0: unknown message tag " + der::tag_to_string(t->tag));
 }
@@ -714,9 +831,9 @@ Result<EsipaMessageFromEimToIpa> decode_eim_to_ipa(ByteView der_bytes, Version v
     return EsipaMessageFromEimToIpa(std::move(m));
   }
   if (auto dl = detail::get_download_response(*t, v, root)) return std::move(*dl);
-  if (const char* name = ec::unimplemented_esipa(t->tag)) {
-    return Error(Errc::unsupported, std::string("esipaMessageFromEimToIpa: ") + name + " is not supported yet",
-                 "esipaMessageFromEimToIpa");
+  if (t->tag == ec::kTransferEimPackage) {
+    ESIMO_TRY(auto m, ec::get_transfer_request(*t, v, root / "transferEimPackageRequest"));
+    return EsipaMessageFromEimToIpa(std::move(m));
   }
   return detail::fail(root, "offset 0: unknown message tag " + der::tag_to_string(t->tag));
 }

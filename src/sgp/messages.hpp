@@ -369,13 +369,26 @@ struct CancelSessionErrorEsipa {
 };
 using CancelSessionResponseEsipa = std::variant<CancelSessionOkEsipa, CancelSessionErrorEsipa>;
 
+// ---- eIM-initiated transfer (§6.3.3.1), tag BF4E: the eIM pushes a package and the IPA answers ----
+struct TransferEimPackageRequest {
+  std::variant<EuiccPackageRequest, IpaEuiccDataRequest, EimAcknowledgements, ProfileDownloadTriggerRequest> package;
+};
+struct EimPackageReceived {};
+struct TransferEimPackageResponse {
+  // EimPackageResultError here is the bare eimPackageError INTEGER (no transaction id in either version).
+  std::variant<EuiccPackageResult, EprAndNotifications, IpaEuiccDataResponse, EimPackageReceived,
+               EimPackageResultError>
+      result;
+};
+
 using EsipaMessageFromIpaToEim =
     std::variant<GetEimPackageRequest, ProvideEimPackageResult, HandleNotificationEsipa,
                  InitiateAuthenticationRequestEsipa, AuthenticateClientRequestEsipa,
-                 GetBoundProfilePackageRequestEsipa, CancelSessionRequestEsipa>;
+                 GetBoundProfilePackageRequestEsipa, CancelSessionRequestEsipa, TransferEimPackageResponse>;
 using EsipaMessageFromEimToIpa =
     std::variant<GetEimPackageResponse, ProvideEimPackageResultResponse, InitiateAuthenticationResponseEsipa,
-                 AuthenticateClientResponseEsipa, GetBoundProfilePackageResponseEsipa, CancelSessionResponseEsipa>;
+                 AuthenticateClientResponseEsipa, GetBoundProfilePackageResponseEsipa, CancelSessionResponseEsipa,
+                 TransferEimPackageRequest>;
 
 // ---- AddInitialEimRequest (ES10b, §5.9.4), tag BF57: the association configuration personalised into eUICCs ----
 struct AddInitialEimRequest {

@@ -509,6 +509,27 @@ std::string to_text(const EsipaMessageFromIpaToEim& m, Version v) {
           p.line(0, "cancelSessionRequestEsipa");
           p.kv(1, "transactionId", text_dump::hex(x.transaction_id));
           p.kv(1, "cancelSessionResponse", text_dump::hex(x.cancel_session_response));
+        } else if constexpr (std::is_same_v<T, TransferEimPackageResponse>) {
+          p.line(0, "transferEimPackageResponse");
+          std::visit(
+              [&](const auto& r) {
+                using R = std::decay_t<decltype(r)>;
+                if constexpr (std::is_same_v<R, EimPackageReceived>) {
+                  p.line(1, "eimPackageReceived");
+                } else if constexpr (std::is_same_v<R, EimPackageResultError>) {
+                  p.kv(1, "eimPackageError", text_dump::with_name(r.code, text_dump::kEimPackageResultError));
+                } else if constexpr (std::is_same_v<R, EuiccPackageResult>) {
+                  text_dump::euicc_package_result(p, 1, r, v);
+                } else if constexpr (std::is_same_v<R, EprAndNotifications>) {
+                  p.line(1, "ePRAndNotifications");
+                  text_dump::euicc_package_result(p, 2, r.euicc_package_result, v);
+                  p.line(2, "notificationList");
+                  for (const auto& n : r.notification_list) text_dump::notification(p, 3, n);
+                } else {
+                  text_dump::ipa_euicc_data_response(p, 1, r, v);
+                }
+              },
+              x.result);
         } else {
           p.line(0, "handleNotificationEsipa");
           if (const auto* n = std::get_if<PendingNotification>(&x)) {
@@ -591,6 +612,23 @@ std::string to_text(const EsipaMessageFromEimToIpa& m, Version v) {
     } else {
       p.line(1, "cancelSessionOk");
     }
+  } else if (const auto* tr = std::get_if<TransferEimPackageRequest>(&m)) {
+    p.line(0, "transferEimPackageRequest");
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, EuiccPackageRequest>) {
+            text_dump::euicc_package_request(p, 1, x, v);
+          } else if constexpr (std::is_same_v<T, IpaEuiccDataRequest>) {
+            text_dump::ipa_euicc_data_request(p, 1, x, v);
+          } else if constexpr (std::is_same_v<T, EimAcknowledgements>) {
+            p.line(1, "eimAcknowledgements");
+            for (auto s : x.seq_numbers) p.kv(2, "sequenceNumber", std::to_string(s));
+          } else {
+            text_dump::download_trigger(p, 1, x);
+          }
+        },
+        tr->package);
   } else {
     const auto& r2 = std::get<ProvideEimPackageResultResponse>(m);
     p.line(0, "provideEimPackageResultResponse");

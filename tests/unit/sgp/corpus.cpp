@@ -448,6 +448,27 @@ void add_common(std::vector<CorpusEntry>& out, Version v) {
   }
   add_download(out, v, up, down);
   {
+    TransferEimPackageRequest t;
+    PsmoList psmos;
+    psmos.push_back(PsmoDisable{sample_iccid(1)});
+    t.package = package(v, psmos, 20);
+    out.push_back({down, "transferEimPackageRequest euiccPackageRequest", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(t)});
+    t.package = EimAcknowledgements{{12, 13}};
+    out.push_back({down, "transferEimPackageRequest eimAcknowledgements", Direction::eim_to_ipa, v,
+                   EsipaMessageFromEimToIpa(t)});
+    TransferEimPackageResponse r;
+    r.result = EuiccPackageResult(signed_result(20, {code(EuiccResultKind::disable, 0)}));
+    out.push_back({up, "transferEimPackageResponse euiccPackageResult", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(r)});
+    r.result = EimPackageReceived{};
+    out.push_back({up, "transferEimPackageResponse eimPackageReceived", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(r)});
+    r.result = EimPackageResultError{std::nullopt, 2};
+    out.push_back({up, "transferEimPackageResponse eimPackageError", Direction::ipa_to_eim, v,
+                   EsipaMessageFromIpaToEim(r)});
+  }
+  {
     AddInitialEimRequest a;
     a.eim_configuration_data_list = {sample_config(v)};
     out.push_back({"add_initial_eim_" + sfx, "addInitialEimRequest", Direction::add_initial_eim, v, a});

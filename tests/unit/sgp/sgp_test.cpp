@@ -274,7 +274,11 @@ TEST(SgpLayout, DownloadResponsesAreAutomaticallyTaggedChoices) {
 TEST(SgpErrors, WrongTopLevelAndUnsupportedMessages) {
   auto r = decode_ipa_to_eim(hex("bf4e 00"), Version::v1_2);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, Errc::unsupported);
+  EXPECT_EQ(r.error().code, Errc::parse_error);
+  EXPECT_EQ(r.error().field, "esipaMessageFromIpaToEim.transferEimPackageResponse");
+  // eimPackageReceived NULL inside the explicit [78].
+  EXPECT_EQ(to_hex(*encode(EsipaMessageFromIpaToEim(TransferEimPackageResponse{EimPackageReceived{}}), Version::v1_2)),
+            "bf4e020500");
   auto r2 = decode_ipa_to_eim(hex("3000"), Version::v1_2);
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.error().code, Errc::parse_error);
