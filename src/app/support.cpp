@@ -44,9 +44,8 @@ Result<domain::Tenant> ensure_tenant(store::Store& store, std::string_view name)
 Status ensure_catalog(store::Store& store, const Config& config) {
   ESIMO_TRY(auto countries, store.list_countries());
   if (!countries.empty()) return ok_status();
-  ESIMO_TRY(auto outcome, seed_catalog_if_changed(store, {config.service_providers_xml, config.iso3166_json},
-                                                  config.data_dir));
-  (void)outcome;
+  auto seeded = seed_catalog_if_changed(store, {config.service_providers_xml, config.iso3166_json}, config.data_dir);
+  if (!seeded.ok()) return std::move(seeded).error();
   return ok_status();
 }
 
