@@ -2,7 +2,6 @@
 // the program that includes CLI11.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <iostream>
 
 #include "app/commands.hpp"
