@@ -147,6 +147,11 @@ struct Operation {
   TimePoint created_at{};
   TimePoint updated_at{};
   std::optional<TimePoint> expires_at;
+  // Set by the eIM when the operation leaves in a package (SGP.32 §2.11.1.1): the package's counterValue and
+  // eimTransactionId (lower-case hex; unique across the eIM; several operations of one psmoList share it).
+  std::optional<std::uint64_t> counter_value;
+  std::string eim_transaction_id;
+  std::optional<TimePoint> delivered_at;
 };
 
 }  // namespace esimo::domain

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "domain/catalog.hpp"
@@ -70,6 +71,25 @@ struct DeviceRecord {
 struct ImportCounts {
   std::size_t inserted = 0;
   std::size_t updated = 0;
+};
+
+// What the eIM remembers about one eUICC it manages (SGP.32 §2.11.1.1, §2.11.1.1.1).
+struct EuiccEimState {
+  TenantId tenant_id = 0;
+  domain::Eid eid;
+  std::string eim_id;                             // the eIM configuration the packages are signed for
+  std::uint64_t counter_value = 0;                // the last counterValue used in a package (0: none yet)
+  std::optional<std::int64_t> association_token;  // learned (IpaEuiccData / factory data)
+  Bytes euicc_certificate_der;                    // empty until learned
+  Bytes eum_certificate_der;                      // empty until learned
+  bool emulated = false;  // an IPAd emulating an IoT eUICC: results arrive unsigned and are accepted as such
+  TimePoint updated_at{};
+};
+
+// What reserve_package() handed out: durable before the package leaves.
+struct PackageReservation {
+  std::uint64_t counter_value = 0;  // 0 when the package carries no counter (IpaEuiccDataRequest)
+  Bytes eim_transaction_id;         // unique across the eIM
 };
 
 class Store {
@@ -144,6 +164,27 @@ class Store {
                                                             const Page& page) = 0;
   // Compare-and-set on state: conflict when the stored state is not `expected` (so two writers cannot both move it).
   virtual Status update_operation(const domain::Operation& op, domain::OperationState expected) = 0;
+
+  // --- eIM state (SGP.32). Not pure: a Store that does not serve an eIM answers unsupported.
+  // The EID is unique per tenant only: every tenant holding this EID (the eIM refuses to serve an EID held by two).
+  virtual Result<std::vector<TenantId>> find_device_tenants(const domain::Eid& eid);
+  virtual Result<EuiccEimState> get_euicc_state(TenantId tenant, const domain::Eid& eid);  // not_found
+  virtual Result<std::vector<EuiccEimState>> list_euicc_states();  // every tenant (eIM start-up)
+  // Upsert; the device must exist. counter_value never goes down: the stored value becomes max(stored, given).
+  virtual Status put_euicc_state(const EuiccEimState& state);
+  // One transaction: counterValue = stored + 1 (when with_counter; the state row is created with `eim_id` if
+  // missing), a fresh eIM-wide eimTransactionId, and every listed operation moved queued -> delivered carrying both
+  // plus delivered_at = at. conflict (nothing written) when an operation is not queued on that device.
+  virtual Result<PackageReservation> reserve_package(TenantId tenant, const domain::Eid& eid,
+                                                     std::string_view eim_id,
+                                                     const std::vector<std::string>& operation_ids,
+                                                     bool with_counter, TimePoint at);
+  // Operations that left in the package with this eimTransactionId (lower-case hex), oldest first, any tenant.
+  virtual Result<std::vector<domain::Operation>> find_operations_by_transaction(std::string_view eim_transaction_id);
+  // The device's queued operations in creation order (created_at, then id).
+  virtual Result<std::vector<domain::Operation>> list_queued_operations(TenantId tenant, const domain::Eid& eid);
+  // Every queued or delivered operation of every tenant, in creation order (eIM start-up).
+  virtual Result<std::vector<domain::Operation>> list_open_operations();
 };
 
 }  // namespace esimo::store

@@ -155,6 +155,9 @@ Result<domain::Operation> operation_from_row(const Stmt& s) {
   o.created_at = s.time(10);
   o.updated_at = s.time(11);
   o.expires_at = s.opt_time(12);
+  if (!s.is_null(13)) o.counter_value = static_cast<std::uint64_t>(s.int64(13));
+  o.eim_transaction_id = s.opt_text(14).value_or(std::string());
+  o.delivered_at = s.opt_time(15);
   return o;
 }
 

@@ -27,7 +27,7 @@ inline constexpr std::string_view kProfileColumns =
     "p.tenant_id, p.iccid, p.eid, p.carrier_id, p.profile_class, p.state, p.fallback, p.updated_at";
 inline constexpr std::string_view kOperationColumns =
     "o.tenant_id, o.id, o.eid, o.type, o.params_json, o.state, o.reason, o.outcome, o.result_json, "
-    "o.idempotency_key, o.created_at, o.updated_at, o.expires_at";
+    "o.idempotency_key, o.created_at, o.updated_at, o.expires_at, o.counter_value, o.eim_transaction_id, o.delivered_at";
 
 Result<domain::Tenant> tenant_from_row(const Stmt& s);
 Result<domain::ApiKey> api_key_from_row(const Stmt& s);

@@ -162,9 +162,39 @@ CREATE INDEX operations_eid ON operations (tenant_id, eid, id);
 CREATE INDEX operations_state ON operations (tenant_id, state, id)
 )sql";
 
+// The eIM's durable record (SGP.32 §2.11.1.1): per-eUICC state (counterValue last used, association token, learned
+// certificates as hex DER, emulated flag), the eIM-wide eimTransactionId sequence, and the package each operation
+// left in. Portable SQL (ALTER TABLE ... ADD COLUMN works in SQLite and PostgreSQL).
+constexpr std::string_view kEimState = R"sql(
+CREATE TABLE euicc_eim_state (
+  tenant_id BIGINT NOT NULL,
+  eid TEXT NOT NULL,
+  eim_id TEXT NOT NULL,
+  counter_value BIGINT NOT NULL,
+  association_token BIGINT,
+  euicc_certificate TEXT NOT NULL,
+  eum_certificate TEXT NOT NULL,
+  emulated INTEGER NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, eid),
+  FOREIGN KEY (tenant_id, eid) REFERENCES devices (tenant_id, eid) ON DELETE CASCADE
+);
+CREATE TABLE eim_sequences (
+  name TEXT NOT NULL PRIMARY KEY,
+  value BIGINT NOT NULL
+);
+ALTER TABLE operations ADD COLUMN counter_value BIGINT;
+ALTER TABLE operations ADD COLUMN eim_transaction_id TEXT;
+ALTER TABLE operations ADD COLUMN delivered_at BIGINT;
+CREATE INDEX operations_eim_transaction ON operations (eim_transaction_id);
+CREATE INDEX operations_open ON operations (state, tenant_id, eid, created_at);
+CREATE INDEX devices_eid ON devices (eid, tenant_id)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "fleet model: tenants, keys, catalog, rates, groups, devices, profiles", kFleetModel},
     {2, "operations", kOperations},
+    {3, "eIM state: per-eUICC counters and keys, transaction ids", kEimState},
 };
 
 }  // namespace schema_sql

@@ -884,4 +884,81 @@ TEST_P(StoreConformance, DataSurvivesReopen) {
   EXPECT_GT(make_tenant("globex"), t);
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// eIM state
+
+TEST_P(StoreConformance, EimReservationIsAtomicAndCountersOnlyGrow) {
+  TenantId t = make_tenant("acme");
+  TenantId u = make_tenant("globex");
+  ASSERT_TRUE(store_->create_device({device(t, 1), {}}).ok());
+  ASSERT_TRUE(store_->create_device({device(t, 2), {}}).ok());
+  ASSERT_TRUE(store_->create_device({device(u, 2), {}}).ok());
+  using conformance_detail::make_op;
+  Operation a = make_op(t, "op_b", test_eid(1));
+  Operation b = make_op(t, "op_a", test_eid(1));
+  b.created_at = test_time(2001);  // created later, sorts first by id: creation order wins
+  ASSERT_TRUE(store_->create_operation(a).ok());
+  ASSERT_TRUE(store_->create_operation(b).ok());
+  auto queued = store_->list_queued_operations(t, test_eid(1));
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 2u);
+  EXPECT_EQ((*queued)[0].id, "op_b");
+  EXPECT_EQ((*queued)[1].id, "op_a");
+
+  auto tenants = store_->find_device_tenants(test_eid(2));
+  ASSERT_TRUE(tenants.ok());
+  EXPECT_EQ(*tenants, (std::vector<TenantId>{t, u}));
+
+  // An operation that is not queued makes the whole reservation fail: no counter consumed, nothing delivered.
+  auto bad = store_->reserve_package(t, test_eid(1), "eim-1", {"op_b", "op_missing"}, true, test_time(3000));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::conflict);
+  EXPECT_EQ(store_->get_operation(t, "op_b")->state, OperationState::queued);
+
+  auto r1 = store_->reserve_package(t, test_eid(1), "eim-1", {"op_b", "op_a"}, true, test_time(3000));
+  ASSERT_TRUE(r1.ok()) << r1.error().message;
+  EXPECT_EQ(r1->counter_value, 1u);
+  auto r2 = store_->reserve_package(t, test_eid(1), "eim-1", {}, false, test_time(3001));
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->counter_value, 0u);
+  EXPECT_NE(r2->eim_transaction_id, r1->eim_transaction_id);
+  auto got = store_->get_operation(t, "op_a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->state, OperationState::delivered);
+  EXPECT_EQ(got->counter_value, std::optional<std::uint64_t>(1));
+  EXPECT_EQ(got->eim_transaction_id, to_hex(r1->eim_transaction_id));
+  EXPECT_EQ(got->delivered_at, test_time(3000));
+  auto by_tid = store_->find_operations_by_transaction(to_hex(r1->eim_transaction_id));
+  ASSERT_TRUE(by_tid.ok());
+  ASSERT_EQ(by_tid->size(), 2u);
+  EXPECT_EQ((*by_tid)[0].id, "op_b");
+  EXPECT_TRUE(store_->list_queued_operations(t, test_eid(1))->empty());
+  EXPECT_EQ(store_->list_open_operations()->size(), 2u);
+
+  auto st = store_->get_euicc_state(t, test_eid(1));
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->counter_value, 1u);
+  EXPECT_EQ(st->eim_id, "eim-1");
+  EuiccEimState learned = *st;
+  learned.counter_value = 0;  // never goes down
+  learned.association_token = 7;
+  learned.euicc_certificate_der = {0x30, 0x01, 0x02};
+  learned.emulated = true;
+  ASSERT_TRUE(store_->put_euicc_state(learned).ok());
+  reopen();
+  auto again = store_->get_euicc_state(t, test_eid(1));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->counter_value, 1u);
+  EXPECT_EQ(again->association_token, std::optional<std::int64_t>(7));
+  EXPECT_EQ(again->euicc_certificate_der, (Bytes{0x30, 0x01, 0x02}));
+  EXPECT_TRUE(again->emulated);
+  auto r3 = store_->reserve_package(t, test_eid(1), "eim-1", {}, true, test_time(4000));
+  ASSERT_TRUE(r3.ok());
+  EXPECT_EQ(r3->counter_value, 2u);
+  EXPECT_EQ(store_->list_euicc_states()->size(), 1u);
+  EXPECT_EQ(store_->get_euicc_state(u, test_eid(2)).error().code, Errc::not_found);
+  ASSERT_TRUE(store_->delete_device(t, test_eid(1)).ok());
+  EXPECT_EQ(store_->get_euicc_state(t, test_eid(1)).error().code, Errc::not_found);
+}
+
 }  // namespace esimo::store::testing

@@ -1,0 +1,218 @@
+// eIM state on SQLite: per-eUICC counters and keys, the eimTransactionId sequence, package reservation (SGP.32
+// §2.11.1.1: counterValue and eimTransactionId are durable before a package leaves).
+#include <string>
+#include <utility>
+
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace esimo::store::sqlite {
+
+namespace eim_store_detail {
+
+constexpr std::string_view kStateColumns =
+    "tenant_id, eid, eim_id, counter_value, association_token, euicc_certificate, eum_certificate, emulated, updated_at";
+
+Result<EuiccEimState> state_from_row(const Stmt& s) {
+  EuiccEimState st;
+  st.tenant_id = s.int64(0);
+  auto eid = domain::Eid::parse(s.text(1));
+  if (!eid) return Error(Errc::internal, "corrupt stored EID in euicc_eim_state: " + s.text(1));
+  st.eid = *eid;
+  st.eim_id = s.text(2);
+  st.counter_value = static_cast<std::uint64_t>(s.int64(3));
+  if (!s.is_null(4)) st.association_token = s.int64(4);
+  auto euicc = from_hex(s.text(5));
+  auto eum = from_hex(s.text(6));
+  if (!euicc || !eum) return Error(Errc::internal, "corrupt stored certificate of eUICC " + st.eid.str());
+  st.euicc_certificate_der = std::move(*euicc);
+  st.eum_certificate_der = std::move(*eum);
+  st.emulated = s.int64(7) != 0;
+  st.updated_at = s.time(8);
+  return st;
+}
+
+Result<std::vector<domain::Operation>> collect_operations(Stmt& s, std::string_view what) {
+  std::vector<domain::Operation> out;
+  for (;;) {
+    ESIMO_TRY(bool row, s.step(what));
+    if (!row) break;
+    ESIMO_TRY(domain::Operation o, operation_from_row(s));
+    out.push_back(std::move(o));
+  }
+  s.reset();
+  return out;
+}
+
+Bytes transaction_id_bytes(std::uint64_t seq) {
+  // 8 octets big-endian: within TransactionId's SIZE(1..16), and never reused (the sequence only grows).
+  Bytes b(8);
+  for (int i = 7; i >= 0; --i) {
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq & 0xFF);
+    seq >>= 8;
+  }
+  return b;
+}
+
+}  // namespace eim_store_detail
+
+Result<std::vector<TenantId>> SqliteStore::find_device_tenants(const domain::Eid& eid) {
+  ESIMO_STORE_OP("find_device_tenants");
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT tenant_id FROM devices WHERE eid = ? ORDER BY tenant_id"));
+  s->bind(1, eid.str());
+  std::vector<TenantId> out;
+  for (;;) {
+    ESIMO_TRY(bool row, s->step("find device tenants"));
+    if (!row) break;
+    out.push_back(s->int64(0));
+  }
+  s->reset();
+  return out;
+}
+
+Result<EuiccEimState> SqliteStore::get_euicc_state(TenantId tenant, const domain::Eid& eid) {
+  ESIMO_STORE_OP("get_euicc_state");
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(eim_store_detail::kStateColumns) +
+                                  " FROM euicc_eim_state WHERE tenant_id = ? AND eid = ?"));
+  s->bind(1, tenant).bind(2, eid.str());
+  ESIMO_TRY(bool row, s->step("get eUICC state"));
+  if (!row) return Error(Errc::not_found, "no eIM state for eUICC " + eid.str());
+  auto st = eim_store_detail::state_from_row(*s);
+  s->reset();
+  return st;
+}
+
+Result<std::vector<EuiccEimState>> SqliteStore::list_euicc_states() {
+  ESIMO_STORE_OP("list_euicc_states");
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(eim_store_detail::kStateColumns) +
+                                  " FROM euicc_eim_state ORDER BY tenant_id, eid"));
+  std::vector<EuiccEimState> out;
+  for (;;) {
+    ESIMO_TRY(bool row, s->step("list eUICC states"));
+    if (!row) break;
+    ESIMO_TRY(EuiccEimState st, eim_store_detail::state_from_row(*s));
+    out.push_back(std::move(st));
+  }
+  s->reset();
+  return out;
+}
+
+Status SqliteStore::put_euicc_state(const EuiccEimState& state) {
+  ESIMO_STORE_OP("put_euicc_state");
+  if (state.eim_id.empty() || state.eim_id.size() > 128) {
+    return Error(Errc::invalid_argument, "eimId must be 1..128 characters", "eim_id");
+  }
+  return writer_->submit([&](Connection& db) -> Status {
+    ESIMO_TRY(bool device, row_exists(db, "SELECT 1 FROM devices WHERE tenant_id = ? AND eid = ?", state.tenant_id,
+                                      state.eid.str()));
+    if (!device) return Error(Errc::not_found, "device " + state.eid.str() + " not found", "eid");
+    ESIMO_TRY(Stmt * u, db.prepare(
+                            "INSERT INTO euicc_eim_state (tenant_id, eid, eim_id, counter_value, association_token, "
+                            "euicc_certificate, eum_certificate, emulated, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (tenant_id, eid) DO UPDATE SET eim_id = excluded.eim_id, "
+                            "counter_value = CASE WHEN excluded.counter_value > euicc_eim_state.counter_value "
+                            "THEN excluded.counter_value ELSE euicc_eim_state.counter_value END, "
+                            "association_token = excluded.association_token, "
+                            "euicc_certificate = excluded.euicc_certificate, eum_certificate = excluded.eum_certificate, "
+                            "emulated = excluded.emulated, updated_at = excluded.updated_at"));
+    return u->bind(1, state.tenant_id)
+        .bind(2, state.eid.str())
+        .bind(3, state.eim_id)
+        .bind(4, static_cast<std::int64_t>(state.counter_value))
+        .bind(5, state.association_token)
+        .bind(6, to_hex(state.euicc_certificate_der))
+        .bind(7, to_hex(state.eum_certificate_der))
+        .bind(8, static_cast<std::int64_t>(state.emulated ? 1 : 0))
+        .bind(9, state.updated_at)
+        .run("put eIM state of " + state.eid.str());
+  });
+}
+
+Result<PackageReservation> SqliteStore::reserve_package(TenantId tenant, const domain::Eid& eid,
+                                                        std::string_view eim_id,
+                                                        const std::vector<std::string>& operation_ids,
+                                                        bool with_counter, TimePoint at) {
+  ESIMO_STORE_OP("reserve_package");
+  PackageReservation out;
+  ESIMO_CHECK(writer_->submit([&](Connection& db) -> Status {
+    out = {};
+    const std::string key = "package for eUICC " + eid.str();
+    if (with_counter) {
+      ESIMO_TRY(Stmt * sel, db.prepare("SELECT counter_value FROM euicc_eim_state WHERE tenant_id = ? AND eid = ?"));
+      sel->bind(1, tenant).bind(2, eid.str());
+      ESIMO_TRY(bool row, sel->step(key));
+      const std::int64_t current = row ? sel->int64(0) : 0;
+      sel->reset();
+      if (!row) {
+        ESIMO_TRY(Stmt * ins, db.prepare(
+                                  "INSERT INTO euicc_eim_state (tenant_id, eid, eim_id, counter_value, "
+                                  "association_token, euicc_certificate, eum_certificate, emulated, updated_at) "
+                                  "VALUES (?, ?, ?, 0, NULL, '', '', 0, ?)"));
+        ESIMO_CHECK(ins->bind(1, tenant).bind(2, eid.str()).bind(3, eim_id).bind(4, at).run(key));
+      }
+      ESIMO_TRY(Stmt * upd, db.prepare("UPDATE euicc_eim_state SET counter_value = ?, updated_at = ? "
+                                       "WHERE tenant_id = ? AND eid = ?"));
+      ESIMO_CHECK(upd->bind(1, current + 1).bind(2, at).bind(3, tenant).bind(4, eid.str()).run(key));
+      out.counter_value = static_cast<std::uint64_t>(current + 1);
+    }
+    ESIMO_TRY(Stmt * seq, db.prepare("SELECT value FROM eim_sequences WHERE name = 'eim_transaction_id'"));
+    ESIMO_TRY(bool have, seq->step(key));
+    const std::int64_t next = (have ? seq->int64(0) : 0) + 1;
+    seq->reset();
+    ESIMO_TRY(Stmt * put, db.prepare(have ? "UPDATE eim_sequences SET value = ? WHERE name = 'eim_transaction_id'"
+                                          : "INSERT INTO eim_sequences (value, name) VALUES (?, 'eim_transaction_id')"));
+    ESIMO_CHECK(put->bind(1, next).run(key));
+    out.eim_transaction_id = eim_store_detail::transaction_id_bytes(static_cast<std::uint64_t>(next));
+    const std::string tid_hex = to_hex(out.eim_transaction_id);
+    ESIMO_TRY(Stmt * mark, db.prepare(
+                               "UPDATE operations SET state = 'delivered', counter_value = ?, eim_transaction_id = ?, "
+                               "delivered_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND eid = ? "
+                               "AND state = 'queued'"));
+    for (const auto& id : operation_ids) {
+      if (with_counter) {
+        mark->bind(1, static_cast<std::int64_t>(out.counter_value));
+      } else {
+        mark->bind_null(1);
+      }
+      ESIMO_CHECK(mark->bind(2, tid_hex).bind(3, at).bind(4, at).bind(5, tenant).bind(6, id).bind(7, eid.str()).run(key));
+      if (db.changes() != 1) {
+        return Error(Errc::conflict, "operation " + id + " is not queued on eUICC " + eid.str(), "state");
+      }
+    }
+    return {};
+  }));
+  return out;
+}
+
+Result<std::vector<domain::Operation>> SqliteStore::find_operations_by_transaction(std::string_view tid) {
+  ESIMO_STORE_OP("find_operations_by_transaction");
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(kOperationColumns) +
+                                  " FROM operations o WHERE o.eim_transaction_id = ? ORDER BY o.created_at, o.id"));
+  s->bind(1, tid);
+  return eim_store_detail::collect_operations(*s, "find operations by eimTransactionId");
+}
+
+Result<std::vector<domain::Operation>> SqliteStore::list_queued_operations(TenantId tenant, const domain::Eid& eid) {
+  ESIMO_STORE_OP("list_queued_operations");
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(kOperationColumns) +
+                                  " FROM operations o WHERE o.tenant_id = ? AND o.eid = ? AND o.state = 'queued' "
+                                  "ORDER BY o.created_at, o.id"));
+  s->bind(1, tenant).bind(2, eid.str());
+  return eim_store_detail::collect_operations(*s, "list queued operations");
+}
+
+Result<std::vector<domain::Operation>> SqliteStore::list_open_operations() {
+  ESIMO_STORE_OP("list_open_operations");
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(kOperationColumns) +
+                                  " FROM operations o WHERE o.state IN ('queued', 'delivered') "
+                                  "ORDER BY o.created_at, o.id"));
+  return eim_store_detail::collect_operations(*s, "list open operations");
+}
+
+}  // namespace esimo::store::sqlite
