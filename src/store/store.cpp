@@ -19,10 +19,10 @@ Result<std::vector<EuiccEimState>> Store::list_euicc_states() {
   return store_defaults::no_eim_state("list_euicc_states");
 }
 Status Store::put_euicc_state(const EuiccEimState&) { return store_defaults::no_eim_state("put_euicc_state"); }
-Result<PackageReservation> Store::reserve_package(TenantId, const domain::Eid&, std::string_view,
-                                                  const std::vector<std::string>&, bool, TimePoint) {
-  return store_defaults::no_eim_state("reserve_package");
+Status Store::record_package(const EimPackageRecord&, const std::vector<std::string>&) {
+  return store_defaults::no_eim_state("record_package");
 }
+Result<EimPackageRecord> Store::get_package(ByteView) { return store_defaults::no_eim_state("get_package"); }
 Result<std::vector<domain::Operation>> Store::find_operations_by_transaction(std::string_view) {
   return store_defaults::no_eim_state("find_operations_by_transaction");
 }

@@ -86,10 +86,17 @@ struct EuiccEimState {
   TimePoint updated_at{};
 };
 
-// What reserve_package() handed out: durable before the package leaves.
-struct PackageReservation {
+// One package the eIM sent (SGP.32 §2.11.1.1), recorded before it leaves: its eimTransactionId is unique across the
+// eIM (primary key), and the eimSignature is kept because the eUICC's result signature covers it (§2.11.2.1).
+struct EimPackageRecord {
+  Bytes eim_transaction_id;
+  TenantId tenant_id = 0;
+  domain::Eid eid;
+  std::string eim_id;
+  std::string kind;                 // "psmo", "eco", "euicc_data"
   std::uint64_t counter_value = 0;  // 0 when the package carries no counter (IpaEuiccDataRequest)
-  Bytes eim_transaction_id;         // unique across the eIM
+  Bytes eim_signature;              // raw r||s; empty for unsigned packages
+  TimePoint created_at{};
 };
 
 class Store {
@@ -172,13 +179,14 @@ class Store {
   virtual Result<std::vector<EuiccEimState>> list_euicc_states();  // every tenant (eIM start-up)
   // Upsert; the device must exist. counter_value never goes down: the stored value becomes max(stored, given).
   virtual Status put_euicc_state(const EuiccEimState& state);
-  // One transaction: counterValue = stored + 1 (when with_counter; the state row is created with `eim_id` if
-  // missing), a fresh eIM-wide eimTransactionId, and every listed operation moved queued -> delivered carrying both
-  // plus delivered_at = at. conflict (nothing written) when an operation is not queued on that device.
-  virtual Result<PackageReservation> reserve_package(TenantId tenant, const domain::Eid& eid,
-                                                     std::string_view eim_id,
-                                                     const std::vector<std::string>& operation_ids,
-                                                     bool with_counter, TimePoint at);
+  // One transaction, durable before the package leaves: when package.counter_value is set it must exceed the stored
+  // counter (conflict otherwise) and becomes the stored one (the state row is created if missing); the package row
+  // is inserted (already_exists on a reused eimTransactionId); every listed operation moves queued -> delivered with
+  // the package's counter_value, eimTransactionId and delivered_at = created_at (conflict when one is not queued on
+  // that device). Nothing is written when any step fails.
+  virtual Status record_package(const EimPackageRecord& package, const std::vector<std::string>& operation_ids);
+  // The package with this eimTransactionId; not_found.
+  virtual Result<EimPackageRecord> get_package(ByteView eim_transaction_id);
   // Operations that left in the package with this eimTransactionId (lower-case hex), oldest first, any tenant.
   virtual Result<std::vector<domain::Operation>> find_operations_by_transaction(std::string_view eim_transaction_id);
   // The device's queued operations in creation order (created_at, then id).

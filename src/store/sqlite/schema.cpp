@@ -163,8 +163,8 @@ CREATE INDEX operations_state ON operations (tenant_id, state, id)
 )sql";
 
 // The eIM's durable record (SGP.32 §2.11.1.1): per-eUICC state (counterValue last used, association token, learned
-// certificates as hex DER, emulated flag), the eIM-wide eimTransactionId sequence, and the package each operation
-// left in. Portable SQL (ALTER TABLE ... ADD COLUMN works in SQLite and PostgreSQL).
+// certificates as hex DER, emulated flag), every package sent (eimTransactionId unique across the eIM, its
+// eimSignature), and the package each operation left in. Portable SQL (ALTER TABLE ... ADD COLUMN works in SQLite and PostgreSQL).
 constexpr std::string_view kEimState = R"sql(
 CREATE TABLE euicc_eim_state (
   tenant_id BIGINT NOT NULL,
@@ -179,10 +179,18 @@ CREATE TABLE euicc_eim_state (
   PRIMARY KEY (tenant_id, eid),
   FOREIGN KEY (tenant_id, eid) REFERENCES devices (tenant_id, eid) ON DELETE CASCADE
 );
-CREATE TABLE eim_sequences (
-  name TEXT NOT NULL PRIMARY KEY,
-  value BIGINT NOT NULL
+CREATE TABLE eim_packages (
+  eim_transaction_id TEXT NOT NULL PRIMARY KEY,
+  tenant_id BIGINT NOT NULL,
+  eid TEXT NOT NULL,
+  eim_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  counter_value BIGINT NOT NULL,
+  eim_signature TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  FOREIGN KEY (tenant_id, eid) REFERENCES devices (tenant_id, eid) ON DELETE CASCADE
 );
+CREATE INDEX eim_packages_device ON eim_packages (tenant_id, eid, created_at);
 ALTER TABLE operations ADD COLUMN counter_value BIGINT;
 ALTER TABLE operations ADD COLUMN eim_transaction_id TEXT;
 ALTER TABLE operations ADD COLUMN delivered_at BIGINT;

@@ -1,5 +1,6 @@
-// eIM state on SQLite: per-eUICC counters and keys, the eimTransactionId sequence, package reservation (SGP.32
+// eIM state on SQLite: per-eUICC counters and keys, every package sent, package recording (SGP.32
 // §2.11.1.1: counterValue and eimTransactionId are durable before a package leaves).
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -42,16 +43,6 @@ Result<std::vector<domain::Operation>> collect_operations(Stmt& s, std::string_v
   }
   s.reset();
   return out;
-}
-
-Bytes transaction_id_bytes(std::uint64_t seq) {
-  // 8 octets big-endian: within TransactionId's SIZE(1..16), and never reused (the sequence only grows).
-  Bytes b(8);
-  for (int i = 7; i >= 0; --i) {
-    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq & 0xFF);
-    seq >>= 8;
-  }
-  return b;
 }
 
 }  // namespace eim_store_detail
@@ -131,60 +122,116 @@ Status SqliteStore::put_euicc_state(const EuiccEimState& state) {
   });
 }
 
-Result<PackageReservation> SqliteStore::reserve_package(TenantId tenant, const domain::Eid& eid,
-                                                        std::string_view eim_id,
-                                                        const std::vector<std::string>& operation_ids,
-                                                        bool with_counter, TimePoint at) {
-  ESIMO_STORE_OP("reserve_package");
-  PackageReservation out;
-  ESIMO_CHECK(writer_->submit([&](Connection& db) -> Status {
-    out = {};
-    const std::string key = "package for eUICC " + eid.str();
-    if (with_counter) {
+Status SqliteStore::record_package(const EimPackageRecord& pkg, const std::vector<std::string>& operation_ids) {
+  ESIMO_STORE_OP("record_package");
+  if (pkg.eim_transaction_id.empty() || pkg.eim_transaction_id.size() > 16) {
+    return Error(Errc::invalid_argument, "eimTransactionId must be 1..16 octets", "eim_transaction_id");
+  }
+  if (pkg.counter_value > static_cast<std::uint64_t>(INT64_MAX)) {
+    return Error(Errc::invalid_argument, "counterValue out of range", "counter_value");
+  }
+  return writer_->submit([&](Connection& db) -> Status {
+    const std::string key = "package for eUICC " + pkg.eid.str();
+    const std::string tid_hex = to_hex(pkg.eim_transaction_id);
+    if (pkg.counter_value != 0) {
       ESIMO_TRY(Stmt * sel, db.prepare("SELECT counter_value FROM euicc_eim_state WHERE tenant_id = ? AND eid = ?"));
-      sel->bind(1, tenant).bind(2, eid.str());
+      sel->bind(1, pkg.tenant_id).bind(2, pkg.eid.str());
       ESIMO_TRY(bool row, sel->step(key));
       const std::int64_t current = row ? sel->int64(0) : 0;
       sel->reset();
+      if (static_cast<std::int64_t>(pkg.counter_value) <= current) {
+        return Error(Errc::conflict,
+                     key + ": counterValue " + std::to_string(pkg.counter_value) + " is not above the stored " +
+                         std::to_string(current),
+                     "counter_value");
+      }
       if (!row) {
         ESIMO_TRY(Stmt * ins, db.prepare(
                                   "INSERT INTO euicc_eim_state (tenant_id, eid, eim_id, counter_value, "
                                   "association_token, euicc_certificate, eum_certificate, emulated, updated_at) "
-                                  "VALUES (?, ?, ?, 0, NULL, '', '', 0, ?)"));
-        ESIMO_CHECK(ins->bind(1, tenant).bind(2, eid.str()).bind(3, eim_id).bind(4, at).run(key));
+                                  "VALUES (?, ?, ?, ?, NULL, '', '', 0, ?)"));
+        ESIMO_CHECK(ins->bind(1, pkg.tenant_id)
+                        .bind(2, pkg.eid.str())
+                        .bind(3, pkg.eim_id)
+                        .bind(4, static_cast<std::int64_t>(pkg.counter_value))
+                        .bind(5, pkg.created_at)
+                        .run(key));
+      } else {
+        ESIMO_TRY(Stmt * upd, db.prepare("UPDATE euicc_eim_state SET counter_value = ?, updated_at = ? "
+                                         "WHERE tenant_id = ? AND eid = ?"));
+        ESIMO_CHECK(upd->bind(1, static_cast<std::int64_t>(pkg.counter_value))
+                        .bind(2, pkg.created_at)
+                        .bind(3, pkg.tenant_id)
+                        .bind(4, pkg.eid.str())
+                        .run(key));
       }
-      ESIMO_TRY(Stmt * upd, db.prepare("UPDATE euicc_eim_state SET counter_value = ?, updated_at = ? "
-                                       "WHERE tenant_id = ? AND eid = ?"));
-      ESIMO_CHECK(upd->bind(1, current + 1).bind(2, at).bind(3, tenant).bind(4, eid.str()).run(key));
-      out.counter_value = static_cast<std::uint64_t>(current + 1);
     }
-    ESIMO_TRY(Stmt * seq, db.prepare("SELECT value FROM eim_sequences WHERE name = 'eim_transaction_id'"));
-    ESIMO_TRY(bool have, seq->step(key));
-    const std::int64_t next = (have ? seq->int64(0) : 0) + 1;
-    seq->reset();
-    ESIMO_TRY(Stmt * put, db.prepare(have ? "UPDATE eim_sequences SET value = ? WHERE name = 'eim_transaction_id'"
-                                          : "INSERT INTO eim_sequences (value, name) VALUES (?, 'eim_transaction_id')"));
-    ESIMO_CHECK(put->bind(1, next).run(key));
-    out.eim_transaction_id = eim_store_detail::transaction_id_bytes(static_cast<std::uint64_t>(next));
-    const std::string tid_hex = to_hex(out.eim_transaction_id);
+    ESIMO_TRY(bool reused, row_exists(db, "SELECT 1 FROM eim_packages WHERE 0 = ? AND eim_transaction_id = ?", 0,
+                                      tid_hex));
+    if (reused) return Error(Errc::already_exists, "eimTransactionId " + tid_hex + " was already used", "eim_transaction_id");
+    ESIMO_TRY(Stmt * put, db.prepare("INSERT INTO eim_packages (eim_transaction_id, tenant_id, eid, eim_id, kind, "
+                                     "counter_value, eim_signature, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    ESIMO_CHECK(put->bind(1, tid_hex)
+                    .bind(2, pkg.tenant_id)
+                    .bind(3, pkg.eid.str())
+                    .bind(4, pkg.eim_id)
+                    .bind(5, pkg.kind)
+                    .bind(6, static_cast<std::int64_t>(pkg.counter_value))
+                    .bind(7, to_hex(pkg.eim_signature))
+                    .bind(8, pkg.created_at)
+                    .run(key));
     ESIMO_TRY(Stmt * mark, db.prepare(
                                "UPDATE operations SET state = 'delivered', counter_value = ?, eim_transaction_id = ?, "
                                "delivered_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND eid = ? "
                                "AND state = 'queued'"));
     for (const auto& id : operation_ids) {
-      if (with_counter) {
-        mark->bind(1, static_cast<std::int64_t>(out.counter_value));
+      if (pkg.counter_value != 0) {
+        mark->bind(1, static_cast<std::int64_t>(pkg.counter_value));
       } else {
         mark->bind_null(1);
       }
-      ESIMO_CHECK(mark->bind(2, tid_hex).bind(3, at).bind(4, at).bind(5, tenant).bind(6, id).bind(7, eid.str()).run(key));
+      ESIMO_CHECK(mark->bind(2, tid_hex)
+                      .bind(3, pkg.created_at)
+                      .bind(4, pkg.created_at)
+                      .bind(5, pkg.tenant_id)
+                      .bind(6, id)
+                      .bind(7, pkg.eid.str())
+                      .run(key));
       if (db.changes() != 1) {
-        return Error(Errc::conflict, "operation " + id + " is not queued on eUICC " + eid.str(), "state");
+        return Error(Errc::conflict, "operation " + id + " is not queued on eUICC " + pkg.eid.str(), "state");
       }
     }
     return {};
-  }));
-  return out;
+  });
+}
+
+Result<EimPackageRecord> SqliteStore::get_package(ByteView eim_transaction_id) {
+  ESIMO_STORE_OP("get_package");
+  const std::string tid_hex = to_hex(eim_transaction_id);
+  auto db = readers_->lease();
+  ESIMO_TRY(Stmt * s, db->prepare("SELECT eim_transaction_id, tenant_id, eid, eim_id, kind, counter_value, "
+                                  "eim_signature, created_at FROM eim_packages WHERE eim_transaction_id = ?"));
+  s->bind(1, tid_hex);
+  ESIMO_TRY(bool row, s->step("get package"));
+  if (!row) return Error(Errc::not_found, "no package has eimTransactionId " + tid_hex);
+  EimPackageRecord p;
+  auto tid = from_hex(s->text(0));
+  auto eid = domain::Eid::parse(s->text(2));
+  auto sig = from_hex(s->text(6));
+  if (!tid || !eid || !sig) {
+    s->reset();
+    return Error(Errc::internal, "corrupt stored package " + tid_hex);
+  }
+  p.eim_transaction_id = std::move(*tid);
+  p.tenant_id = s->int64(1);
+  p.eid = *eid;
+  p.eim_id = s->text(3);
+  p.kind = s->text(4);
+  p.counter_value = static_cast<std::uint64_t>(s->int64(5));
+  p.eim_signature = std::move(*sig);
+  p.created_at = s->time(7);
+  s->reset();
+  return p;
 }
 
 Result<std::vector<domain::Operation>> SqliteStore::find_operations_by_transaction(std::string_view tid) {

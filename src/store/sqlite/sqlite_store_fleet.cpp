@@ -119,6 +119,7 @@ Status delete_device_rows(Connection& db, TenantId tenant, const std::string& ei
   if (include_device) {
     for (const char* sql : {"DELETE FROM operations WHERE tenant_id = ? AND eid = ?",
                             "DELETE FROM euicc_eim_state WHERE tenant_id = ? AND eid = ?",
+                            "DELETE FROM eim_packages WHERE tenant_id = ? AND eid = ?",
                             "DELETE FROM devices WHERE tenant_id = ? AND eid = ?"}) {
       ESIMO_TRY(Stmt * d, db.prepare(sql));
       ESIMO_CHECK(d->bind(1, tenant).bind(2, eid).run(what));

@@ -115,9 +115,8 @@ class SqliteStore final : public Store {
   Result<EuiccEimState> get_euicc_state(TenantId tenant, const domain::Eid& eid) override;
   Result<std::vector<EuiccEimState>> list_euicc_states() override;
   Status put_euicc_state(const EuiccEimState& state) override;
-  Result<PackageReservation> reserve_package(TenantId tenant, const domain::Eid& eid, std::string_view eim_id,
-                                             const std::vector<std::string>& operation_ids, bool with_counter,
-                                             TimePoint at) override;
+  Status record_package(const EimPackageRecord& package, const std::vector<std::string>& operation_ids) override;
+  Result<EimPackageRecord> get_package(ByteView eim_transaction_id) override;
   Result<std::vector<domain::Operation>> find_operations_by_transaction(std::string_view eim_transaction_id) override;
   Result<std::vector<domain::Operation>> list_queued_operations(TenantId tenant, const domain::Eid& eid) override;
   Result<std::vector<domain::Operation>> list_open_operations() override;

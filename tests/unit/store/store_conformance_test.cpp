@@ -887,7 +887,7 @@ TEST_P(StoreConformance, DataSurvivesReopen) {
 // ---------------------------------------------------------------------------------------------------------------------
 // eIM state
 
-TEST_P(StoreConformance, EimReservationIsAtomicAndCountersOnlyGrow) {
+TEST_P(StoreConformance, EimPackagesAreAtomicAndCountersOnlyGrow) {
   TenantId t = make_tenant("acme");
   TenantId u = make_tenant("globex");
   ASSERT_TRUE(store_->create_device({device(t, 1), {}}).ok());
@@ -909,26 +909,42 @@ TEST_P(StoreConformance, EimReservationIsAtomicAndCountersOnlyGrow) {
   ASSERT_TRUE(tenants.ok());
   EXPECT_EQ(*tenants, (std::vector<TenantId>{t, u}));
 
-  // An operation that is not queued makes the whole reservation fail: no counter consumed, nothing delivered.
-  auto bad = store_->reserve_package(t, test_eid(1), "eim-1", {"op_b", "op_missing"}, true, test_time(3000));
+  auto package = [&](std::uint64_t counter, std::uint8_t tid) {
+    EimPackageRecord p;
+    p.eim_transaction_id = {0x01, tid};
+    p.tenant_id = t;
+    p.eid = test_eid(1);
+    p.eim_id = "eim-1";
+    p.kind = "psmo";
+    p.counter_value = counter;
+    p.eim_signature = {0xAA, 0xBB};
+    p.created_at = test_time(3000);
+    return p;
+  };
+  // An operation that is not queued makes the whole package fail: no counter consumed, nothing delivered.
+  auto bad = store_->record_package(package(1, 1), {"op_b", "op_missing"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, Errc::conflict);
   EXPECT_EQ(store_->get_operation(t, "op_b")->state, OperationState::queued);
+  EXPECT_EQ(store_->get_package(Bytes{0x01, 0x01}).error().code, Errc::not_found);
 
-  auto r1 = store_->reserve_package(t, test_eid(1), "eim-1", {"op_b", "op_a"}, true, test_time(3000));
-  ASSERT_TRUE(r1.ok()) << r1.error().message;
-  EXPECT_EQ(r1->counter_value, 1u);
-  auto r2 = store_->reserve_package(t, test_eid(1), "eim-1", {}, false, test_time(3001));
-  ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(r2->counter_value, 0u);
-  EXPECT_NE(r2->eim_transaction_id, r1->eim_transaction_id);
+  ASSERT_TRUE(store_->record_package(package(1, 1), {"op_b", "op_a"}).ok());
+  // The counter only grows; a transaction id is never reused.
+  EXPECT_EQ(store_->record_package(package(1, 2), {}).error().code, Errc::conflict);
+  EXPECT_EQ(store_->record_package(package(0, 1), {}).error().code, Errc::already_exists);
+  ASSERT_TRUE(store_->record_package(package(0, 2), {}).ok());
+  auto rec = store_->get_package(Bytes{0x01, 0x01});
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->counter_value, 1u);
+  EXPECT_EQ(rec->eim_signature, (Bytes{0xAA, 0xBB}));
+  EXPECT_EQ(rec->eid, test_eid(1));
   auto got = store_->get_operation(t, "op_a");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state, OperationState::delivered);
   EXPECT_EQ(got->counter_value, std::optional<std::uint64_t>(1));
-  EXPECT_EQ(got->eim_transaction_id, to_hex(r1->eim_transaction_id));
+  EXPECT_EQ(got->eim_transaction_id, "0101");
   EXPECT_EQ(got->delivered_at, test_time(3000));
-  auto by_tid = store_->find_operations_by_transaction(to_hex(r1->eim_transaction_id));
+  auto by_tid = store_->find_operations_by_transaction("0101");
   ASSERT_TRUE(by_tid.ok());
   ASSERT_EQ(by_tid->size(), 2u);
   EXPECT_EQ((*by_tid)[0].id, "op_b");
@@ -952,9 +968,8 @@ TEST_P(StoreConformance, EimReservationIsAtomicAndCountersOnlyGrow) {
   EXPECT_EQ(again->association_token, std::optional<std::int64_t>(7));
   EXPECT_EQ(again->euicc_certificate_der, (Bytes{0x30, 0x01, 0x02}));
   EXPECT_TRUE(again->emulated);
-  auto r3 = store_->reserve_package(t, test_eid(1), "eim-1", {}, true, test_time(4000));
-  ASSERT_TRUE(r3.ok());
-  EXPECT_EQ(r3->counter_value, 2u);
+  EXPECT_EQ(store_->record_package(package(1, 3), {}).error().code, Errc::conflict);
+  ASSERT_TRUE(store_->record_package(package(2, 3), {}).ok());
   EXPECT_EQ(store_->list_euicc_states()->size(), 1u);
   EXPECT_EQ(store_->get_euicc_state(u, test_eid(2)).error().code, Errc::not_found);
   ASSERT_TRUE(store_->delete_device(t, test_eid(1)).ok());
