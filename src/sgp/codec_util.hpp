@@ -123,6 +123,30 @@ inline Result<std::uint32_t> get_bits(const der::Tlv& t, const Path& p) {
   return mask;
 }
 
+// An optional TransactionId (OCTET STRING SIZE(1..16)) under tag t.
+inline Status get_tid(der::Reader& r, der::Tag t, const Path& p, std::optional<Bytes>& out) {
+  ESIMO_TRY(auto tlv, maybe(r, t, p));
+  if (tlv) {
+    ESIMO_TRY(out, get_octets(*tlv, p, 1, 16));
+  }
+  return ok_status();
+}
+// The mandatory eimId [0] UTF8String (SIZE(1..128)) that opens every signed/result structure.
+inline Result<std::string> get_eim_id(der::Reader& r, const Path& p) {
+  ESIMO_TRY(der::Tlv x, need(r, der::context(0), p));
+  ESIMO_TRY(std::string id, get_utf8(x, p));
+  if (id.empty() || id.size() > 128) return fail(p, "offset " + std::to_string(x.offset) + ": size outside 1..128");
+  return id;
+}
+// Decodes one whole message: exactly one TLV, then `get(tlv, root_path)`.
+template <class Get>
+inline auto decode_top(ByteView bytes, std::string_view root, Get get) -> decltype(get(der::Tlv{}, Path{})) {
+  const Path path{nullptr, root};
+  auto t = der::read_single(bytes);
+  if (!t.ok()) return wrap(path, std::move(t).error());
+  return get(*t, path);
+}
+
 inline constexpr der::Tag kTagEid = der::tag(0x5A);
 inline constexpr der::Tag kTagIccid = der::tag(0x5A);
 inline constexpr der::Tag kTagSignature = der::tag(0x5F37);

@@ -74,54 +74,56 @@ Result<InitiateAuthenticationRequestEsipa> get_initiate_request(const der::Tlv& 
     ESIMO_TRY(m.euicc_info1, get_raw(*info, p / "euiccInfo1"));
   }
   if (v == Version::v1_2) {
-    ESIMO_TRY(auto tid, maybe(r, context(2), p / "eimTransactionId"));
-    if (tid) {
-      ESIMO_TRY(m.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
-    }
+    ESIMO_CHECK(get_tid(r, context(2), p / "eimTransactionId", m.eim_transaction_id));
   }
   ESIMO_CHECK(finish_sequence(r, {context(1), context(3), tag(0xBF20), context(2)}, p));
   return m;
 }
 
-Status put_authenticate_request(der::Writer& w, const AuthenticateClientRequestEsipa& m) {
-  ESIMO_CHECK(check_transaction_id(m.transaction_id, "authenticateClient.transactionId"));
+// AuthenticateClientRequestEsipa and GetBoundProfilePackageRequestEsipa share one shape:
+// [n] SEQUENCE { transactionId [0] TransactionId, <relayed SGP.22 response TLV> }.
+Status put_tid_then_raw(der::Writer& w, der::Tag outer, const Bytes& tid, const Bytes& raw, der::Tag inner,
+                        const char* tid_field, const char* raw_field) {
+  ESIMO_CHECK(check_transaction_id(tid, tid_field));
   Status st;
-  w.constructed(kAuthenticateClient, [&] {
-    w.octets(context(0), m.transaction_id);
-    st = put_raw(w, m.authenticate_server_response, tag(0xBF38), "authenticateServerResponse");
+  w.constructed(outer, [&] {
+    w.octets(context(0), tid);
+    st = put_raw(w, raw, inner, raw_field);
   });
   return st;
+}
+
+Status get_tid_then_raw(const der::Tlv& t, der::Tag inner, const Path& p, std::string_view raw_name, Bytes& tid,
+                        Bytes& raw) {
+  der::Reader r = t.children();
+  ESIMO_TRY(der::Tlv x, need(r, context(0), p / "transactionId"));
+  ESIMO_TRY(tid, get_octets(x, p / "transactionId", 1, 16));
+  ESIMO_TRY(der::Tlv resp, need(r, inner, p / raw_name));
+  ESIMO_TRY(raw, get_raw(resp, p / raw_name));
+  return finish_sequence(r, {context(0), inner}, p);
+}
+
+Status put_authenticate_request(der::Writer& w, const AuthenticateClientRequestEsipa& m) {
+  return put_tid_then_raw(w, kAuthenticateClient, m.transaction_id, m.authenticate_server_response, tag(0xBF38),
+                          "authenticateClient.transactionId", "authenticateServerResponse");
 }
 
 Result<AuthenticateClientRequestEsipa> get_authenticate_request(const der::Tlv& t, const Path& p) {
   AuthenticateClientRequestEsipa m;
-  der::Reader r = t.children();
-  ESIMO_TRY(der::Tlv tid, need(r, context(0), p / "transactionId"));
-  ESIMO_TRY(m.transaction_id, get_octets(tid, p / "transactionId", 1, 16));
-  ESIMO_TRY(der::Tlv resp, need(r, tag(0xBF38), p / "authenticateServerResponse"));
-  ESIMO_TRY(m.authenticate_server_response, get_raw(resp, p / "authenticateServerResponse"));
-  ESIMO_CHECK(finish_sequence(r, {context(0), tag(0xBF38)}, p));
+  ESIMO_CHECK(get_tid_then_raw(t, tag(0xBF38), p, "authenticateServerResponse", m.transaction_id,
+                               m.authenticate_server_response));
   return m;
 }
 
 Status put_bpp_request(der::Writer& w, const GetBoundProfilePackageRequestEsipa& m) {
-  ESIMO_CHECK(check_transaction_id(m.transaction_id, "getBoundProfilePackage.transactionId"));
-  Status st;
-  w.constructed(kGetBoundProfilePackage, [&] {
-    w.octets(context(0), m.transaction_id);
-    st = put_raw(w, m.prepare_download_response, tag(0xBF21), "prepareDownloadResponse");
-  });
-  return st;
+  return put_tid_then_raw(w, kGetBoundProfilePackage, m.transaction_id, m.prepare_download_response, tag(0xBF21),
+                          "getBoundProfilePackage.transactionId", "prepareDownloadResponse");
 }
 
 Result<GetBoundProfilePackageRequestEsipa> get_bpp_request(const der::Tlv& t, const Path& p) {
   GetBoundProfilePackageRequestEsipa m;
-  der::Reader r = t.children();
-  ESIMO_TRY(der::Tlv tid, need(r, context(0), p / "transactionId"));
-  ESIMO_TRY(m.transaction_id, get_octets(tid, p / "transactionId", 1, 16));
-  ESIMO_TRY(der::Tlv resp, need(r, tag(0xBF21), p / "prepareDownloadResponse"));
-  ESIMO_TRY(m.prepare_download_response, get_raw(resp, p / "prepareDownloadResponse"));
-  ESIMO_CHECK(finish_sequence(r, {context(0), tag(0xBF21)}, p));
+  ESIMO_CHECK(get_tid_then_raw(t, tag(0xBF21), p, "prepareDownloadResponse", m.transaction_id,
+                               m.prepare_download_response));
   return m;
 }
 
@@ -199,10 +201,7 @@ Result<InitiateAuthenticationResponseEsipa> get_initiate_response(const der::Tlv
   const Path q = p / "initiateAuthenticationOkEsipa";
   InitiateAuthenticationOkEsipa ok;
   der::Reader r = alt.children();
-  ESIMO_TRY(auto tid, maybe(r, context(0), q / "transactionId"));
-  if (tid) {
-    ESIMO_TRY(ok.transaction_id, get_octets(*tid, q / "transactionId", 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, context(0), q / "transactionId", ok.transaction_id));
   ESIMO_TRY(der::Tlv s1, need(r, der::kSequence, q / "serverSigned1"));
   ESIMO_TRY(ok.server_signed1, get_raw(s1, q / "serverSigned1"));
   ESIMO_TRY(der::Tlv sig, need(r, kTagSignature, q / "serverSignature1"));
@@ -268,10 +267,7 @@ Result<AuthenticateClientResponseEsipa> get_authenticate_response(const der::Tlv
   if (alt.tag == context(0, true)) {
     const Path q = p / "authenticateClientOkDPEsipa";
     AuthenticateClientOkDpEsipa dp;
-    ESIMO_TRY(auto tid, maybe(r, context(0), q / "transactionId"));
-    if (tid) {
-      ESIMO_TRY(dp.transaction_id, get_octets(*tid, q / "transactionId", 1, 16));
-    }
+    ESIMO_CHECK(get_tid(r, context(0), q / "transactionId", dp.transaction_id));
     ESIMO_TRY(auto meta, maybe(r, tag(0xBF25), q / "profileMetaData"));
     if (meta) {
       ESIMO_TRY(dp.profile_metadata, get_raw(*meta, q / "profileMetaData"));
@@ -339,10 +335,7 @@ Result<GetBoundProfilePackageResponseEsipa> get_bpp_response(const der::Tlv& t, 
   const Path q = p / "getBoundProfilePackageOkEsipa";
   GetBoundProfilePackageOkEsipa ok;
   der::Reader r = alt.children();
-  ESIMO_TRY(auto tid, maybe(r, context(0), q / "transactionId"));
-  if (tid) {
-    ESIMO_TRY(ok.transaction_id, get_octets(*tid, q / "transactionId", 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, context(0), q / "transactionId", ok.transaction_id));
   ESIMO_TRY(der::Tlv bpp, need(r, tag(0xBF36), q / "boundProfilePackage"));
   ESIMO_TRY(ok.bound_profile_package, get_raw(bpp, q / "boundProfilePackage"));
   ESIMO_CHECK(finish_sequence(r, {context(0), tag(0xBF36)}, q));

@@ -163,10 +163,7 @@ Result<ProfileDownloadTriggerResult> get_download_trigger_result(const der::Tlv&
   const bool v12 = v == Version::v1_2;
   ProfileDownloadTriggerResult m;
   der::Reader r = t.children();
-  ESIMO_TRY(auto tid, maybe(r, context(2), p / "eimTransactionId"));
-  if (tid) {
-    ESIMO_TRY(m.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, context(2), p / "eimTransactionId", m.eim_transaction_id));
   const Path dp = p / "profileDownloadTriggerResultData";
   ESIMO_TRY(der::Tlv alt, next_any(r, dp));
   if (alt.tag == tag(0xBF37)) {
@@ -279,10 +276,7 @@ Result<EimPackageResult> get_eim_package_result_alt(const der::Tlv& alt, Version
     const Path q = p / "eimPackageResultResponseError";
     EimPackageResultError e;
     der::Reader r = alt.children();
-    ESIMO_TRY(auto tid, maybe(r, context(0), q / "eimTransactionId"));
-    if (tid) {
-      ESIMO_TRY(e.eim_transaction_id, get_octets(*tid, q / "eimTransactionId", 1, 16));
-    }
+    ESIMO_CHECK(get_tid(r, context(0), q / "eimTransactionId", e.eim_transaction_id));
     ESIMO_TRY(der::Tlv code, need(r, der::kInteger, q / "eimPackageResultErrorCode"));
     ESIMO_TRY(e.code, get_int(code, q / "eimPackageResultErrorCode"));
     ESIMO_CHECK(finish_sequence(r, {context(0), der::kInteger}, q));
@@ -649,10 +643,7 @@ Result<IpaEuiccData> get_data(const der::Tlv& t, Version v, const Path& p) {
   ESIMO_TRY(auto euicc, maybe(r, context(6, true), p / "euiccCertificate"));
   if (euicc) d.euicc_certificate = certificate_from(*euicc);
   if (v12) {
-    ESIMO_TRY(auto tid, maybe(r, context(7), p / "eimTransactionId"));
-    if (tid) {
-      ESIMO_TRY(d.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
-    }
+    ESIMO_CHECK(get_tid(r, context(7), p / "eimTransactionId", d.eim_transaction_id));
   }
   ESIMO_TRY(auto caps, maybe(r, context(8, true), p / "ipaCapabilities"));
   if (caps) d.ipa_capabilities = Bytes(caps->value.begin(), caps->value.end());
@@ -733,10 +724,7 @@ Result<IpaEuiccDataResponse> get_ipa_euicc_data_response(const der::Tlv& t, Vers
     const Path q = p / "ipaEuiccDataResponseError";
     IpaEuiccDataError e;
     der::Reader er = alt.children();
-    ESIMO_TRY(auto tid, maybe(er, der::context(0), q / "eimTransactionId"));
-    if (tid) {
-      ESIMO_TRY(e.eim_transaction_id, get_octets(*tid, q / "eimTransactionId", 1, 16));
-    }
+    ESIMO_CHECK(get_tid(er, der::context(0), q / "eimTransactionId", e.eim_transaction_id));
     ESIMO_TRY(der::Tlv code, need(er, der::kInteger, q / "ipaEuiccDataErrorCode"));
     ESIMO_TRY(e.code, get_int(code, q / "ipaEuiccDataErrorCode"));
     ESIMO_CHECK(finish_sequence(er, {der::context(0), der::kInteger}, q));

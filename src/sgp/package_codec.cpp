@@ -105,12 +105,7 @@ Status put_eim_configuration_data(der::Writer& w, der::Tag t, const EimConfigura
 Result<EimConfigurationData> get_eim_configuration_data(const der::Tlv& t, Version v, const Path& p) {
   EimConfigurationData c;
   der::Reader r = t.children();
-  {
-    const Path f = p / "eimId";
-    ESIMO_TRY(der::Tlv x, need(r, der::context(0), f));
-    ESIMO_TRY(c.eim_id, get_utf8(x, f));
-    if (c.eim_id.empty() || c.eim_id.size() > 128) return fail(f, "size outside 1..128");
-  }
+  ESIMO_TRY(c.eim_id, get_eim_id(r, p / "eimId"));
   ESIMO_TRY(auto fqdn, maybe(r, der::context(1), p / "eimFqdn"));
   if (fqdn) {
     ESIMO_TRY(c.eim_fqdn, get_utf8(*fqdn, p / "eimFqdn"));
@@ -416,12 +411,7 @@ Status put_signed(der::Writer& w, const EuiccPackageSigned& s, Version v) {
 Result<EuiccPackageSigned> get_signed(const der::Tlv& t, Version v, const Path& p) {
   EuiccPackageSigned s;
   der::Reader r = t.children();
-  {
-    const Path f = p / "eimId";
-    ESIMO_TRY(der::Tlv x, need(r, der::context(0), f));
-    ESIMO_TRY(s.eim_id, get_utf8(x, f));
-    if (s.eim_id.empty() || s.eim_id.size() > 128) return fail(f, "size outside 1..128");
-  }
+  ESIMO_TRY(s.eim_id, get_eim_id(r, p / "eimId"));
   {
     ESIMO_TRY(der::Tlv x, need(r, kTagEid, p / "eidValue"));
     ESIMO_TRY(s.eid, get_octets(x, p / "eidValue", 16, 16));
@@ -431,10 +421,7 @@ Result<EuiccPackageSigned> get_signed(const der::Tlv& t, Version v, const Path& 
     ESIMO_TRY(s.counter_value, get_uint(x, p / "counterValue"));
   }
   const char* tid_name = v == Version::v1_2 ? "eimTransactionId" : "transactionId";
-  ESIMO_TRY(auto tid, maybe(r, der::context(2), p / tid_name));
-  if (tid) {
-    ESIMO_TRY(s.eim_transaction_id, get_octets(*tid, p / tid_name, 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, der::context(2), p / tid_name, s.eim_transaction_id));
   const Path pkg = p / "euiccPackage";
   ESIMO_TRY(der::Tlv choice, next_any(r, pkg));
   if (choice.tag == der::context(0, true)) {
@@ -562,10 +549,7 @@ Result<IpaEuiccDataRequest> get_ipa_euicc_data_request(const der::Tlv& t, Versio
       ESIMO_TRY(m.search_euicc_package_result_seq_number, get_int(seq, ep / "seqNumber"));
       ESIMO_CHECK(finish_exact(cr, ep));
     }
-    ESIMO_TRY(auto tid, maybe(r, der::context(3), p / "eimTransactionId"));
-    if (tid) {
-      ESIMO_TRY(m.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
-    }
+    ESIMO_CHECK(get_tid(r, der::context(3), p / "eimTransactionId", m.eim_transaction_id));
   }
   ESIMO_CHECK(finish_sequence(r, {der::tag(0x5C), der::kOctetString, der::context(1, true), der::context(2, true),
                                   der::context(3)},
@@ -639,10 +623,7 @@ Result<ProfileDownloadTriggerRequest> get_profile_download_trigger_request(const
     }
     ESIMO_CHECK(finish_exact(cr, dp));
   }
-  ESIMO_TRY(auto tid, maybe(r, der::context(2), p / "eimTransactionId"));
-  if (tid) {
-    ESIMO_TRY(m.eim_transaction_id, get_octets(*tid, p / "eimTransactionId", 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, der::context(2), p / "eimTransactionId", m.eim_transaction_id));
   ESIMO_CHECK(finish_sequence(r, {der::context(0, true), der::context(2)}, p));
   return m;
 }
@@ -658,10 +639,9 @@ Result<Bytes> encode(const EuiccPackageRequest& m, Version v) {
 }
 
 Result<EuiccPackageRequest> decode_euicc_package_request(ByteView der_bytes, Version v) {
-  const detail::Path root{nullptr, "euiccPackageRequest"};
-  auto t = der::read_single(der_bytes);
-  if (!t.ok()) return detail::wrap(root, std::move(t).error());
-  return detail::get_euicc_package_request(*t, v, root);
+  return detail::decode_top(der_bytes, "euiccPackageRequest", [v](const der::Tlv& t, const detail::Path& p) {
+    return detail::get_euicc_package_request(t, v, p);
+  });
 }
 
 Result<Bytes> encode_euicc_package_signed(const EuiccPackageSigned& m, Version v) {
@@ -687,28 +667,33 @@ Result<Bytes> encode(const AddInitialEimRequest& m, Version v) {
   return w.take();
 }
 
-Result<AddInitialEimRequest> decode_add_initial_eim_request(ByteView der_bytes, Version v) {
-  const detail::Path root{nullptr, "addInitialEimRequest"};
-  auto t = der::read_single(der_bytes);
-  if (!t.ok()) return detail::wrap(root, std::move(t).error());
-  if (t->tag != der::tag(0xBF57)) {
-    return detail::fail(root, "offset 0: expected tag BF57, found " + der::tag_to_string(t->tag));
+namespace detail {
+Result<AddInitialEimRequest> get_add_initial_eim_request(const der::Tlv& t, Version v, const Path& root) {
+  if (t.tag != der::tag(0xBF57)) {
+    return fail(root, "offset 0: expected tag BF57, found " + der::tag_to_string(t.tag));
   }
   AddInitialEimRequest m;
-  der::Reader r = t->children();
-  const detail::Path lp = root / "eimConfigurationDataList";
-  ESIMO_TRY(der::Tlv list, detail::need(r, der::context(0, true), lp));
+  der::Reader r = t.children();
+  const Path lp = root / "eimConfigurationDataList";
+  ESIMO_TRY(der::Tlv list, need(r, der::context(0, true), lp));
   der::Reader lr = list.children();
   for (std::size_t i = 0; !lr.empty(); ++i) {
     const std::string idx = "[" + std::to_string(i) + "]";
-    const detail::Path ip = lp / idx;
-    ESIMO_TRY(der::Tlv c, detail::need(lr, der::kSequence, ip));
-    ESIMO_TRY(auto cfg, detail::get_eim_configuration_data(c, v, ip));
+    const Path ip = lp / idx;
+    ESIMO_TRY(der::Tlv c, need(lr, der::kSequence, ip));
+    ESIMO_TRY(auto cfg, get_eim_configuration_data(c, v, ip));
     m.eim_configuration_data_list.push_back(std::move(cfg));
   }
-  if (m.eim_configuration_data_list.empty()) return detail::fail(lp, "empty list");
-  ESIMO_CHECK(detail::finish_sequence(r, {der::context(0, true)}, root));
+  if (m.eim_configuration_data_list.empty()) return fail(lp, "empty list");
+  ESIMO_CHECK(finish_sequence(r, {der::context(0, true)}, root));
   return m;
+}
+}  // namespace detail
+
+Result<AddInitialEimRequest> decode_add_initial_eim_request(ByteView der_bytes, Version v) {
+  return detail::decode_top(der_bytes, "addInitialEimRequest", [v](const der::Tlv& t, const detail::Path& p) {
+    return detail::get_add_initial_eim_request(t, v, p);
+  });
 }
 
 }  // namespace esimo::sgp

@@ -259,8 +259,7 @@ Result<EuiccResultData> get_result_data(const der::Tlv& t, Version v, const Path
         ESIMO_TRY(der::Tlv e, need(lr, der::kSequence, ip));
         der::Reader er = e.children();
         EimIdInfo info;
-        ESIMO_TRY(der::Tlv id, need(er, context(0), ip / "eimId"));
-        ESIMO_TRY(info.eim_id, get_utf8(id, ip / "eimId"));
+        ESIMO_TRY(info.eim_id, get_eim_id(er, ip / "eimId"));
         const der::Tag type_tag = context(v12 ? 2 : 4);
         ESIMO_TRY(auto ty, maybe(er, type_tag, ip / "eimIdType"));
         if (ty) {
@@ -321,15 +320,11 @@ Status put_error_signed(der::Writer& w, const EuiccPackageErrorDataSigned& d, Ve
 Result<EuiccPackageResultDataSigned> get_data_signed(const der::Tlv& t, Version v, const Path& p) {
   EuiccPackageResultDataSigned d;
   der::Reader r = t.children();
-  ESIMO_TRY(der::Tlv id, need(r, context(0), p / "eimId"));
-  ESIMO_TRY(d.eim_id, get_utf8(id, p / "eimId"));
+  ESIMO_TRY(d.eim_id, get_eim_id(r, p / "eimId"));
   ESIMO_TRY(der::Tlv cnt, need(r, context(1), p / "counterValue"));
   ESIMO_TRY(d.counter_value, get_uint(cnt, p / "counterValue"));
   const char* tid_name = v == Version::v1_2 ? "eimTransactionId" : "transactionId";
-  ESIMO_TRY(auto tid, maybe(r, context(2), p / tid_name));
-  if (tid) {
-    ESIMO_TRY(d.eim_transaction_id, get_octets(*tid, p / tid_name, 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, context(2), p / tid_name, d.eim_transaction_id));
   ESIMO_TRY(der::Tlv seq, need(r, context(3), p / "seqNumber"));
   ESIMO_TRY(d.seq_number, get_int(seq, p / "seqNumber"));
   ESIMO_TRY(der::Tlv list, need(r, der::kSequence, p / "euiccResult"));
@@ -348,15 +343,11 @@ Result<EuiccPackageResultDataSigned> get_data_signed(const der::Tlv& t, Version 
 Result<EuiccPackageErrorDataSigned> get_error_data_signed(const der::Tlv& t, Version v, const Path& p) {
   EuiccPackageErrorDataSigned d;
   der::Reader r = t.children();
-  ESIMO_TRY(der::Tlv id, need(r, context(0), p / "eimId"));
-  ESIMO_TRY(d.eim_id, get_utf8(id, p / "eimId"));
+  ESIMO_TRY(d.eim_id, get_eim_id(r, p / "eimId"));
   ESIMO_TRY(der::Tlv cnt, need(r, context(1), p / "counterValue"));
   ESIMO_TRY(d.counter_value, get_uint(cnt, p / "counterValue"));
   const char* tid_name = v == Version::v1_2 ? "eimTransactionId" : "transactionId";
-  ESIMO_TRY(auto tid, maybe(r, context(2), p / tid_name));
-  if (tid) {
-    ESIMO_TRY(d.eim_transaction_id, get_octets(*tid, p / tid_name, 1, 16));
-  }
+  ESIMO_CHECK(get_tid(r, context(2), p / tid_name, d.eim_transaction_id));
   ESIMO_TRY(der::Tlv code, need(r, der::kInteger, p / "euiccPackageErrorCode"));
   ESIMO_TRY(d.euicc_package_error_code, get_int(code, p / "euiccPackageErrorCode"));
   ESIMO_CHECK(finish_sequence(r, {context(0), context(1), context(2), der::kInteger}, p));
@@ -378,6 +369,19 @@ Result<NotificationMetadata> get_notification_metadata(const der::Tlv& t, const 
   }
   ESIMO_CHECK(finish_sequence(r, {context(0), context(1), der::kUtf8String, kTagIccid}, p));
   return m;
+}
+
+// EuiccPackageResultSigned / EuiccPackageErrorSigned: SEQUENCE { data SEQUENCE, signature 5F37 }, keeping the exact
+// signed bytes.
+template <class Data, class GetData>
+Status get_signed_alt(der::Reader& r, Version v, const Path& q, std::string_view data_name, std::string_view sig_name,
+                      GetData get_data, Data& data, Bytes& data_der, Bytes& signature) {
+  ESIMO_TRY(der::Tlv d, need(r, der::kSequence, q / data_name));
+  ESIMO_TRY(data, get_data(d, v, q / data_name));
+  data_der.assign(d.raw.begin(), d.raw.end());
+  ESIMO_TRY(der::Tlv sig, need(r, kTagSignature, q / sig_name));
+  ESIMO_TRY(signature, get_octets(sig, q / sig_name));
+  return finish_sequence(r, {der::kSequence, kTagSignature}, q);
 }
 
 }  // namespace result_codec
@@ -425,37 +429,25 @@ Result<EuiccPackageResult> get_euicc_package_result(const der::Tlv& t, Version v
   ESIMO_CHECK(finish_exact(outer, p));
   der::Reader r = alt.children();
   if (alt.tag == der::context(0, true)) {
-    const Path q = p / "euiccPackageResultSigned";
     EuiccPackageResultSigned s;
-    ESIMO_TRY(der::Tlv data, need(r, der::kSequence, q / "euiccPackageResultDataSigned"));
-    ESIMO_TRY(s.data, result_codec::get_data_signed(data, v, q / "euiccPackageResultDataSigned"));
-    s.data_der.assign(data.raw.begin(), data.raw.end());
-    ESIMO_TRY(der::Tlv sig, need(r, kTagSignature, q / "euiccSignEPR"));
-    ESIMO_TRY(s.euicc_sign_epr, get_octets(sig, q / "euiccSignEPR"));
-    ESIMO_CHECK(finish_sequence(r, {der::kSequence, kTagSignature}, q));
+    ESIMO_CHECK(result_codec::get_signed_alt(r, v, p / "euiccPackageResultSigned", "euiccPackageResultDataSigned",
+                                             "euiccSignEPR", result_codec::get_data_signed, s.data, s.data_der,
+                                             s.euicc_sign_epr));
     return EuiccPackageResult(std::move(s));
   }
   if (alt.tag == der::context(1, true)) {
-    const Path q = p / "euiccPackageErrorSigned";
     EuiccPackageErrorSigned s;
-    ESIMO_TRY(der::Tlv data, need(r, der::kSequence, q / "euiccPackageErrorDataSigned"));
-    ESIMO_TRY(s.data, result_codec::get_error_data_signed(data, v, q / "euiccPackageErrorDataSigned"));
-    s.data_der.assign(data.raw.begin(), data.raw.end());
-    ESIMO_TRY(der::Tlv sig, need(r, kTagSignature, q / "euiccSignEPE"));
-    ESIMO_TRY(s.euicc_sign_epe, get_octets(sig, q / "euiccSignEPE"));
-    ESIMO_CHECK(finish_sequence(r, {der::kSequence, kTagSignature}, q));
+    ESIMO_CHECK(result_codec::get_signed_alt(r, v, p / "euiccPackageErrorSigned", "euiccPackageErrorDataSigned",
+                                             "euiccSignEPE", result_codec::get_error_data_signed, s.data, s.data_der,
+                                             s.euicc_sign_epe));
     return EuiccPackageResult(std::move(s));
   }
   if (alt.tag == der::context(2, true)) {
     const Path q = p / "euiccPackageErrorUnsigned";
     EuiccPackageErrorUnsigned u;
-    ESIMO_TRY(der::Tlv id, need(r, der::context(0), q / "eimId"));
-    ESIMO_TRY(u.eim_id, get_utf8(id, q / "eimId"));
+    ESIMO_TRY(u.eim_id, get_eim_id(r, q / "eimId"));
     if (v == Version::v1_2) {
-      ESIMO_TRY(auto tid, maybe(r, der::context(2), q / "eimTransactionId"));
-      if (tid) {
-        ESIMO_TRY(u.eim_transaction_id, get_octets(*tid, q / "eimTransactionId", 1, 16));
-      }
+      ESIMO_CHECK(get_tid(r, der::context(2), q / "eimTransactionId", u.eim_transaction_id));
     }
     ESIMO_TRY(auto tok, maybe(r, der::context(4), q / "associationToken"));
     if (tok) {
@@ -526,10 +518,9 @@ Result<Bytes> encode(const EuiccPackageResult& m, Version v) {
 }
 
 Result<EuiccPackageResult> decode_euicc_package_result(ByteView der_bytes, Version v) {
-  const detail::Path root{nullptr, "euiccPackageResult"};
-  auto t = der::read_single(der_bytes);
-  if (!t.ok()) return detail::wrap(root, std::move(t).error());
-  return detail::get_euicc_package_result(*t, v, root);
+  return detail::decode_top(der_bytes, "euiccPackageResult", [v](const der::Tlv& t, const detail::Path& p) {
+    return detail::get_euicc_package_result(t, v, p);
+  });
 }
 
 Result<Bytes> encode_result_data_signed(const EuiccPackageResultDataSigned& m, Version v) {
