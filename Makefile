@@ -24,6 +24,14 @@ run: build
 
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# Short libFuzzer runs of the DER and SGP.32 decoders (clang, ASan+UBSan), seeded with the golden vectors. Only the
+# fuzz targets and the three libraries under them are built.
+fuzz-smoke: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@ctest --preset fuzz --timeout 300
 
 bench: build
 	@scripts/run-benchmarks $(BUILD_DIR)
