@@ -1,0 +1,125 @@
+#pragma once
+// EimService::Impl (internal to src/eim): the hot per-eUICC state and the shared helpers of the service's .cpp files.
+//
+// Threading: `mu` guards the device map and the ICCID index (shared for lookups, exclusive for changes). The slow
+// path of one device (a poll with something to send, a result, a notification) runs under that device's `busy` mutex,
+// so its counter and queue are changed by one thread at a time; an empty poll takes only the shared lock.
+#include <array>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/metrics.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/ecdsa.hpp"
+#include "eim/eim_service.hpp"
+#include "store/store.hpp"
+
+namespace esimo::eim {
+
+using EidKey = std::array<std::uint8_t, 16>;
+struct EidKeyHash {
+  std::size_t operator()(const EidKey& k) const noexcept {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, k.data(), 8);
+    std::memcpy(&b, k.data() + 8, 8);
+    return static_cast<std::size_t>(a ^ (b * 0x9E3779B97F4A7C15ull));
+  }
+};
+
+// Compact hot state of one eUICC (well under 1 KiB).
+struct HotDevice {
+  domain::TenantId tenant = 0;
+  domain::Eid eid;
+  sgp::Version version = sgp::Version::v1_2;
+  bool ambiguous = false;  // the EID is held by two tenants: not served (eidNotFound) until resolved
+  bool emulated = false;
+  std::string eim_id;  // the eIM configuration packages are signed for (ours unless the store says otherwise)
+  std::uint64_t counter = 0;  // last counterValue recorded
+  std::optional<std::int64_t> association_token;
+  std::shared_ptr<crypto::Verifier> euicc_verifier;  // learned eUICC key, its chain verified when learned
+  std::uint32_t queued = 0;                          // queued operations (the store holds them)
+  std::shared_ptr<std::mutex> busy = std::make_shared<std::mutex>();
+
+  bool needs_euicc_data() const { return !emulated && (!association_token || !euicc_verifier); }
+};
+
+struct EimService::Impl {
+  Impl(store::Store& s, const Clock& c, EimIdentity id, EimOptions o, metrics::Registry& m);
+
+  store::Store& store;
+  const Clock& clock;
+  EimIdentity identity;
+  EimOptions options;
+  metrics::Registry& metrics;
+  std::vector<crypto::Certificate> ci_roots;
+  std::optional<Error> config_error;
+  std::unique_ptr<crypto::TrustStore> trust;
+
+  std::shared_mutex mu;
+  std::unordered_map<EidKey, HotDevice, EidKeyHash> devices;
+  std::unordered_map<std::string, EidKey> iccid_index;  // ICCID -> the eUICC holding it (notifications)
+
+  std::array<Bytes, 2> no_package;  // encoded noEimPackageAvailable per version (index: version)
+  std::mutex created_mu;
+  TimePoint last_created{};
+
+  metrics::Counter* polls_empty;
+  metrics::Counter* polls_package;
+  metrics::Counter* polls_unknown;
+  metrics::Counter* packages_sent;
+  metrics::Counter* verification_failures;
+  metrics::Counter* notifications;
+
+  // ---- shared helpers
+  TimePoint next_created_at();
+  void count_outcome(std::string_view outcome);
+  // Refreshes one device from the store (load and device_changed).
+  Status refresh_device(domain::TenantId tenant, const domain::Eid& eid);
+  // Learned-key state of a device from its stored record.
+  void apply_state(HotDevice& d, const store::EuiccEimState& st);
+  std::shared_ptr<std::mutex> busy_of(const EidKey& k);
+  std::optional<HotDevice> snapshot(const EidKey& k);
+
+  // ---- ESipa (esipa.cpp)
+  Result<Bytes> handle_get_package(const sgp::GetEimPackageRequest& req, sgp::Version v);
+  Result<Bytes> handle_provide_result(const sgp::ProvideEimPackageResult& m, sgp::Version v);
+  Result<Bytes> handle_notification(const sgp::HandleNotificationEsipa& m, sgp::Version v);
+
+  // ---- results (results.cpp)
+  // Returns the notification sequence numbers to acknowledge.
+  Status handle_package_result(const sgp::EuiccPackageResult& r, const std::optional<EidKey>& eid_hint);
+  Status handle_euicc_data(const sgp::IpaEuiccDataResponse& r, const std::optional<EidKey>& eid_hint,
+                           std::vector<std::int64_t>& acks);
+  Status handle_package_result_error(const sgp::EimPackageResultError& e);
+  void apply_notifications(const std::vector<sgp::PendingNotification>& list, const std::optional<EidKey>& eid_hint,
+                           std::vector<std::int64_t>& acks);
+  // Records a result on an operation: delivered -> terminal; a terminal expired/cancelled one keeps its state and
+  // gets the late result in result_json (once). Returns true when this is the first result the operation records
+  // (so its effects on profiles apply), false for a duplicate.
+  Result<bool> finish_operation(domain::Operation op, bool success, std::string outcome, std::string result_json);
+  // Effects of an ok result on the stored profiles (SGP.32: state changes only from results and notifications).
+  Status apply_effect(const domain::Operation& op, const sgp::EuiccResultData& r);
+  Status set_profile_state(domain::TenantId tenant, const domain::Eid& eid, const domain::Iccid& iccid,
+                           std::string_view change);
+  Status reconcile_profiles(domain::TenantId tenant, const domain::Eid& eid,
+                            const std::vector<sgp::ProfileInfo>& reported, bool complete, std::string& summary);
+};
+
+namespace impl_detail {
+inline std::size_t version_index(sgp::Version v) { return v == sgp::Version::v1_0 ? 0 : 1; }
+inline sgp::Version to_sgp(domain::Sgp32Version v) {
+  return v == domain::Sgp32Version::v1_0 ? sgp::Version::v1_0 : sgp::Version::v1_2;
+}
+// associationToken data object (tag 84, minimal two's-complement INTEGER content), SGP.32 §2.11.1.1.
+Bytes association_token_object(std::int64_t token);
+std::string outcome_of_result(const sgp::EuiccResultData& r);
+std::string outcome_of_package_error(std::int64_t code);
+}  // namespace impl_detail
+
+}  // namespace esimo::eim

@@ -1,0 +1,384 @@
+// EimService: lifecycle, the REST side (submit/cancel/device_changed), ESipa dispatch and association export.
+#include <map>
+
+#include "base/log.hpp"
+#include "crypto/random.hpp"
+#include "eim/eim_impl.hpp"
+#include "sgp/codec.hpp"
+
+namespace esimo::eim {
+
+namespace impl_detail {
+
+Bytes association_token_object(std::int64_t token) {
+  // Minimal two's-complement big-endian content of an INTEGER.
+  Bytes content;
+  for (int shift = 56; shift >= 0; shift -= 8) content.push_back(static_cast<std::uint8_t>((token >> shift) & 0xFF));
+  std::size_t skip = 0;
+  while (skip + 1 < content.size()) {
+    const std::uint8_t b = content[skip];
+    const std::uint8_t next = content[skip + 1];
+    if ((b == 0x00 && (next & 0x80) == 0) || (b == 0xFF && (next & 0x80) != 0)) {
+      ++skip;
+    } else {
+      break;
+    }
+  }
+  Bytes out{0x84, static_cast<std::uint8_t>(content.size() - skip)};
+  out.insert(out.end(), content.begin() + static_cast<std::ptrdiff_t>(skip), content.end());
+  return out;
+}
+
+}  // namespace impl_detail
+
+namespace service_detail {
+
+Bytes encode_no_package(sgp::Version v) {
+  sgp::EsipaMessageFromEimToIpa m = sgp::GetEimPackageResponse(sgp::EimPackageError{1});
+  auto b = sgp::encode(m, v);
+  return b ? std::move(*b) : Bytes{};
+}
+
+bool fallback_only(const OperationRequest& r) {
+  return std::holds_alternative<OpSetFallback>(r) || std::holds_alternative<OpUnsetFallback>(r) ||
+         std::holds_alternative<OpSetDefaultDp>(r);
+}
+
+const domain::Iccid* iccid_of(const OperationRequest& r) {
+  if (const auto* x = std::get_if<OpEnable>(&r)) return &x->iccid;
+  if (const auto* x = std::get_if<OpDisable>(&r)) return &x->iccid;
+  if (const auto* x = std::get_if<OpDelete>(&r)) return &x->iccid;
+  if (const auto* x = std::get_if<OpSetFallback>(&r)) return &x->iccid;
+  return nullptr;
+}
+
+}  // namespace service_detail
+
+EimService::Impl::Impl(store::Store& s, const Clock& c, EimIdentity id, EimOptions o, metrics::Registry& m)
+    : store(s), clock(c), identity(std::move(id)), options(o), metrics(m) {
+  for (const auto& der : identity.ci_root_certificates_der) {
+    auto cert = crypto::Certificate::from_der(der);
+    if (!cert) {
+      config_error = Error(Errc::invalid_argument, "CI root certificate: " + cert.error().message, "ci_roots");
+      continue;
+    }
+    ci_roots.push_back(std::move(*cert));
+  }
+  trust = std::make_unique<crypto::TrustStore>(ci_roots);
+  no_package[impl_detail::version_index(sgp::Version::v1_0)] = service_detail::encode_no_package(sgp::Version::v1_0);
+  no_package[impl_detail::version_index(sgp::Version::v1_2)] = service_detail::encode_no_package(sgp::Version::v1_2);
+  polls_empty = &metrics.counter("esimo_eim_polls_total", "ESipa GetEimPackage polls", {{"result", "empty"}});
+  polls_package = &metrics.counter("esimo_eim_polls_total", "ESipa GetEimPackage polls", {{"result", "package"}});
+  polls_unknown = &metrics.counter("esimo_eim_polls_total", "ESipa GetEimPackage polls", {{"result", "unknown_eid"}});
+  packages_sent = &metrics.counter("esimo_eim_packages_sent_total", "Packages (eUICC packages and eUICC data "
+                                                                    "requests) sent");
+  verification_failures = &metrics.counter("esimo_eim_verification_failures_total",
+                                           "eUICC result signatures or certificate chains that did not verify");
+  notifications = &metrics.counter("esimo_eim_notifications_total", "Notifications received from IPAs");
+}
+
+TimePoint EimService::Impl::next_created_at() {
+  // Strictly increasing creation times, so "creation order" is the submission order even within one clock tick.
+  std::lock_guard lock(created_mu);
+  TimePoint t = clock.now();
+  if (t <= last_created) t = last_created + Duration(1);
+  last_created = t;
+  return t;
+}
+
+void EimService::Impl::count_outcome(std::string_view outcome) {
+  metrics.counter("esimo_eim_results_total", "Operation results by outcome", {{"outcome", std::string(outcome)}}).inc();
+}
+
+void EimService::Impl::apply_state(HotDevice& d, const store::EuiccEimState& st) {
+  d.emulated = st.emulated;
+  if (!st.eim_id.empty()) d.eim_id = st.eim_id;
+  d.counter = std::max(d.counter, st.counter_value);
+  d.association_token = st.association_token;
+  if (!st.euicc_certificate_der.empty()) {
+    auto cert = crypto::Certificate::from_der(st.euicc_certificate_der);
+    if (cert) {
+      d.euicc_verifier = std::make_shared<crypto::Verifier>(cert->public_key());
+    } else {
+      log::warn("stored eUICC certificate does not parse; it will be requested again", {{"eid", d.eid.str()}});
+    }
+  }
+}
+
+std::shared_ptr<std::mutex> EimService::Impl::busy_of(const EidKey& k) {
+  std::shared_lock lock(mu);
+  auto it = devices.find(k);
+  return it == devices.end() ? nullptr : it->second.busy;
+}
+
+std::optional<HotDevice> EimService::Impl::snapshot(const EidKey& k) {
+  std::shared_lock lock(mu);
+  auto it = devices.find(k);
+  if (it == devices.end()) return std::nullopt;
+  return it->second;
+}
+
+Status EimService::Impl::refresh_device(domain::TenantId tenant, const domain::Eid& eid) {
+  const EidKey key = eid.to_bytes();
+  auto rec = store.get_device(tenant, eid);
+  ESIMO_TRY(auto tenants, store.find_device_tenants(eid));
+  if (!rec && rec.error().code != Errc::not_found) return std::move(rec).error();
+  std::unique_lock lock(mu);
+  if (!rec) {
+    auto it = devices.find(key);
+    if (it != devices.end() && it->second.tenant == tenant) {
+      for (auto ii = iccid_index.begin(); ii != iccid_index.end();) {
+        ii = ii->second == key ? iccid_index.erase(ii) : std::next(ii);
+      }
+      devices.erase(it);
+    }
+    if (tenants.size() == 1) {
+      lock.unlock();
+      return refresh_device(tenants.front(), eid);
+    }
+    return {};
+  }
+  HotDevice& d = devices[key];
+  const bool fresh = d.tenant != tenant;
+  if (fresh) d = HotDevice{};
+  d.tenant = tenant;
+  d.eid = eid;
+  d.version = impl_detail::to_sgp(rec->device.sgp32_version);
+  d.ambiguous = tenants.size() > 1;
+  if (d.eim_id.empty()) d.eim_id = identity.eim_id;
+  if (d.ambiguous) {
+    log::warn("EID is held by more than one tenant; the eIM will not serve it", {{"eid", eid.str()}});
+  }
+  for (const auto& p : rec->profiles) iccid_index[p.iccid.str()] = key;
+  lock.unlock();
+  auto st = store.get_euicc_state(tenant, eid);
+  auto queued = store.list_queued_operations(tenant, eid);
+  lock.lock();
+  auto it = devices.find(key);
+  if (it == devices.end()) return {};
+  if (st) apply_state(it->second, *st);
+  if (queued) it->second.queued = static_cast<std::uint32_t>(queued->size());
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+EimService::EimService(store::Store& store, const Clock& clock, EimIdentity identity, EimOptions options,
+                       metrics::Registry& metrics)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(identity), options, metrics)) {}
+
+EimService::~EimService() = default;
+
+const EimIdentity& EimService::identity() const { return impl_->identity; }
+
+Status EimService::load() {
+  Impl& m = *impl_;
+  if (m.config_error) return *m.config_error;
+  if (!m.identity.signer) return Error(Errc::invalid_argument, "the eIM has no signing key", "signer");
+  if (m.identity.eim_id.empty() || m.identity.eim_id.size() > 128) {
+    return Error(Errc::invalid_argument, "eimId must be 1..128 characters", "eim_id");
+  }
+  std::unordered_map<EidKey, HotDevice, EidKeyHash> devices;
+  std::unordered_map<std::string, EidKey> iccids;
+  std::map<std::pair<domain::TenantId, std::string>, EidKey> by_tenant;
+  ESIMO_TRY(auto tenants, m.store.list_tenants());
+  for (const auto& t : tenants) {
+    store::Page page{.limit = 1000, .after = {}};
+    for (;;) {
+      ESIMO_TRY(auto devs, m.store.list_devices(t.id, {}, page));
+      for (const auto& dev : devs.items) {
+        const EidKey key = dev.eid.to_bytes();
+        auto [it, inserted] = devices.try_emplace(key);
+        if (!inserted) {
+          it->second.ambiguous = true;
+          log::warn("EID is held by more than one tenant; the eIM will not serve it", {{"eid", dev.eid.str()}});
+          continue;
+        }
+        it->second.tenant = t.id;
+        it->second.eid = dev.eid;
+        it->second.version = impl_detail::to_sgp(dev.sgp32_version);
+        it->second.eim_id = m.identity.eim_id;
+      }
+      if (!devs.next_after) break;
+      page.after = *devs.next_after;
+    }
+    store::Page ppage{.limit = 1000, .after = {}};
+    for (;;) {
+      ESIMO_TRY(auto profs, m.store.list_profiles(t.id, {}, ppage));
+      for (const auto& p : profs.items) iccids[p.iccid.str()] = p.eid.to_bytes();
+      if (!profs.next_after) break;
+      ppage.after = *profs.next_after;
+    }
+  }
+  ESIMO_TRY(auto states, m.store.list_euicc_states());
+  for (const auto& st : states) {
+    auto it = devices.find(st.eid.to_bytes());
+    if (it != devices.end() && it->second.tenant == st.tenant_id) m.apply_state(it->second, st);
+  }
+  ESIMO_TRY(auto open, m.store.list_open_operations());
+  for (const auto& op : open) {
+    if (op.state != domain::OperationState::queued) continue;
+    auto it = devices.find(op.eid.to_bytes());
+    if (it != devices.end() && it->second.tenant == op.tenant_id) ++it->second.queued;
+  }
+  std::unique_lock lock(m.mu);
+  m.devices = std::move(devices);
+  m.iccid_index = std::move(iccids);
+  return {};
+}
+
+Result<domain::Operation> EimService::submit(domain::TenantId tenant, const domain::Eid& eid,
+                                             const OperationRequest& request, const SubmitOptions& options) {
+  Impl& m = *impl_;
+  const EidKey key = eid.to_bytes();
+  auto dev = m.snapshot(key);
+  if (!dev || dev->tenant != tenant) {
+    return Error(Errc::not_found, "device " + eid.str() + " not found", "eid");
+  }
+  if (!options.idempotency_key.empty()) {
+    auto existing = m.store.find_operation_by_idempotency_key(tenant, options.idempotency_key);
+    if (existing) return existing;
+    if (existing.error().code != Errc::not_found) return std::move(existing).error();
+  }
+  const std::string_view type = operation_type(request);
+  if (dev->version == sgp::Version::v1_0 && service_detail::fallback_only(request)) {
+    return Error(Errc::failed_precondition,
+                 "'" + std::string(type) + "' needs SGP.32 v1.2; device " + eid.str() + " runs SGP.32 v1.0", "type");
+  }
+  if (const domain::Iccid* iccid = service_detail::iccid_of(request)) {
+    auto prof = m.store.get_profile(tenant, *iccid);
+    if (!prof || prof->eid != eid) {
+      if (!prof && prof.error().code != Errc::not_found) return std::move(prof).error();
+      return Error(Errc::failed_precondition,
+                   "device " + eid.str() + " is not known to hold profile " + iccid->str(), "iccid");
+    }
+  }
+  if (const auto* data = std::get_if<OpEuiccData>(&request); data != nullptr && data->tag_list.empty()) {
+    return Error(Errc::invalid_argument, "tag_list: is required", "tag_list");
+  }
+  domain::Operation op;
+  op.id = "op_" + crypto::random_alnum(20);
+  op.tenant_id = tenant;
+  op.eid = eid;
+  op.type = std::string(type);
+  op.params_json = to_json(request);
+  op.state = domain::OperationState::queued;
+  op.reason = options.reason;
+  op.idempotency_key = options.idempotency_key;
+  op.created_at = m.next_created_at();
+  op.updated_at = op.created_at;
+  op.expires_at = options.expires_at ? *options.expires_at
+                                     : op.created_at + std::chrono::duration_cast<Duration>(m.options.default_operation_ttl);
+  auto busy = m.busy_of(key);
+  std::unique_lock<std::mutex> dev_lock;
+  if (busy) dev_lock = std::unique_lock<std::mutex>(*busy);
+  if (Status st = m.store.create_operation(op); !st.ok()) {
+    if (st.error().code == Errc::already_exists && !options.idempotency_key.empty()) {
+      return m.store.find_operation_by_idempotency_key(tenant, options.idempotency_key);
+    }
+    return st.error();
+  }
+  {
+    std::unique_lock lock(m.mu);
+    auto it = m.devices.find(key);
+    if (it != m.devices.end()) ++it->second.queued;
+  }
+  return op;
+}
+
+Result<domain::Operation> EimService::cancel(domain::TenantId tenant, std::string_view operation_id) {
+  Impl& m = *impl_;
+  ESIMO_TRY(domain::Operation op, m.store.get_operation(tenant, operation_id));
+  if (op.state != domain::OperationState::queued) {
+    return Error(Errc::conflict,
+                 "operation " + op.id + " is " + std::string(domain::to_string(op.state)) + "; only a queued one can be "
+                                                                                             "cancelled",
+                 "state");
+  }
+  const EidKey key = op.eid.to_bytes();
+  auto busy = m.busy_of(key);
+  std::unique_lock<std::mutex> dev_lock;
+  if (busy) dev_lock = std::unique_lock<std::mutex>(*busy);
+  domain::Operation done = op;
+  done.state = domain::OperationState::cancelled;
+  done.outcome = "cancelled";
+  done.updated_at = m.clock.now();
+  if (Status st = m.store.update_operation(done, domain::OperationState::queued); !st.ok()) {
+    if (st.error().code == Errc::conflict) {
+      return Error(Errc::conflict, "operation " + op.id + " left the queue before it could be cancelled", "state");
+    }
+    return st.error();
+  }
+  std::unique_lock lock(m.mu);
+  auto it = m.devices.find(key);
+  if (it != m.devices.end() && it->second.queued > 0) --it->second.queued;
+  return done;
+}
+
+void EimService::device_changed(domain::TenantId tenant, const domain::Eid& eid) {
+  if (Status st = impl_->refresh_device(tenant, eid); !st.ok()) {
+    log::warn("eIM could not refresh a device", {{"eid", eid.str()}, {"error", st.error().message}});
+  }
+}
+
+Result<Bytes> EimService::handle_esipa(ByteView body, std::optional<sgp::Version> header_hint) {
+  Impl& m = *impl_;
+  const sgp::Version first = header_hint.value_or(sgp::Version::v1_2);
+  auto msg = sgp::decode_ipa_to_eim(body, first);
+  sgp::Version v = first;
+  if (!msg && !header_hint) {
+    auto alt = sgp::decode_ipa_to_eim(body, sgp::Version::v1_0);
+    if (alt) {
+      msg = std::move(alt);
+      v = sgp::Version::v1_0;
+    }
+  }
+  if (!msg) return Error(Errc::parse_error, msg.error().message, msg.error().field);
+  // The device's SGP.32 version decides when the header named none (deployed IPAds send SGP.22 versions there).
+  auto device_version = [&](ByteView eid_bytes) -> std::optional<sgp::Version> {
+    auto eid = domain::Eid::from_bytes(eid_bytes);
+    if (!eid) return std::nullopt;
+    std::shared_lock lock(m.mu);
+    auto it = m.devices.find(eid->to_bytes());
+    if (it == m.devices.end()) return std::nullopt;
+    return it->second.version;
+  };
+  if (!header_hint) {
+    std::optional<sgp::Version> dv;
+    if (const auto* g = std::get_if<sgp::GetEimPackageRequest>(&*msg)) dv = device_version(g->eid);
+    if (const auto* p = std::get_if<sgp::ProvideEimPackageResult>(&*msg); p != nullptr && p->eid) {
+      dv = device_version(*p->eid);
+    }
+    if (dv && *dv != v) {
+      auto again = sgp::decode_ipa_to_eim(body, *dv);
+      if (!again) return Error(Errc::parse_error, again.error().message, again.error().field);
+      msg = std::move(again);
+      v = *dv;
+    }
+  }
+  if (const auto* g = std::get_if<sgp::GetEimPackageRequest>(&*msg)) return m.handle_get_package(*g, v);
+  if (const auto* p = std::get_if<sgp::ProvideEimPackageResult>(&*msg)) return m.handle_provide_result(*p, v);
+  if (const auto* n = std::get_if<sgp::HandleNotificationEsipa>(&*msg)) return m.handle_notification(*n, v);
+  return Error(Errc::unsupported, "this ESipa message is not served by the eIM yet (indirect profile download)",
+               "message");
+}
+
+Result<Bytes> EimService::export_add_initial_eim(sgp::Version version) const {
+  const Impl& m = *impl_;
+  if (!m.identity.signer) return Error(Errc::invalid_argument, "the eIM has no signing key", "signer");
+  sgp::EimConfigurationData c;
+  c.eim_id = m.identity.eim_id;
+  c.eim_fqdn = m.identity.fqdn;
+  c.counter_value = 0;
+  if (m.identity.eim_certificate_der) {
+    c.eim_certificate = *m.identity.eim_certificate_der;
+  } else {
+    c.eim_public_key = m.identity.signer->public_key().to_spki_der();
+  }
+  c.eim_supported_protocol = 1u << 0;  // eimRetrieveHttps (ESipa over HTTPS, the IPA polls)
+  sgp::AddInitialEimRequest req;
+  req.eim_configuration_data_list.push_back(std::move(c));
+  return sgp::encode(req, version);
+}
+
+}  // namespace esimo::eim

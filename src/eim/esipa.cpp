@@ -1,0 +1,353 @@
+// ESipa requests: GetEimPackageRequest (polls: the hot path), ProvideEimPackageResult, HandleNotificationEsipa.
+#include <boost/json.hpp>
+
+#include "base/log.hpp"
+#include "crypto/random.hpp"
+#include "eim/eim_impl.hpp"
+#include "sgp/codec.hpp"
+
+namespace esimo::eim {
+
+namespace esipa_detail {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+Result<Bytes> encode_response(const sgp::GetEimPackageResponse& r, sgp::Version v) {
+  return sgp::encode(sgp::EsipaMessageFromEimToIpa(r), v);
+}
+
+Result<Bytes> package_error(std::int64_t code, sgp::Version v) {
+  return encode_response(sgp::EimPackageError{code}, v);
+}
+
+enum class PackageKind { psmo, eco, data };
+
+Bytes wire_iccid(const domain::Iccid& i) {
+  const auto w = i.to_wire();
+  return Bytes(w.begin(), w.end());
+}
+
+std::optional<sgp::Psmo> to_psmo(const OperationRequest& r) {
+  return std::visit(
+      Overloaded{
+          [](const OpEnable& x) -> std::optional<sgp::Psmo> { return sgp::PsmoEnable{wire_iccid(x.iccid), x.rollback}; },
+          [](const OpDisable& x) -> std::optional<sgp::Psmo> { return sgp::PsmoDisable{wire_iccid(x.iccid)}; },
+          [](const OpDelete& x) -> std::optional<sgp::Psmo> { return sgp::PsmoDelete{wire_iccid(x.iccid)}; },
+          [](const OpListProfiles& x) -> std::optional<sgp::Psmo> {
+            sgp::PsmoListProfileInfo l;
+            if (x.iccid) l.search_iccid = wire_iccid(*x.iccid);
+            return l;
+          },
+          [](const OpGetRat&) -> std::optional<sgp::Psmo> { return sgp::PsmoGetRat{}; },
+          [](const OpConfigureImmediateEnable& x) -> std::optional<sgp::Psmo> {
+            sgp::PsmoConfigureImmediateEnable c;
+            c.immediate_enable_flag = x.immediate_enable;
+            c.default_smdp_address = x.default_smdp_address;
+            return c;
+          },
+          [](const OpSetFallback& x) -> std::optional<sgp::Psmo> {
+            return sgp::PsmoSetFallbackAttribute{wire_iccid(x.iccid)};
+          },
+          [](const OpUnsetFallback&) -> std::optional<sgp::Psmo> { return sgp::PsmoUnsetFallbackAttribute{}; },
+          [](const OpSetDefaultDp& x) -> std::optional<sgp::Psmo> { return sgp::PsmoSetDefaultDpAddress{x.address}; },
+          [](const auto&) -> std::optional<sgp::Psmo> { return std::nullopt; },
+      },
+      r);
+}
+
+std::optional<sgp::Eco> to_eco(const OperationRequest& r) {
+  return std::visit(Overloaded{
+                        [](const OpAddEim& x) -> std::optional<sgp::Eco> { return sgp::EcoAddEim{x.config}; },
+                        [](const OpUpdateEim& x) -> std::optional<sgp::Eco> { return sgp::EcoUpdateEim{x.config}; },
+                        [](const OpDeleteEim& x) -> std::optional<sgp::Eco> { return sgp::EcoDeleteEim{x.eim_id}; },
+                        [](const OpListEim&) -> std::optional<sgp::Eco> { return sgp::EcoListEim{}; },
+                        [](const auto&) -> std::optional<sgp::Eco> { return std::nullopt; },
+                    },
+                    r);
+}
+
+PackageKind kind_of(const OperationRequest& r) {
+  if (std::holds_alternative<OpEuiccData>(r)) return PackageKind::data;
+  return to_eco(r) ? PackageKind::eco : PackageKind::psmo;
+}
+
+const char* kind_name(PackageKind k) {
+  switch (k) {
+    case PackageKind::psmo: return "psmo";
+    case PackageKind::eco: return "eco";
+    case PackageKind::data: return "euicc_data";
+  }
+  return "psmo";
+}
+
+// The eIM's own first-contact request: association token, EUM and eUICC certificates (SGP.32 §2.11.1.2).
+const Bytes kLearnTags{0x84, 0xA5, 0xA6};
+
+const char* state_change_cause_name(std::int64_t c) {
+  switch (c) {
+    case 0: return "other_eim";
+    case 1: return "fallback";
+    case 2: return "emergency_profile";
+    case 3: return "local";
+    case 4: return "reset";
+    case 5: return "immediate_enable_profile";
+    case 6: return "device_change";
+    default: return "undefined";
+  }
+}
+
+}  // namespace esipa_detail
+
+Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageRequest& req, sgp::Version v) {
+  if (req.eid.size() != 16) return esipa_detail::package_error(3, v);  // invalidEid
+  EidKey key;
+  std::memcpy(key.data(), req.eid.data(), 16);
+  sgp::Version dv = v;
+  {
+    // Hot path: an empty poll reads only this.
+    std::shared_lock lock(mu);
+    auto it = devices.find(key);
+    if (it == devices.end() || it->second.ambiguous) {
+      lock.unlock();
+      polls_unknown->inc();
+      return esipa_detail::package_error(2, v);  // eidNotFound
+    }
+    dv = it->second.version;
+    if (!req.notify_state_change && it->second.queued == 0 && !it->second.needs_euicc_data()) {
+      polls_empty->inc();
+      return no_package[impl_detail::version_index(dv)];
+    }
+  }
+  auto busy = busy_of(key);
+  if (!busy) return esipa_detail::package_error(2, v);
+  std::lock_guard dev_lock(*busy);
+  auto dev = snapshot(key);
+  if (!dev) return esipa_detail::package_error(2, v);
+  const TimePoint now = clock.now();
+
+  if (req.notify_state_change) {
+    // SGP.32 v1.2 §3.5: the eUICC's profile state changed without an eIM package (fallback, rollback, local ...). The
+    // eIM learns the new state from a listProfileInfo, queued unless one is already waiting.
+    const std::string cause =
+        req.state_change_cause ? esipa_detail::state_change_cause_name(*req.state_change_cause) : "unspecified";
+    ESIMO_TRY(auto queued, store.list_queued_operations(dev->tenant, dev->eid));
+    bool have_list = false;
+    for (const auto& op : queued) have_list = have_list || op.type == "list_profiles";
+    if (!have_list) {
+      domain::Operation op;
+      op.id = "op_" + crypto::random_alnum(20);
+      op.tenant_id = dev->tenant;
+      op.eid = dev->eid;
+      op.type = "list_profiles";
+      op.params_json = to_json(OpListProfiles{});
+      op.reason = "eim:state_change:" + cause;
+      op.created_at = next_created_at();
+      op.updated_at = op.created_at;
+      op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(options.default_operation_ttl);
+      ESIMO_CHECK(store.create_operation(op));
+      std::unique_lock lock(mu);
+      if (auto it = devices.find(key); it != devices.end()) ++it->second.queued;
+      ++dev->queued;
+    }
+  }
+
+  // First contact: learn the association token and the certificates before anything is signed for this eUICC.
+  std::vector<domain::Operation> batch;
+  esipa_detail::PackageKind kind = esipa_detail::PackageKind::data;
+  std::optional<OperationRequest> data_request;
+  if (!dev->needs_euicc_data()) {
+    ESIMO_TRY(auto queued, store.list_queued_operations(dev->tenant, dev->eid));
+    std::vector<domain::Operation> live;
+    for (auto& op : queued) {
+      if (op.expires_at && *op.expires_at <= now) {
+        domain::Operation done = op;
+        done.state = domain::OperationState::expired;
+        done.outcome = "expired";
+        done.updated_at = now;
+        if (store.update_operation(done, domain::OperationState::queued).ok()) count_outcome("expired");
+        continue;
+      }
+      live.push_back(std::move(op));
+    }
+    {
+      std::unique_lock lock(mu);
+      if (auto it = devices.find(key); it != devices.end()) it->second.queued = static_cast<std::uint32_t>(live.size());
+    }
+    std::vector<OperationRequest> requests;
+    for (auto& op : live) {
+      auto r = operation_request_from_json(op.type, op.params_json);
+      if (!r) {
+        (void)finish_operation(op, false, "invalid_request", "{\"error\":" + boost::json::serialize(
+                                                                    boost::json::value(r.error().message)) + "}");
+        continue;
+      }
+      const auto k = esipa_detail::kind_of(*r);
+      if (batch.empty()) {
+        kind = k;
+      } else if (k != kind || kind == esipa_detail::PackageKind::data || batch.size() >= options.max_psmos_per_package) {
+        break;
+      }
+      if (k == esipa_detail::PackageKind::data) data_request = *r;
+      requests.push_back(std::move(*r));
+      batch.push_back(std::move(op));
+      if (kind == esipa_detail::PackageKind::data) break;
+    }
+    if (batch.empty()) {
+      polls_empty->inc();
+      return no_package[impl_detail::version_index(dv)];
+    }
+    if (kind != esipa_detail::PackageKind::data) {
+      // ---- EuiccPackageRequest (SGP.32 §2.11.1.1)
+      sgp::EuiccPackageSigned eps;
+      eps.eim_id = dev->eim_id;
+      eps.eid = req.eid;
+      eps.counter_value = dev->counter + 1;
+      eps.eim_transaction_id = crypto::random_bytes(8);
+      if (kind == esipa_detail::PackageKind::psmo) {
+        sgp::PsmoList l;
+        for (const auto& r : requests) l.push_back(*esipa_detail::to_psmo(r));
+        eps.euicc_package = std::move(l);
+      } else {
+        sgp::EcoList l;
+        for (const auto& r : requests) l.push_back(*esipa_detail::to_eco(r));
+        eps.euicc_package = std::move(l);
+      }
+      ESIMO_TRY(Bytes signed_der, sgp::encode_euicc_package_signed(eps, dv));
+      // eimSignature over DER(euiccPackageSigned) || associationToken data object (SGP.32 §2.11.1.1).
+      if (dev->association_token) {
+        const Bytes tok = impl_detail::association_token_object(*dev->association_token);
+        signed_der.insert(signed_der.end(), tok.begin(), tok.end());
+      }
+      ESIMO_TRY(Bytes sig, identity.signer->sign_raw(signed_der));
+      store::EimPackageRecord rec;
+      rec.eim_transaction_id = *eps.eim_transaction_id;
+      rec.tenant_id = dev->tenant;
+      rec.eid = dev->eid;
+      rec.eim_id = dev->eim_id;
+      rec.kind = esipa_detail::kind_name(kind);
+      rec.counter_value = eps.counter_value;
+      rec.eim_signature = sig;
+      rec.created_at = now;
+      std::vector<std::string> ids;
+      for (const auto& op : batch) ids.push_back(op.id);
+      // Durable before the package leaves (CONVENTIONS; SGP.32 §2.11.1.1 replay protection).
+      if (Status st = store.record_package(rec, ids); !st.ok()) {
+        if (st.error().code == Errc::conflict) {
+          // Another writer moved the counter or an operation: re-read and let the next poll retry.
+          if (auto fresh = store.get_euicc_state(dev->tenant, dev->eid)) {
+            std::unique_lock lock(mu);
+            if (auto it = devices.find(key); it != devices.end()) apply_state(it->second, *fresh);
+          }
+        }
+        return st.error();
+      }
+      {
+        std::unique_lock lock(mu);
+        if (auto it = devices.find(key); it != devices.end()) {
+          it->second.counter = eps.counter_value;
+          it->second.queued -= std::min<std::uint32_t>(it->second.queued, static_cast<std::uint32_t>(batch.size()));
+        }
+      }
+      sgp::EuiccPackageRequest pkg;
+      pkg.euicc_package_signed = std::move(eps);
+      pkg.eim_signature = std::move(sig);
+      polls_package->inc();
+      packages_sent->inc();
+      return esipa_detail::encode_response(std::move(pkg), dv);
+    }
+  }
+  // ---- IpaEuiccDataRequest (SGP.32 §2.11.1.2): first contact or a queued euicc_data operation.
+  sgp::IpaEuiccDataRequest data;
+  data.tag_list = data_request ? std::get<OpEuiccData>(*data_request).tag_list : esipa_detail::kLearnTags;
+  const Bytes tid = crypto::random_bytes(8);
+  if (dv == sgp::Version::v1_2) data.eim_transaction_id = tid;
+  store::EimPackageRecord rec;
+  rec.eim_transaction_id = tid;
+  rec.tenant_id = dev->tenant;
+  rec.eid = dev->eid;
+  rec.eim_id = dev->eim_id;
+  rec.kind = "euicc_data";
+  rec.created_at = now;
+  std::vector<std::string> ids;
+  for (const auto& op : batch) ids.push_back(op.id);
+  ESIMO_CHECK(store.record_package(rec, ids));
+  if (!batch.empty()) {
+    std::unique_lock lock(mu);
+    if (auto it = devices.find(key); it != devices.end() && it->second.queued > 0) --it->second.queued;
+  }
+  polls_package->inc();
+  packages_sent->inc();
+  return esipa_detail::encode_response(std::move(data), dv);
+}
+
+Result<Bytes> EimService::Impl::handle_provide_result(const sgp::ProvideEimPackageResult& m, sgp::Version v) {
+  std::optional<EidKey> hint;
+  if (m.eid) {
+    if (m.eid->size() != 16) {
+      sgp::ProvideEimPackageResultResponse r;
+      r.kind = sgp::ProvideEimPackageResultResponse::Kind::error;
+      r.error_code = 3;  // invalidEid
+      return sgp::encode(sgp::EsipaMessageFromEimToIpa(r), v);
+    }
+    EidKey k;
+    std::memcpy(k.data(), m.eid->data(), 16);
+    bool known = false;
+    {
+      std::shared_lock lock(mu);
+      auto it = devices.find(k);
+      known = it != devices.end() && !it->second.ambiguous;
+    }
+    if (!known) {
+      sgp::ProvideEimPackageResultResponse r;
+      r.kind = sgp::ProvideEimPackageResultResponse::Kind::error;
+      r.error_code = 2;  // eidNotFound
+      return sgp::encode(sgp::EsipaMessageFromEimToIpa(r), v);
+    }
+    hint = k;
+  }
+  std::vector<std::int64_t> acks;
+  Status st = std::visit(
+      esipa_detail::Overloaded{
+          [&](const sgp::EuiccPackageResult& r) { return handle_package_result(r, hint); },
+          [&](const sgp::EprAndNotifications& r) {
+            Status s = handle_package_result(r.euicc_package_result, hint);
+            apply_notifications(r.notification_list, hint, acks);
+            return s;
+          },
+          [&](const sgp::IpaEuiccDataResponse& r) { return handle_euicc_data(r, hint, acks); },
+          [&](const sgp::ProfileDownloadTriggerResult& r) {
+            if (const auto* n = std::get_if<sgp::PendingNotification>(&r.result)) {
+              apply_notifications({*n}, hint, acks);
+            }
+            return Status{};
+          },
+          [&](const sgp::EimPackageResultError& e) { return handle_package_result_error(e); },
+      },
+      m.result);
+  if (!st.ok()) return st.error();
+  sgp::ProvideEimPackageResultResponse r;
+  if (!acks.empty()) {
+    r.kind = sgp::ProvideEimPackageResultResponse::Kind::acknowledgements;
+    r.seq_numbers = std::move(acks);
+  }
+  return sgp::encode(sgp::EsipaMessageFromEimToIpa(r), v);
+}
+
+Result<Bytes> EimService::Impl::handle_notification(const sgp::HandleNotificationEsipa& m, sgp::Version v) {
+  if (const auto* p = std::get_if<sgp::ProvideEimPackageResult>(&m)) {
+    ESIMO_TRY(Bytes ignored, handle_provide_result(*p, v));
+    (void)ignored;
+    return Bytes{};
+  }
+  std::vector<std::int64_t> acks;
+  apply_notifications({std::get<sgp::PendingNotification>(m)}, std::nullopt, acks);
+  // ESipa.HandleNotification is answered with 204 No Content (SGP.32 §6.1): the IPA may then drop it.
+  return Bytes{};
+}
+
+}  // namespace esimo::eim

@@ -1,0 +1,614 @@
+// eUICC results, eUICC data, notifications: verification (SGP.32 §2.11.2.1), named outcomes, and the profile state
+// they prove. Profiles and the active profile change only here.
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "base/log.hpp"
+#include "eim/eim_impl.hpp"
+
+namespace esimo::eim {
+
+namespace impl_detail {
+
+namespace {
+struct CodeName {
+  std::int64_t code;
+  const char* name;
+};
+template <std::size_t N>
+std::string name_in(const CodeName (&table)[N], std::int64_t code) {
+  for (const auto& c : table) {
+    if (c.code == code) return c.name;
+  }
+  return "undefined_error";
+}
+// Result codes of SGP32DefinitionsV12.asn (EnableProfileResult, DisableProfileResult, ...).
+constexpr CodeName kEnableCodes[] = {{0, "ok"},
+                                     {1, "iccid_or_aid_not_found"},
+                                     {2, "profile_not_in_disabled_state"},
+                                     {3, "disallowed_by_policy"},
+                                     {5, "cat_busy"},
+                                     {20, "rollback_not_available"},
+                                     {127, "undefined_error"}};
+constexpr CodeName kDisableCodes[] = {{0, "ok"},
+                                      {1, "iccid_or_aid_not_found"},
+                                      {2, "profile_not_in_enabled_state"},
+                                      {3, "disallowed_by_policy"},
+                                      {5, "cat_busy"},
+                                      {127, "undefined_error"}};
+constexpr CodeName kDeleteCodes[] = {{0, "ok"},
+                                     {1, "iccid_or_aid_not_found"},
+                                     {2, "profile_not_in_disabled_state"},
+                                     {3, "disallowed_by_policy"},
+                                     {20, "rollback_not_available"},
+                                     {21, "return_fallback_profile"},
+                                     {127, "undefined_error"}};
+constexpr CodeName kGenericCodes[] = {
+    {0, "ok"}, {1, "insufficient_memory"}, {7, "command_error"}, {127, "undefined_error"}};
+constexpr CodeName kAddEimCodes[] = {{0, "ok"},
+                                     {1, "insufficient_memory"},
+                                     {2, "associated_eim_already_exists"},
+                                     {3, "ci_pk_unknown"},
+                                     {5, "invalid_association_token"},
+                                     {6, "counter_value_out_of_range"},
+                                     {7, "command_error"},
+                                     {127, "undefined_error"}};
+constexpr CodeName kDeleteEimCodes[] = {
+    {0, "ok"}, {1, "eim_not_found"}, {2, "last_eim_deleted"}, {7, "command_error"}, {127, "undefined_error"}};
+constexpr CodeName kUpdateEimCodes[] = {{0, "ok"},
+                                        {1, "eim_not_found"},
+                                        {3, "ci_pk_unknown"},
+                                        {6, "counter_value_out_of_range"},
+                                        {7, "command_error"},
+                                        {127, "undefined_error"}};
+constexpr CodeName kSetFallbackCodes[] = {{0, "ok"},
+                                          {1, "iccid_or_aid_not_found"},
+                                          {2, "fallback_not_allowed"},
+                                          {3, "fallback_profile_enabled"},
+                                          {127, "undefined_error"}};
+constexpr CodeName kUnsetFallbackCodes[] = {{0, "ok"},
+                                            {2, "no_fallback_attribute"},
+                                            {3, "fallback_profile_enabled"},
+                                            {7, "command_error"},
+                                            {127, "undefined_error"}};
+constexpr CodeName kTerminatedCodes[] = {{1, "processing_terminated_result_size_overflow"},
+                                         {2, "processing_terminated_unknown_or_damaged_command"},
+                                         {3, "processing_terminated_interruption"},
+                                         {127, "processing_terminated_undefined_error"}};
+constexpr CodeName kListErrorCodes[] = {
+    {1, "incorrect_input_values"}, {11, "profile_change_ongoing"}, {127, "undefined_error"}};
+constexpr CodeName kOkCodes[] = {{0, "ok"}, {127, "undefined_error"}};
+// EuiccPackageErrorCode (§2.11.2.1).
+constexpr CodeName kPackageErrorCodes[] = {{3, "invalid_eid"},    {4, "replay_error"},
+                                           {6, "counter_value_out_of_range"}, {15, "size_overflow"},
+                                           {104, "ecall_active"}, {127, "undefined_error"}};
+}  // namespace
+
+std::string outcome_of_result(const sgp::EuiccResultData& r) {
+  using K = sgp::EuiccResultKind;
+  switch (r.kind) {
+    case K::enable: return name_in(kEnableCodes, r.code);
+    case K::disable: return name_in(kDisableCodes, r.code);
+    case K::delete_profile: return name_in(kDeleteCodes, r.code);
+    case K::list_profile_info: return r.list_error ? name_in(kListErrorCodes, *r.list_error) : "ok";
+    case K::get_rat: return "ok";
+    case K::configure_immediate_enable: return name_in(kGenericCodes, r.code);
+    case K::add_eim: return r.association_token ? "ok" : name_in(kAddEimCodes, r.code);
+    case K::delete_eim: return name_in(kDeleteEimCodes, r.code);
+    case K::update_eim: return name_in(kUpdateEimCodes, r.code);
+    case K::list_eim: return r.list_error ? name_in(kListErrorCodes, *r.list_error) : "ok";
+    case K::rollback: return name_in(kOkCodes, r.code);
+    case K::set_fallback_attribute: return name_in(kSetFallbackCodes, r.code);
+    case K::unset_fallback_attribute: return name_in(kUnsetFallbackCodes, r.code);
+    case K::processing_terminated: return name_in(kTerminatedCodes, r.code);
+    case K::set_default_dp_address: return name_in(kGenericCodes, r.code);
+  }
+  return "undefined_error";
+}
+
+std::string outcome_of_package_error(std::int64_t code) { return name_in(kPackageErrorCodes, code); }
+
+}  // namespace impl_detail
+
+namespace results_detail {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+// The result kind each request type is answered with.
+bool kind_matches(std::string_view type, sgp::EuiccResultKind k) {
+  using K = sgp::EuiccResultKind;
+  if (type == "enable") return k == K::enable;
+  if (type == "disable") return k == K::disable;
+  if (type == "delete") return k == K::delete_profile;
+  if (type == "list_profiles") return k == K::list_profile_info;
+  if (type == "get_rat") return k == K::get_rat;
+  if (type == "configure_immediate_enable") return k == K::configure_immediate_enable;
+  if (type == "set_fallback") return k == K::set_fallback_attribute;
+  if (type == "unset_fallback") return k == K::unset_fallback_attribute;
+  if (type == "set_default_dp") return k == K::set_default_dp_address;
+  if (type == "add_eim") return k == K::add_eim;
+  if (type == "update_eim") return k == K::update_eim;
+  if (type == "delete_eim") return k == K::delete_eim;
+  if (type == "list_eim") return k == K::list_eim;
+  return false;
+}
+
+// The eUICC signature data object appended to the signed data: 5F37 40 || r||s (SGP.32 §2.11.2.1: euiccSignEPR/EPE
+// cover euiccPackageResultDataSigned and the eimSignature data object of the package answered; docs/esipa.md).
+Bytes with_eim_signature(const Bytes& data_der, const Bytes& eim_signature) {
+  Bytes out = data_der;
+  out.push_back(0x5F);
+  out.push_back(0x37);
+  out.push_back(static_cast<std::uint8_t>(eim_signature.size()));
+  out.insert(out.end(), eim_signature.begin(), eim_signature.end());
+  return out;
+}
+
+bool first_result(const domain::Operation& op) {
+  using S = domain::OperationState;
+  if (op.state == S::delivered || op.state == S::queued) return true;
+  return (op.state == S::expired || op.state == S::cancelled) && op.result_json.empty();
+}
+
+std::string json_str(std::string_view s) { return boost::json::serialize(boost::json::value(s)); }
+
+const char* data_error_name(std::int64_t code) {
+  switch (code) {
+    case 1: return "incorrect_tag_list";
+    case 5: return "euicc_ci_pkid_not_found";
+    case 104: return "ecall_active";
+    default: return "undefined_error";
+  }
+}
+
+}  // namespace results_detail
+
+Result<bool> EimService::Impl::finish_operation(domain::Operation op, bool success, std::string outcome,
+                                                std::string result_json) {
+  using S = domain::OperationState;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!results_detail::first_result(op)) return false;  // duplicate: the first result stands
+    const S before = op.state;
+    domain::Operation done = op;
+    done.updated_at = clock.now();
+    if (before == S::delivered || before == S::queued) {
+      done.state = success ? S::succeeded : S::failed;
+      done.outcome = outcome;
+      done.result_json = result_json;
+    } else {
+      // A late result for an expired or cancelled operation: recorded, the state stays (SGP.32 results are facts).
+      done.result_json = result_json.size() > 1 && result_json.front() == '{'
+                             ? "{\"late\":true,\"outcome\":" + results_detail::json_str(outcome) +
+                                   (result_json.size() > 2 ? "," : "") + result_json.substr(1)
+                             : result_json;
+    }
+    Status st = store.update_operation(done, before);
+    if (st.ok()) {
+      count_outcome(outcome);
+      return true;
+    }
+    if (st.error().code != Errc::conflict) return st.error();
+    ESIMO_TRY(op, store.get_operation(op.tenant_id, op.id));
+  }
+  return false;
+}
+
+Status EimService::Impl::set_profile_state(domain::TenantId tenant, const domain::Eid& eid,
+                                           const domain::Iccid& iccid, std::string_view change) {
+  ESIMO_TRY(store::DeviceRecord rec, store.get_device(tenant, eid));
+  const TimePoint now = clock.now();
+  domain::Device dev = rec.device;
+  bool device_changed = false;
+  bool found = false;
+  for (auto p : rec.profiles) {
+    const bool self = p.iccid == iccid;
+    found = found || self;
+    const auto before_state = p.state;
+    const bool before_fallback = p.fallback;
+    if (change == "enable") {
+      if (self) {
+        p.state = domain::ProfileState::enabled;
+      } else if (p.state == domain::ProfileState::enabled) {
+        p.state = domain::ProfileState::disabled;
+      }
+    } else if (change == "disable" && self) {
+      p.state = domain::ProfileState::disabled;
+    } else if (change == "set_fallback") {
+      p.fallback = self;
+    } else if (change == "unset_fallback") {
+      p.fallback = false;
+    } else if (change == "delete" && self) {
+      ESIMO_CHECK(store.delete_profile(tenant, iccid));
+      std::unique_lock lock(mu);
+      iccid_index.erase(iccid.str());
+      continue;
+    }
+    if (p.state != before_state || p.fallback != before_fallback) {
+      p.updated_at = now;
+      ESIMO_CHECK(store.put_profile(p));
+    }
+  }
+  if (change == "enable" && found && dev.active_iccid != iccid) {
+    dev.active_iccid = iccid;
+    device_changed = true;
+  }
+  if ((change == "disable" || change == "delete") && dev.active_iccid == iccid) {
+    dev.active_iccid.reset();
+    device_changed = true;
+  }
+  if (device_changed) {
+    dev.updated_at = now;
+    ESIMO_CHECK(store.update_device(dev));
+  }
+  return {};
+}
+
+Status EimService::Impl::reconcile_profiles(domain::TenantId tenant, const domain::Eid& eid,
+                                            const std::vector<sgp::ProfileInfo>& reported, bool complete,
+                                            std::string& summary) {
+  ESIMO_TRY(store::DeviceRecord rec, store.get_device(tenant, eid));
+  const TimePoint now = clock.now();
+  struct Seen {
+    domain::ProfileState state;
+    std::optional<bool> fallback;
+  };
+  std::map<std::string, Seen> seen;
+  boost::json::array unknown;
+  std::optional<domain::Iccid> enabled;
+  for (const auto& info : reported) {
+    if (!info.iccid) continue;
+    auto iccid = domain::Iccid::from_wire(*info.iccid);
+    if (!iccid) continue;
+    const auto state = info.profile_state.value_or(0) == 1 ? domain::ProfileState::enabled
+                                                           : domain::ProfileState::disabled;
+    if (state == domain::ProfileState::enabled) enabled = *iccid;
+    seen[iccid->str()] = Seen{state, info.fallback_attribute};
+  }
+  boost::json::array updated;
+  boost::json::array removed;
+  std::set<std::string> stored;
+  for (auto p : rec.profiles) {
+    stored.insert(p.iccid.str());
+    auto it = seen.find(p.iccid.str());
+    if (it == seen.end()) {
+      if (complete) {
+        ESIMO_CHECK(store.delete_profile(tenant, p.iccid));
+        removed.emplace_back(p.iccid.str());
+        std::unique_lock lock(mu);
+        iccid_index.erase(p.iccid.str());
+      }
+      continue;
+    }
+    const bool fallback = it->second.fallback.value_or(p.fallback);
+    if (p.state != it->second.state || p.fallback != fallback) {
+      p.state = it->second.state;
+      p.fallback = fallback;
+      p.updated_at = now;
+      ESIMO_CHECK(store.put_profile(p));
+      updated.emplace_back(p.iccid.str());
+    }
+  }
+  for (const auto& [iccid, s] : seen) {
+    // A profile the store does not know has no carrier yet: reported, not invented (import or REST adds it).
+    if (stored.count(iccid) == 0) unknown.emplace_back(iccid);
+  }
+  domain::Device dev = rec.device;
+  std::optional<domain::Iccid> active = enabled && stored.count(enabled->str()) ? enabled : std::nullopt;
+  if ((complete || enabled) && dev.active_iccid != active) {
+    dev.active_iccid = active;
+    dev.updated_at = now;
+    ESIMO_CHECK(store.update_device(dev));
+  }
+  summary = "\"updated\":" + boost::json::serialize(updated) + ",\"removed\":" + boost::json::serialize(removed) +
+            ",\"unknown\":" + boost::json::serialize(unknown);
+  return {};
+}
+
+Status EimService::Impl::apply_effect(const domain::Operation& op, const sgp::EuiccResultData& r) {
+  auto req = operation_request_from_json(op.type, op.params_json);
+  if (!req) return {};
+  if (const auto* x = std::get_if<OpEnable>(&*req)) return set_profile_state(op.tenant_id, op.eid, x->iccid, "enable");
+  if (const auto* x = std::get_if<OpDisable>(&*req)) return set_profile_state(op.tenant_id, op.eid, x->iccid, "disable");
+  if (const auto* x = std::get_if<OpDelete>(&*req)) return set_profile_state(op.tenant_id, op.eid, x->iccid, "delete");
+  if (const auto* x = std::get_if<OpSetFallback>(&*req)) {
+    return set_profile_state(op.tenant_id, op.eid, x->iccid, "set_fallback");
+  }
+  if (std::holds_alternative<OpUnsetFallback>(*req)) {
+    ESIMO_TRY(store::DeviceRecord rec, store.get_device(op.tenant_id, op.eid));
+    for (const auto& p : rec.profiles) {
+      if (p.fallback) return set_profile_state(op.tenant_id, op.eid, p.iccid, "unset_fallback");
+    }
+    return {};
+  }
+  (void)r;
+  return {};
+}
+
+Status EimService::Impl::handle_package_result(const sgp::EuiccPackageResult& r, const std::optional<EidKey>& hint) {
+  const std::optional<Bytes> tid = std::visit(
+      results_detail::Overloaded{
+          [](const sgp::EuiccPackageResultSigned& x) { return x.data.eim_transaction_id; },
+          [](const sgp::EuiccPackageErrorSigned& x) { return x.data.eim_transaction_id; },
+          [](const sgp::EuiccPackageErrorUnsigned& x) { return x.eim_transaction_id; },
+      },
+      r);
+  if (!tid) {
+    log::warn("eUICC package result without an eimTransactionId cannot be matched; ignored");
+    return {};
+  }
+  auto pkg = store.get_package(*tid);
+  if (!pkg) {
+    if (pkg.error().code != Errc::not_found) return std::move(pkg).error();
+    log::warn("eUICC package result for an unknown eimTransactionId; ignored", {{"tid", to_hex(*tid)}});
+    return {};
+  }
+  const EidKey key = pkg->eid.to_bytes();
+  if (hint && *hint != key) {
+    log::warn("eUICC package result names another EID than its package; ignored", {{"tid", to_hex(*tid)}});
+    return {};
+  }
+  auto busy = busy_of(key);
+  if (!busy) return {};
+  std::lock_guard dev_lock(*busy);
+  auto dev = snapshot(key);
+  if (!dev || dev->tenant != pkg->tenant_id) return {};
+  ESIMO_TRY(auto ops, store.find_operations_by_transaction(to_hex(*tid)));
+
+  const std::string verified_json =
+      dev->emulated ? "\"verified\":false,\"emulated\":true" : std::string("\"verified\":true");
+  auto verify = [&](const Bytes& data_der, const Bytes& signature) -> bool {
+    if (dev->emulated) return true;  // accepted only with the per-device flag; operations say so
+    if (!dev->euicc_verifier) return false;
+    return dev->euicc_verifier->verify_raw(results_detail::with_eim_signature(data_der, pkg->eim_signature), signature)
+        .ok();
+  };
+  auto fail_all = [&](const std::string& outcome, const std::string& json) -> Status {
+    for (const auto& op : ops) {
+      ESIMO_TRY(bool first, finish_operation(op, false, outcome, json));
+      (void)first;
+    }
+    return {};
+  };
+
+  if (const auto* s = std::get_if<sgp::EuiccPackageResultSigned>(&r)) {
+    if (!verify(s->data_der, s->euicc_sign_epr) || s->data.counter_value != pkg->counter_value) {
+      verification_failures->inc();
+      log::warn("eUICC result signature does not verify; operations failed, device state unchanged",
+                {{"eid", dev->eid.str()}, {"tid", to_hex(*tid)}});
+      return fail_all("euicc_signature_invalid", "{\"verified\":false}");
+    }
+    const auto& results = s->data.euicc_result;
+    std::optional<std::string> terminated;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const auto& op = ops[i];
+      std::string outcome;
+      std::string detail;
+      const sgp::EuiccResultData* e = i < results.size() ? &results[i] : nullptr;
+      if (e != nullptr && e->kind == sgp::EuiccResultKind::processing_terminated) {
+        terminated = impl_detail::outcome_of_result(*e);
+      }
+      if (terminated) {
+        outcome = *terminated;
+        e = nullptr;
+      } else if (e == nullptr) {
+        outcome = "no_result";
+      } else if (!results_detail::kind_matches(op.type, e->kind)) {
+        outcome = "result_mismatch";
+        detail = ",\"result\":" + results_detail::json_str(sgp::euicc_result_kind_name(e->kind));
+      } else {
+        outcome = impl_detail::outcome_of_result(*e);
+        detail = ",\"code\":" + std::to_string(e->code);
+        if (e->association_token) detail += ",\"association_token\":" + std::to_string(*e->association_token);
+        if (!e->eims.empty()) {
+          boost::json::array eims;
+          for (const auto& x : e->eims) eims.emplace_back(x.eim_id);
+          detail += ",\"eims\":" + boost::json::serialize(eims);
+        }
+        if (!e->rat_der.empty()) detail += ",\"rat\":" + results_detail::json_str(to_hex(e->rat_der));
+      }
+      const bool success = outcome == "ok";
+      if (success && e != nullptr && results_detail::first_result(op)) {
+        // Effects first (the eUICC did it, whether or not the operation is still waiting), then the record.
+        if (e->kind == sgp::EuiccResultKind::list_profile_info) {
+          auto req = operation_request_from_json(op.type, op.params_json);
+          const bool complete = req && std::holds_alternative<OpListProfiles>(*req) &&
+                                !std::get<OpListProfiles>(*req).iccid;
+          std::string summary;
+          ESIMO_CHECK(reconcile_profiles(op.tenant_id, op.eid, e->profiles, complete, summary));
+          detail += "," + summary;
+        } else {
+          ESIMO_CHECK(apply_effect(op, *e));
+        }
+      }
+      ESIMO_TRY(bool first, finish_operation(op, success, outcome, "{" + verified_json + detail + "}"));
+      (void)first;
+    }
+    return {};
+  }
+  if (const auto* s = std::get_if<sgp::EuiccPackageErrorSigned>(&r)) {
+    if (!verify(s->data_der, s->euicc_sign_epe)) {
+      verification_failures->inc();
+      return fail_all("euicc_signature_invalid", "{\"verified\":false}");
+    }
+    return fail_all(impl_detail::outcome_of_package_error(s->data.euicc_package_error_code),
+                    "{" + verified_json + ",\"euicc_package_error_code\":" +
+                        std::to_string(s->data.euicc_package_error_code) + "}");
+  }
+  // EuiccPackageErrorUnsigned: the eUICC could not authenticate the eIM (unknown eimId or a bad eIM signature).
+  return fail_all("euicc_package_error_unsigned", "{\"verified\":false}");
+}
+
+Status EimService::Impl::handle_package_result_error(const sgp::EimPackageResultError& e) {
+  if (!e.eim_transaction_id) {
+    log::warn("IPA package error without an eimTransactionId cannot be matched; ignored", {{"code", e.code}});
+    return {};
+  }
+  ESIMO_TRY(auto ops, store.find_operations_by_transaction(to_hex(*e.eim_transaction_id)));
+  const std::string outcome = e.code == 1 ? "ipa_invalid_package_format"
+                              : e.code == 2 ? "ipa_unknown_package"
+                                            : "ipa_undefined_error";
+  for (const auto& op : ops) {
+    ESIMO_TRY(bool first, finish_operation(op, false, outcome, "{\"code\":" + std::to_string(e.code) + "}"));
+    (void)first;
+  }
+  return {};
+}
+
+Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, const std::optional<EidKey>& hint,
+                                           std::vector<std::int64_t>& acks) {
+  if (const auto* err = std::get_if<sgp::IpaEuiccDataError>(&r)) {
+    if (!err->eim_transaction_id) return {};
+    ESIMO_TRY(auto ops, store.find_operations_by_transaction(to_hex(*err->eim_transaction_id)));
+    for (const auto& op : ops) {
+      ESIMO_TRY(bool first, finish_operation(op, false, results_detail::data_error_name(err->code),
+                                             "{\"code\":" + std::to_string(err->code) + "}"));
+      (void)first;
+    }
+    return {};
+  }
+  const auto& d = std::get<sgp::IpaEuiccData>(r);
+  std::optional<store::EimPackageRecord> pkg;
+  if (d.eim_transaction_id) {
+    auto p = store.get_package(*d.eim_transaction_id);
+    if (p) pkg = std::move(*p);
+  }
+  std::optional<crypto::Certificate> euicc_cert;
+  std::optional<crypto::Certificate> eum_cert;
+  if (d.euicc_certificate) {
+    if (auto c = crypto::Certificate::from_der(*d.euicc_certificate)) euicc_cert = std::move(*c);
+  }
+  if (d.eum_certificate) {
+    if (auto c = crypto::Certificate::from_der(*d.eum_certificate)) eum_cert = std::move(*c);
+  }
+  // The device: the v1.2 EID, else the package answered, else the eUICC certificate's serialNumber (the EID).
+  std::optional<EidKey> key = hint;
+  if (!key && pkg) key = pkg->eid.to_bytes();
+  if (!key && euicc_cert) {
+    if (auto serial = euicc_cert->subject_serial_number()) {
+      if (auto eid = domain::Eid::parse(*serial)) key = eid->to_bytes();
+    }
+  }
+  if (!key) {
+    log::warn("eUICC data that names no device; ignored");
+    return {};
+  }
+  std::vector<domain::Operation> ops;
+  {
+    auto busy = busy_of(*key);
+    if (!busy) return {};
+    std::lock_guard dev_lock(*busy);
+    auto dev = snapshot(*key);
+    if (!dev || dev->ambiguous) return {};
+    if (pkg && (pkg->eid != dev->eid || pkg->tenant_id != dev->tenant)) pkg.reset();
+    std::string cert_status;
+    std::shared_ptr<crypto::Verifier> verifier;
+    if (euicc_cert && eum_cert) {
+      std::vector<crypto::Certificate> inter{*eum_cert};
+      Status chain = trust->verify(*euicc_cert, inter, clock.now());
+      const auto serial = euicc_cert->subject_serial_number();
+      if (!chain.ok()) {
+        cert_status = "chain: " + chain.error().message;
+      } else if (serial && *serial != dev->eid.str()) {
+        cert_status = "the eUICC certificate names EID " + *serial;
+      } else {
+        verifier = std::make_shared<crypto::Verifier>(euicc_cert->public_key());
+        cert_status = "verified";
+      }
+      if (!verifier) {
+        verification_failures->inc();
+        log::warn("eUICC certificate chain does not verify; not learned",
+                  {{"eid", dev->eid.str()}, {"error", cert_status}});
+      }
+    } else if (d.euicc_certificate || d.eum_certificate) {
+      cert_status = "incomplete or undecodable certificates";
+      verification_failures->inc();
+    }
+    if (verifier || d.association_token) {
+      store::EuiccEimState st;
+      if (auto stored = store.get_euicc_state(dev->tenant, dev->eid)) {
+        st = std::move(*stored);
+      } else {
+        st.tenant_id = dev->tenant;
+        st.eid = dev->eid;
+        st.eim_id = dev->eim_id;
+        st.counter_value = dev->counter;
+        st.emulated = dev->emulated;
+      }
+      if (d.association_token) st.association_token = d.association_token;
+      if (verifier) {
+        st.euicc_certificate_der = euicc_cert->der();
+        st.eum_certificate_der = eum_cert->der();
+      }
+      st.updated_at = clock.now();
+      ESIMO_CHECK(store.put_euicc_state(st));
+      std::unique_lock lock(mu);
+      if (auto it = devices.find(*key); it != devices.end()) {
+        if (d.association_token) it->second.association_token = d.association_token;
+        if (verifier) it->second.euicc_verifier = verifier;
+      }
+    }
+    if (pkg) {
+      ESIMO_TRY(ops, store.find_operations_by_transaction(to_hex(pkg->eim_transaction_id)));
+      std::string json = "{";
+      if (d.association_token) json += "\"association_token\":" + std::to_string(*d.association_token) + ",";
+      if (d.default_smdp_address) json += "\"default_smdp_address\":" + results_detail::json_str(*d.default_smdp_address) + ",";
+      json += "\"certificates\":" + results_detail::json_str(cert_status.empty() ? "absent" : cert_status) + "}";
+      const bool cert_bad = !cert_status.empty() && cert_status != "verified";
+      for (const auto& op : ops) {
+        ESIMO_TRY(bool first, finish_operation(op, !cert_bad, cert_bad ? "euicc_certificate_invalid" : "ok", json));
+        (void)first;
+      }
+    }
+  }
+  if (d.notifications_list) apply_notifications(*d.notifications_list, key, acks);
+  if (d.euicc_package_result_list) {
+    for (const auto& res : *d.euicc_package_result_list) ESIMO_CHECK(handle_package_result(res, key));
+  }
+  return {};
+}
+
+void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotification>& list,
+                                           const std::optional<EidKey>& hint, std::vector<std::int64_t>& acks) {
+  for (const auto& n : list) {
+    notifications->inc();
+    if (!n.metadata) continue;  // compact forms carry no metadata: nothing to apply or acknowledge by number
+    acks.push_back(n.metadata->seq_number);
+    if (!n.metadata->iccid) continue;
+    auto iccid = domain::Iccid::from_wire(*n.metadata->iccid);
+    if (!iccid) continue;
+    std::optional<EidKey> key = hint;
+    if (!key) {
+      std::shared_lock lock(mu);
+      auto it = iccid_index.find(iccid->str());
+      if (it != iccid_index.end()) key = it->second;
+    }
+    if (!key) {
+      log::info("notification for a profile the eIM does not know; acknowledged", {{"iccid", iccid->str()}});
+      continue;
+    }
+    auto dev = snapshot(*key);
+    if (!dev || dev->ambiguous) continue;
+    // NotificationEvent bits (SGP.22 §5.7.16): 0 install, 1 enable, 2 disable, 3 delete. Applying the same event twice
+    // leaves the same state, so duplicates are harmless.
+    const std::uint32_t ev = n.metadata->profile_management_operation;
+    const char* change = (ev & (1u << 3)) != 0   ? "delete"
+                         : (ev & (1u << 1)) != 0 ? "enable"
+                         : (ev & (1u << 2)) != 0 ? "disable"
+                                                 : nullptr;
+    if (change == nullptr) continue;
+    auto busy = busy_of(*key);
+    if (!busy) continue;
+    std::lock_guard dev_lock(*busy);
+    if (Status st = set_profile_state(dev->tenant, dev->eid, *iccid, change); !st.ok()) {
+      log::warn("notification could not be applied", {{"iccid", iccid->str()}, {"error", st.error().message}});
+    }
+  }
+}
+
+}  // namespace esimo::eim

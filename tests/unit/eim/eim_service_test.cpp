@@ -1,0 +1,695 @@
+// EimService against a real SQLite store, with results built the way an eUICC builds them (decode the package the eIM
+// sent, sign EuiccPackageResultDataSigned || eimSignature object with a test eUICC key). No dependency on src/twin.
+#include "eim/eim_service.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+
+#include "base/metrics.hpp"
+#include "crypto/ecdsa.hpp"
+#include "crypto/test_pki.hpp"
+#include "sgp/codec.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace esimo::eim {
+namespace {
+
+using domain::OperationState;
+using sgp::Version;
+
+std::string luhn_complete(const std::string& digits) {
+  int sum = 0;
+  bool dbl = true;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int d = *it - '0';
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return digits + static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
+domain::Iccid iccid(int n) {
+  std::string base = "894900000000000";
+  std::string num = std::to_string(n);
+  base += std::string(3 - num.size(), '0') + num;
+  return *domain::Iccid::parse(luhn_complete(base));
+}
+
+domain::Eid eid(int n) {
+  std::string num = std::to_string(n);
+  return *domain::Eid::from_prefix30("89049032000000000000000000" + std::string(4 - num.size(), '0') + num);
+}
+
+Bytes bytes_of(const domain::Eid& e) {
+  auto a = e.to_bytes();
+  return Bytes(a.begin(), a.end());
+}
+
+Bytes wire(const domain::Iccid& i) {
+  auto a = i.to_wire();
+  return Bytes(a.begin(), a.end());
+}
+
+class TempDirectory {
+ public:
+  TempDirectory() {
+    static std::atomic<int> n{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("esimo-eim-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDirectory() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A minimal eUICC for the tests: its key, its EID, its profile states, its counter.
+struct TestEuicc {
+  domain::Eid eid;
+  crypto::KeyAndCertificate key;
+  std::int64_t association_token = 7;
+  std::int64_t seq = 0;
+};
+
+class EimServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    crypto::TestPkiOptions po;
+    po.now = clock_.now();
+    auto pki = crypto::make_test_pki(po);
+    ASSERT_TRUE(pki.ok()) << pki.error().message;
+    pki_ = std::make_unique<crypto::TestPki>(std::move(*pki));
+    open();
+    auto t = store_->create_tenant("acme");
+    ASSERT_TRUE(t.ok());
+    tenant_ = t->id;
+    domain::Carrier c;
+    c.id = "c1";
+    c.tenant_id = tenant_;
+    c.name = "Carrier One";
+    c.plmns = {*domain::Plmn::parse("724-06")};
+    ASSERT_TRUE(store_->create_carrier(c).ok());
+  }
+
+  void open() {
+    store::SqliteOptions so;
+    so.clock = &clock_;
+    auto s = store::open_sqlite_store(dir_.path(), so);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    EimIdentity id;
+    id.eim_id = "esimo-test-eim";
+    id.fqdn = "eim.example:8443";
+    id.signer = std::make_shared<crypto::SoftwareSigner>(pki_->eim.key);
+    id.ci_root_certificates_der = {pki_->ci.certificate.der()};
+    EimOptions opts;
+    opts.max_psmos_per_package = 3;
+    metrics_ = std::make_unique<metrics::Registry>();
+    service_ = std::make_unique<EimService>(*store_, clock_, std::move(id), opts, *metrics_);
+  }
+
+  void reopen() {
+    service_.reset();
+    store_.reset();
+    open();
+    ASSERT_TRUE(service_->load().ok());
+  }
+
+  TestEuicc add_device(int n, domain::Sgp32Version version = domain::Sgp32Version::v1_2, bool load = true) {
+    store::DeviceRecord rec;
+    rec.device.tenant_id = tenant_;
+    rec.device.eid = eid(n);
+    rec.device.name = "dev" + std::to_string(n);
+    rec.device.sgp32_version = version;
+    rec.device.active_iccid = iccid(n * 10 + 1);
+    rec.device.created_at = clock_.now();
+    rec.device.updated_at = clock_.now();
+    for (int k = 1; k <= 3; ++k) {
+      domain::Profile p;
+      p.tenant_id = tenant_;
+      p.iccid = iccid(n * 10 + k);
+      p.eid = eid(n);
+      p.carrier_id = "c1";
+      p.state = k == 1 ? domain::ProfileState::enabled : domain::ProfileState::disabled;
+      p.updated_at = clock_.now();
+      rec.profiles.push_back(p);
+    }
+    EXPECT_TRUE(store_->create_device(rec).ok());
+    if (load) {
+      EXPECT_TRUE(service_->load().ok());
+    } else {
+      service_->device_changed(tenant_, eid(n));
+    }
+    auto k = crypto::make_test_euicc(*pki_, eid(n).str(), clock_.now());
+    EXPECT_TRUE(k.ok());
+    return TestEuicc{eid(n), std::move(*k)};
+  }
+
+  Version version_of(const TestEuicc& e) {
+    auto d = store_->get_device(tenant_, e.eid);
+    return d->device.sgp32_version == domain::Sgp32Version::v1_0 ? Version::v1_0 : Version::v1_2;
+  }
+
+  // One poll; returns the decoded GetEimPackageResponse.
+  sgp::GetEimPackageResponse poll(const TestEuicc& e, bool notify = false, std::optional<std::int64_t> cause = {}) {
+    const Version v = version_of(e);
+    sgp::GetEimPackageRequest req;
+    req.eid = bytes_of(e.eid);
+    req.notify_state_change = notify;
+    req.state_change_cause = cause;
+    auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(req), v);
+    EXPECT_TRUE(body.ok());
+    auto out = service_->handle_esipa(*body, std::nullopt);
+    EXPECT_TRUE(out.ok()) << out.error().message;
+    auto msg = sgp::decode_eim_to_ipa(*out, v);
+    EXPECT_TRUE(msg.ok()) << msg.error().message;
+    return std::get<sgp::GetEimPackageResponse>(*msg);
+  }
+
+  Result<Bytes> send(const TestEuicc& e, const sgp::EimPackageResult& result) {
+    const Version v = version_of(e);
+    sgp::ProvideEimPackageResult m;
+    if (v == Version::v1_2) m.eid = bytes_of(e.eid);
+    m.result = result;
+    auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(m), v);
+    EXPECT_TRUE(body.ok()) << body.error().message;
+    return service_->handle_esipa(*body, std::nullopt);
+  }
+
+  // Answers the first-contact IpaEuiccDataRequest with the token and the certificates.
+  void learn(TestEuicc& e) {
+    auto resp = poll(e);
+    auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
+    ASSERT_NE(data, nullptr) << "expected an IpaEuiccDataRequest first";
+    EXPECT_EQ(data->tag_list, (Bytes{0x84, 0xA5, 0xA6}));
+    sgp::IpaEuiccData d;
+    d.association_token = e.association_token;
+    d.eum_certificate = pki_->eum.certificate.der();
+    d.euicc_certificate = e.key.certificate.der();
+    if (version_of(e) == Version::v1_2) d.eim_transaction_id = data->eim_transaction_id;
+    auto out = send(e, sgp::IpaEuiccDataResponse(d));
+    ASSERT_TRUE(out.ok()) << out.error().message;
+  }
+
+  // Verifies the eIM signature as an eUICC would and returns the package.
+  sgp::EuiccPackageRequest take_package(const TestEuicc& e, const sgp::GetEimPackageResponse& resp) {
+    const auto* pkg = std::get_if<sgp::EuiccPackageRequest>(&resp);
+    EXPECT_NE(pkg, nullptr) << "expected an EuiccPackageRequest";
+    if (pkg == nullptr) return {};
+    auto signed_der = sgp::encode_euicc_package_signed(pkg->euicc_package_signed, version_of(e));
+    EXPECT_TRUE(signed_der.ok());
+    Bytes data = *signed_der;
+    data.insert(data.end(), {0x84, 0x01, static_cast<std::uint8_t>(e.association_token)});
+    EXPECT_TRUE(crypto::verify_raw(pki_->eim.certificate.public_key(), data, pkg->eim_signature).ok())
+        << "eIM signature must cover DER(euiccPackageSigned) || 84 01 07";
+    EXPECT_EQ(pkg->euicc_package_signed.eid, bytes_of(e.eid));
+    EXPECT_EQ(pkg->euicc_package_signed.eim_id, "esimo-test-eim");
+    return *pkg;
+  }
+
+  sgp::EuiccPackageResult signed_result(TestEuicc& e, const sgp::EuiccPackageRequest& pkg,
+                                        std::vector<sgp::EuiccResultData> results, bool corrupt = false) {
+    sgp::EuiccPackageResultSigned r;
+    r.data.eim_id = pkg.euicc_package_signed.eim_id;
+    r.data.counter_value = pkg.euicc_package_signed.counter_value;
+    r.data.eim_transaction_id = pkg.euicc_package_signed.eim_transaction_id;
+    r.data.seq_number = ++e.seq;
+    r.data.euicc_result = std::move(results);
+    auto der = sgp::encode_result_data_signed(r.data, version_of(e));
+    EXPECT_TRUE(der.ok());
+    Bytes msg = *der;
+    msg.insert(msg.end(), {0x5F, 0x37, 0x40});
+    msg.insert(msg.end(), pkg.eim_signature.begin(), pkg.eim_signature.end());
+    auto sig = crypto::sign_raw(e.key.key, msg);
+    EXPECT_TRUE(sig.ok());
+    r.euicc_sign_epr = *sig;
+    if (corrupt) r.euicc_sign_epr[5] ^= 0x01;
+    return r;
+  }
+
+  static sgp::EuiccResultData result(sgp::EuiccResultKind k, std::int64_t code = 0) {
+    sgp::EuiccResultData d;
+    d.kind = k;
+    d.code = code;
+    return d;
+  }
+
+  domain::Operation submit(const TestEuicc& e, const OperationRequest& r, SubmitOptions o = {}) {
+    if (o.reason.empty()) o.reason = "user:test";
+    auto op = service_->submit(tenant_, e.eid, r, o);
+    EXPECT_TRUE(op.ok()) << op.error().message;
+    return op.ok() ? *op : domain::Operation{};
+  }
+
+  domain::Operation get(const domain::Operation& op) { return *store_->get_operation(tenant_, op.id); }
+  domain::Profile profile(int n) { return *store_->get_profile(tenant_, iccid(n)); }
+
+  TempDirectory dir_;
+  ManualClock clock_{TimePoint(std::chrono::seconds(1'800'000'000))};
+  std::unique_ptr<crypto::TestPki> pki_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<metrics::Registry> metrics_;
+  std::unique_ptr<EimService> service_;
+  domain::TenantId tenant_ = 0;
+};
+
+bool is_no_package(const sgp::GetEimPackageResponse& r) {
+  const auto* e = std::get_if<sgp::EimPackageError>(&r);
+  return e != nullptr && e->code == 1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+TEST_F(EimServiceTest, UnknownEidGetsEidNotFound) {
+  sgp::GetEimPackageRequest req;
+  req.eid = bytes_of(eid(99));
+  ASSERT_TRUE(service_->load().ok());
+  auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(req), Version::v1_2);
+  auto out = service_->handle_esipa(*body, std::nullopt);
+  ASSERT_TRUE(out.ok());
+  auto msg = sgp::decode_eim_to_ipa(*out, Version::v1_2);
+  ASSERT_TRUE(msg.ok());
+  auto* err = std::get_if<sgp::EimPackageError>(&std::get<sgp::GetEimPackageResponse>(*msg));
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(err->code, 2);
+}
+
+TEST_F(EimServiceTest, UndecodableBodyIsParseErrorAndChangesNothing) {
+  TestEuicc e = add_device(1);
+  auto op = submit(e, OpDisable{iccid(11)});
+  for (const Bytes& body : {Bytes{0xBF, 0x4F, 0x05, 0x5A}, Bytes{0x00}, Bytes{}}) {
+    auto out = service_->handle_esipa(body, std::nullopt);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error().code, Errc::parse_error);
+  }
+  EXPECT_EQ(get(op).state, OperationState::queued);
+  EXPECT_EQ(store_->get_euicc_state(tenant_, e.eid).error().code, Errc::not_found);
+}
+
+TEST_F(EimServiceTest, FirstContactLearnsTokenAndCertificatesThenSendsQueuedPsmosInOrder) {
+  TestEuicc e = add_device(1);
+  auto op1 = submit(e, OpEnable{iccid(12), true});
+  auto op2 = submit(e, OpSetFallback{iccid(13)});
+  auto op3 = submit(e, OpListProfiles{});
+  auto op4 = submit(e, OpDelete{iccid(13)});  // over max_psmos_per_package (3): next package
+  learn(e);
+  auto st = store_->get_euicc_state(tenant_, e.eid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->association_token, std::optional<std::int64_t>(7));
+  EXPECT_EQ(st->euicc_certificate_der, e.key.certificate.der());
+
+  auto pkg = take_package(e, poll(e));
+  const auto& list = std::get<sgp::PsmoList>(pkg.euicc_package_signed.euicc_package);
+  ASSERT_EQ(list.size(), 3u);
+  ASSERT_TRUE(std::holds_alternative<sgp::PsmoEnable>(list[0]));
+  EXPECT_EQ(std::get<sgp::PsmoEnable>(list[0]).iccid, wire(iccid(12)));
+  EXPECT_TRUE(std::get<sgp::PsmoEnable>(list[0]).rollback_flag);
+  EXPECT_TRUE(std::holds_alternative<sgp::PsmoSetFallbackAttribute>(list[1]));
+  EXPECT_TRUE(std::holds_alternative<sgp::PsmoListProfileInfo>(list[2]));
+  EXPECT_EQ(pkg.euicc_package_signed.counter_value, 1u);
+  EXPECT_EQ(get(op1).state, OperationState::delivered);
+  EXPECT_EQ(get(op1).counter_value, std::optional<std::uint64_t>(1));
+  EXPECT_EQ(get(op1).eim_transaction_id, to_hex(*pkg.euicc_package_signed.eim_transaction_id));
+  EXPECT_EQ(get(op4).state, OperationState::queued);
+
+  // The eUICC enabled 12 (13 becomes the fallback), and lists 11 disabled, 12 enabled, 13 disabled+fallback.
+  auto list_result = result(sgp::EuiccResultKind::list_profile_info);
+  for (int k : {11, 12, 13}) {
+    sgp::ProfileInfo pi;
+    pi.iccid = wire(iccid(k));
+    pi.profile_state = k == 12 ? 1 : 0;
+    pi.fallback_attribute = k == 13;
+    list_result.profiles.push_back(pi);
+  }
+  auto out = send(e, signed_result(e, pkg,
+                                   {result(sgp::EuiccResultKind::enable), result(sgp::EuiccResultKind::set_fallback_attribute),
+                                    list_result}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(get(op1).state, OperationState::succeeded);
+  EXPECT_EQ(get(op1).outcome, "ok");
+  EXPECT_THAT(get(op1).result_json, ::testing::HasSubstr("\"verified\":true"));
+  EXPECT_EQ(get(op2).state, OperationState::succeeded);
+  EXPECT_EQ(get(op3).state, OperationState::succeeded);
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  EXPECT_TRUE(profile(13).fallback);
+  EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, std::optional<domain::Iccid>(iccid(12)));
+
+  // The fourth operation goes out next, with the next counter; the eUICC refuses (13 is the fallback... not enabled:
+  // say it is not in disabled state) -> failed with the named outcome, profile kept.
+  auto pkg2 = take_package(e, poll(e));
+  EXPECT_EQ(pkg2.euicc_package_signed.counter_value, 2u);
+  ASSERT_TRUE(send(e, signed_result(e, pkg2, {result(sgp::EuiccResultKind::delete_profile, 2)})).ok());
+  EXPECT_EQ(get(op4).state, OperationState::failed);
+  EXPECT_EQ(get(op4).outcome, "profile_not_in_disabled_state");
+  EXPECT_TRUE(store_->get_profile(tenant_, iccid(13)).ok());
+  EXPECT_TRUE(is_no_package(poll(e)));
+}
+
+TEST_F(EimServiceTest, EmptyPollAnswersNoPackage) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  EXPECT_TRUE(is_no_package(poll(e)));
+  EXPECT_TRUE(is_no_package(poll(e)));
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_polls_total{result=\"empty\"} 2"));
+}
+
+TEST_F(EimServiceTest, CounterIsStrictlyIncreasingAndSurvivesRestart) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  std::uint64_t last = 0;
+  for (int i = 0; i < 2; ++i) {
+    submit(e, OpGetRat{});
+    auto pkg = take_package(e, poll(e));
+    EXPECT_GT(pkg.euicc_package_signed.counter_value, last);
+    last = pkg.euicc_package_signed.counter_value;
+    ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::get_rat)})).ok());
+  }
+  reopen();
+  // Learned keys survive too: no new eUICC data request.
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto pkg = take_package(e, poll(e));
+  EXPECT_EQ(pkg.euicc_package_signed.counter_value, last + 1);
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::disable)})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  EXPECT_FALSE(store_->get_device(tenant_, e.eid)->device.active_iccid.has_value());
+}
+
+TEST_F(EimServiceTest, DuplicateResultIsIdempotent) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  auto res = signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)});
+  ASSERT_TRUE(send(e, res).ok());
+  auto first = get(op);
+  clock_.advance(std::chrono::seconds(5));
+  ASSERT_TRUE(send(e, res).ok());
+  auto second = get(op);
+  EXPECT_EQ(second.state, OperationState::succeeded);
+  EXPECT_EQ(second.updated_at, first.updated_at);
+  EXPECT_EQ(second.result_json, first.result_json);
+}
+
+TEST_F(EimServiceTest, BadEuiccSignatureFailsAndChangesNoState) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)}, /*corrupt=*/true)).ok());
+  EXPECT_EQ(get(op).state, OperationState::failed);
+  EXPECT_EQ(get(op).outcome, "euicc_signature_invalid");
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 1"));
+}
+
+TEST_F(EimServiceTest, ASignatureByAnotherEuiccKeyIsRejected) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  TestEuicc impostor = e;
+  impostor.key = *crypto::make_test_euicc(*pki_, e.eid.str(), clock_.now());
+  ASSERT_TRUE(send(e, signed_result(impostor, pkg, {result(sgp::EuiccResultKind::enable)})).ok());
+  EXPECT_EQ(get(op).outcome, "euicc_signature_invalid");
+}
+
+TEST_F(EimServiceTest, SignedPackageErrorsAreNamed) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto pkg = take_package(e, poll(e));
+  sgp::EuiccPackageErrorSigned err;
+  err.data.eim_id = pkg.euicc_package_signed.eim_id;
+  err.data.counter_value = pkg.euicc_package_signed.counter_value;
+  err.data.eim_transaction_id = pkg.euicc_package_signed.eim_transaction_id;
+  err.data.euicc_package_error_code = 4;
+  Bytes msg = *sgp::encode_error_data_signed(err.data, Version::v1_2);
+  msg.insert(msg.end(), {0x5F, 0x37, 0x40});
+  msg.insert(msg.end(), pkg.eim_signature.begin(), pkg.eim_signature.end());
+  err.euicc_sign_epe = *crypto::sign_raw(e.key.key, msg);
+  ASSERT_TRUE(send(e, sgp::EuiccPackageResult(err)).ok());
+  EXPECT_EQ(get(op).state, OperationState::failed);
+  EXPECT_EQ(get(op).outcome, "replay_error");
+}
+
+TEST_F(EimServiceTest, UnsignedErrorFailsTheOperations) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto pkg = take_package(e, poll(e));
+  sgp::EuiccPackageErrorUnsigned err;
+  err.eim_id = pkg.euicc_package_signed.eim_id;
+  err.eim_transaction_id = pkg.euicc_package_signed.eim_transaction_id;
+  ASSERT_TRUE(send(e, sgp::EuiccPackageResult(err)).ok());
+  EXPECT_EQ(get(op).outcome, "euicc_package_error_unsigned");
+  EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
+}
+
+TEST_F(EimServiceTest, ExpiredOperationIsNotSentAndALateResultIsRecorded) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  SubmitOptions o;
+  o.expires_at = clock_.now() + std::chrono::seconds(60);
+  auto expiring = submit(e, OpDisable{iccid(11)}, o);
+  clock_.advance(std::chrono::seconds(61));
+  EXPECT_TRUE(is_no_package(poll(e)));
+  EXPECT_EQ(get(expiring).state, OperationState::expired);
+  EXPECT_EQ(get(expiring).outcome, "expired");
+
+  // A delivered operation that is cancelled... cannot be: cancel refuses; the late result lands on an operation that
+  // expired after delivery (forced here through the store, as a delivered-timeout sweep would).
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  auto d = get(op);
+  d.state = OperationState::expired;
+  d.outcome = "expired";
+  ASSERT_TRUE(store_->update_operation(d, OperationState::delivered).ok());
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)})).ok());
+  auto late = get(op);
+  EXPECT_EQ(late.state, OperationState::expired);
+  EXPECT_THAT(late.result_json, ::testing::HasSubstr("\"late\":true"));
+  EXPECT_THAT(late.result_json, ::testing::HasSubstr("\"outcome\":\"ok\""));
+  // The eUICC did enable it: the profile state follows the result.
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+}
+
+TEST_F(EimServiceTest, CancelOnlyWhileQueued) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto c = service_->cancel(tenant_, op.id);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->state, OperationState::cancelled);
+  EXPECT_EQ(service_->cancel(tenant_, op.id).error().code, Errc::conflict);
+  EXPECT_TRUE(is_no_package(poll(e)));
+  auto op2 = submit(e, OpDisable{iccid(11)});
+  (void)take_package(e, poll(e));
+  EXPECT_EQ(service_->cancel(tenant_, op2.id).error().code, Errc::conflict);
+  EXPECT_EQ(service_->cancel(tenant_, "op_nope").error().code, Errc::not_found);
+}
+
+TEST_F(EimServiceTest, SubmitValidatesDeviceProfileAndIdempotencyKey) {
+  TestEuicc e = add_device(1);
+  EXPECT_EQ(service_->submit(tenant_, eid(5), OpGetRat{}, {}).error().code, Errc::not_found);
+  EXPECT_EQ(service_->submit(tenant_ + 1, e.eid, OpGetRat{}, {}).error().code, Errc::not_found);
+  EXPECT_EQ(service_->submit(tenant_, e.eid, OpEnable{iccid(99)}, {}).error().code, Errc::failed_precondition);
+  SubmitOptions o;
+  o.idempotency_key = "k1";
+  o.reason = "user:key_1";
+  auto a = submit(e, OpGetRat{}, o);
+  auto b = submit(e, OpGetRat{}, o);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.reason, "user:key_1");
+  EXPECT_EQ(a.type, "get_rat");
+}
+
+TEST_F(EimServiceTest, ListProfileInfoReconcilesTheStoredList) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpListProfiles{});
+  auto pkg = take_package(e, poll(e));
+  // The eUICC holds 11 (disabled), 13 (enabled) and an unknown 77; 12 is gone.
+  auto r = result(sgp::EuiccResultKind::list_profile_info);
+  for (int k : {11, 13, 77}) {
+    sgp::ProfileInfo pi;
+    pi.iccid = wire(iccid(k));
+    pi.profile_state = k == 13 ? 1 : 0;
+    r.profiles.push_back(pi);
+  }
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {r})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_EQ(store_->get_profile(tenant_, iccid(12)).error().code, Errc::not_found);
+  EXPECT_EQ(profile(13).state, domain::ProfileState::enabled);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, std::optional<domain::Iccid>(iccid(13)));
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr(iccid(77).str()));
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"removed\":[\"" + iccid(12).str() + "\"]"));
+}
+
+TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto tlv = [](Bytes tag, const Bytes& content) {
+    Bytes out = std::move(tag);
+    out.push_back(static_cast<std::uint8_t>(content.size()));
+    out.insert(out.end(), content.begin(), content.end());
+    return out;
+  };
+  // An OtherSignedNotification as the eUICC sends it: SEQUENCE { NotificationMetadata BF2F, euiccNotificationSignature
+  // 5F37 } (SGP.22 §5.7.16); profileManagementOperation is a named-bit BIT STRING (81).
+  auto note = [&](std::int64_t seq, Bytes event_bits, int k) {
+    Bytes md = tlv({0x80}, {static_cast<std::uint8_t>(seq)});
+    auto ev = tlv({0x81}, event_bits);
+    md.insert(md.end(), ev.begin(), ev.end());
+    const std::string addr = "smdp.example";
+    auto ad = tlv({0x0C}, Bytes(addr.begin(), addr.end()));
+    md.insert(md.end(), ad.begin(), ad.end());
+    auto ic = tlv({0x5A}, wire(iccid(k)));
+    md.insert(md.end(), ic.begin(), ic.end());
+    Bytes body = tlv({0xBF, 0x2F}, md);
+    auto sig = tlv({0x5F, 0x37}, Bytes(64, 0x11));
+    body.insert(body.end(), sig.begin(), sig.end());
+    Bytes der = tlv({0x30}, body);
+    // HandleNotificationEsipa BF3D { pendingNotification [0] { SGP32-PendingNotification } }
+    return tlv({0xBF, 0x3D}, tlv({0xA0}, der));
+  };
+  // HandleNotificationEsipa: enable 12 (bit 1).
+  auto body = note(5, {0x06, 0x40}, 12);
+  {
+    auto decoded = sgp::decode_ipa_to_eim(body, Version::v1_2);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  }
+  auto out = service_->handle_esipa(body, std::nullopt);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_TRUE(out->empty());  // 204
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, std::optional<domain::Iccid>(iccid(12)));
+  // Duplicate: same state.
+  ASSERT_TRUE(service_->handle_esipa(body, std::nullopt).ok());
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+  // Delete of 13 (bit 3).
+  ASSERT_TRUE(service_->handle_esipa(note(6, {0x04, 0x10}, 13), std::nullopt).ok());
+  EXPECT_EQ(store_->get_profile(tenant_, iccid(13)).error().code, Errc::not_found);
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_notifications_total 3"));
+}
+
+TEST_F(EimServiceTest, NotificationsWithAResultAreAcknowledgedBySequenceNumber) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto pkg = take_package(e, poll(e));
+  sgp::EprAndNotifications epr;
+  epr.euicc_package_result = signed_result(e, pkg, {result(sgp::EuiccResultKind::disable)});
+  auto out = send(e, epr);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  auto resp = sgp::decode_eim_to_ipa(*out, Version::v1_2);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+}
+TEST_F(EimServiceTest, StateChangeOnPollQueuesAListProfileInfo) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto pkg = take_package(e, poll(e, /*notify=*/true, /*cause fallback*/ 1));
+  const auto& list = std::get<sgp::PsmoList>(pkg.euicc_package_signed.euicc_package);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<sgp::PsmoListProfileInfo>(list[0]));
+  auto ops = store_->find_operations_by_transaction(to_hex(*pkg.euicc_package_signed.eim_transaction_id));
+  ASSERT_EQ(ops->size(), 1u);
+  EXPECT_EQ((*ops)[0].reason, "eim:state_change:fallback");
+}
+
+TEST_F(EimServiceTest, V10DeviceGetsV10EncodingAndNoFallback) {
+  TestEuicc e = add_device(2, domain::Sgp32Version::v1_0);
+  auto r = service_->submit(tenant_, e.eid, OpSetFallback{iccid(22)}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::failed_precondition);
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("v1.0"));
+  auto op = submit(e, OpConfigureImmediateEnable{true, std::nullopt});
+  learn(e);  // v1.0: the data response carries no EID and no transaction id; the certificate names the EID
+  auto resp = poll(e);  // decoded as v1.0 by poll()
+  auto pkg = take_package(e, resp);
+  ASSERT_TRUE(std::holds_alternative<sgp::PsmoConfigureImmediateEnable>(
+      std::get<sgp::PsmoList>(pkg.euicc_package_signed.euicc_package)[0]));
+  // The v1.0 body does not decode as a v1.2 message of the same meaning: check the bytes differ by version.
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::configure_immediate_enable)})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+}
+
+TEST_F(EimServiceTest, EmulatedDeviceIsAcceptedWithoutSignaturesAndSaysSo) {
+  TestEuicc e = add_device(1);
+  store::EuiccEimState st;
+  st.tenant_id = tenant_;
+  st.eid = e.eid;
+  st.eim_id = "esimo-test-eim";
+  st.emulated = true;
+  ASSERT_TRUE(store_->put_euicc_state(st).ok());
+  service_->device_changed(tenant_, e.eid);
+  auto op = submit(e, OpEnable{iccid(12)});
+  // No eUICC data request first: emulated devices cannot give certificates.
+  const auto resp = poll(e);
+  const auto* pkg = std::get_if<sgp::EuiccPackageRequest>(&resp);
+  ASSERT_NE(pkg, nullptr);
+  auto r = signed_result(e, *pkg, {result(sgp::EuiccResultKind::enable)}, /*corrupt=*/true);
+  ASSERT_TRUE(send(e, r).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"verified\":false,\"emulated\":true"));
+}
+
+TEST_F(EimServiceTest, OperationJsonIsCanonicalAndStrict) {
+  auto r = operation_request_from_json("enable", R"({"type":"enable","iccid":")" + iccid(12).str() + R"(","rollback":true})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(to_json(*r), R"({"iccid":")" + iccid(12).str() + R"(","rollback":true})");
+  auto unknown = operation_request_from_json("enable", R"({"iccid":")" + iccid(12).str() + R"(","rolback":true})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "rolback");
+  auto bad_iccid = operation_request_from_json("disable", R"({"iccid":"123"})");
+  ASSERT_FALSE(bad_iccid.ok());
+  EXPECT_EQ(bad_iccid.error().field, "iccid");
+  auto bad_type = operation_request_from_json("reboot", "{}");
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_EQ(bad_type.error().field, "type");
+  EXPECT_EQ(operation_request_from_json("enable", "{").error().code, Errc::parse_error);
+  auto wrong = operation_request_from_json("enable", R"({"iccid":")" + iccid(12).str() + R"(","rollback":"yes"})");
+  EXPECT_EQ(wrong.error().field, "rollback");
+  for (const OperationRequest& req :
+       {OperationRequest(OpListProfiles{}), OperationRequest(OpGetRat{}),
+        OperationRequest(OpConfigureImmediateEnable{true, std::string("smdp.example")}),
+        OperationRequest(OpSetDefaultDp{"dp.example"}), OperationRequest(OpDeleteEim{"eim-2"}),
+        OperationRequest(OpEuiccData{Bytes{0x84}}), OperationRequest(OpUnsetFallback{})}) {
+    auto back = operation_request_from_json(operation_type(req), to_json(req));
+    ASSERT_TRUE(back.ok()) << operation_type(req) << ": " << back.error().message;
+    EXPECT_EQ(to_json(*back), to_json(req));
+  }
+}
+
+TEST_F(EimServiceTest, ExportAddInitialEimDecodes) {
+  auto der = service_->export_add_initial_eim(Version::v1_2);
+  ASSERT_TRUE(der.ok()) << der.error().message;
+  auto m = sgp::decode_add_initial_eim_request(*der, Version::v1_2);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->eim_configuration_data_list.size(), 1u);
+  EXPECT_EQ(m->eim_configuration_data_list[0].eim_id, "esimo-test-eim");
+  EXPECT_EQ(m->eim_configuration_data_list[0].eim_fqdn, std::optional<std::string>("eim.example:8443"));
+  EXPECT_TRUE(m->eim_configuration_data_list[0].eim_public_key.has_value());
+}
+
+}  // namespace
+}  // namespace esimo::eim
