@@ -44,6 +44,8 @@ struct HotDevice {
   std::optional<std::int64_t> association_token;
   std::shared_ptr<crypto::Verifier> euicc_verifier;  // learned eUICC key, its chain verified when learned
   std::uint32_t queued = 0;                          // queued operations (the store holds them)
+  // Oldest delivery still awaiting a result (nullopt: none): a poll after it + delivered_timeout sweeps them.
+  std::optional<TimePoint> awaiting_since;
   std::shared_ptr<std::mutex> busy = std::make_shared<std::mutex>();
 
   bool needs_euicc_data() const { return !emulated && (!association_token || !euicc_verifier); }
@@ -90,6 +92,10 @@ struct EimService::Impl {
   Result<Bytes> handle_get_package(const sgp::GetEimPackageRequest& req, sgp::Version v);
   Result<Bytes> handle_provide_result(const sgp::ProvideEimPackageResult& m, sgp::Version v);
   Result<Bytes> handle_notification(const sgp::HandleNotificationEsipa& m, sgp::Version v);
+
+  // Delivered operations with no result after options.delivered_timeout expire (outcome "delivered_timeout"; a
+  // result arriving later is still recorded on them). Runs on a device's slow path, under its busy mutex.
+  Status sweep_delivered(const HotDevice& dev, TimePoint now);
 
   // ---- results (results.cpp)
   // Returns the notification sequence numbers to acknowledge.

@@ -217,9 +217,14 @@ Status EimService::load() {
   }
   ESIMO_TRY(auto open, m.store.list_open_operations());
   for (const auto& op : open) {
-    if (op.state != domain::OperationState::queued) continue;
     auto it = devices.find(op.eid.to_bytes());
-    if (it != devices.end() && it->second.tenant == op.tenant_id) ++it->second.queued;
+    if (it == devices.end() || it->second.tenant != op.tenant_id) continue;
+    if (op.state == domain::OperationState::queued) {
+      ++it->second.queued;
+    } else {
+      const TimePoint at = op.delivered_at.value_or(op.updated_at);
+      if (!it->second.awaiting_since || at < *it->second.awaiting_since) it->second.awaiting_since = at;
+    }
   }
   std::unique_lock lock(m.mu);
   m.devices = std::move(devices);

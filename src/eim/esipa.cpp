@@ -118,7 +118,10 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
       return esipa_detail::package_error(2, v);  // eidNotFound
     }
     dv = it->second.version;
-    if (!req.notify_state_change && it->second.queued == 0 && !it->second.needs_euicc_data()) {
+    const bool overdue = it->second.awaiting_since &&
+                         clock.now() - *it->second.awaiting_since >= std::chrono::duration_cast<Duration>(
+                                                                         options.delivered_timeout);
+    if (!req.notify_state_change && it->second.queued == 0 && !it->second.needs_euicc_data() && !overdue) {
       polls_empty->inc();
       return no_package[impl_detail::version_index(dv)];
     }
@@ -129,6 +132,9 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   auto dev = snapshot(key);
   if (!dev) return esipa_detail::package_error(2, v);
   const TimePoint now = clock.now();
+  if (dev->awaiting_since && now - *dev->awaiting_since >= std::chrono::duration_cast<Duration>(options.delivered_timeout)) {
+    ESIMO_CHECK(sweep_delivered(*dev, now));
+  }
 
   if (req.notify_state_change) {
     // SGP.32 v1.2 §3.5: the eUICC's profile state changed without an eIM package (fallback, rollback, local ...). The
@@ -250,6 +256,7 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
         std::unique_lock lock(mu);
         if (auto it = devices.find(key); it != devices.end()) {
           it->second.counter = eps.counter_value;
+          if (!it->second.awaiting_since) it->second.awaiting_since = now;
           it->second.queued -= std::min<std::uint32_t>(it->second.queued, static_cast<std::uint32_t>(batch.size()));
         }
       }
@@ -278,11 +285,43 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   ESIMO_CHECK(store.record_package(rec, ids));
   if (!batch.empty()) {
     std::unique_lock lock(mu);
-    if (auto it = devices.find(key); it != devices.end() && it->second.queued > 0) --it->second.queued;
+    if (auto it = devices.find(key); it != devices.end()) {
+      if (it->second.queued > 0) --it->second.queued;
+      if (!it->second.awaiting_since) it->second.awaiting_since = now;
+    }
   }
   polls_package->inc();
   packages_sent->inc();
   return esipa_detail::encode_response(std::move(data), dv);
+}
+
+Status EimService::Impl::sweep_delivered(const HotDevice& dev, TimePoint now) {
+  const Duration timeout = std::chrono::duration_cast<Duration>(options.delivered_timeout);
+  store::OperationFilter f;
+  f.eid = dev.eid;
+  f.state = domain::OperationState::delivered;
+  std::optional<TimePoint> oldest;
+  store::Page page{.limit = 1000, .after = {}};
+  for (;;) {
+    ESIMO_TRY(auto ops, store.list_operations(dev.tenant, f, page));
+    for (const auto& op : ops.items) {
+      const TimePoint at = op.delivered_at.value_or(op.updated_at);
+      if (now - at < timeout) {
+        if (!oldest || at < *oldest) oldest = at;
+        continue;
+      }
+      domain::Operation done = op;
+      done.state = domain::OperationState::expired;
+      done.outcome = "delivered_timeout";
+      done.updated_at = now;
+      if (store.update_operation(done, domain::OperationState::delivered).ok()) count_outcome("delivered_timeout");
+    }
+    if (!ops.next_after) break;
+    page.after = *ops.next_after;
+  }
+  std::unique_lock lock(mu);
+  if (auto it = devices.find(dev.eid.to_bytes()); it != devices.end()) it->second.awaiting_since = oldest;
+  return {};
 }
 
 Result<Bytes> EimService::Impl::handle_provide_result(const sgp::ProvideEimPackageResult& m, sgp::Version v) {

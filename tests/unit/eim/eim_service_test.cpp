@@ -604,6 +604,65 @@ TEST_F(EimServiceTest, NotificationsWithAResultAreAcknowledgedBySequenceNumber) 
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(get(op).state, OperationState::succeeded);
 }
+TEST_F(EimServiceTest, DeliveredWithoutResultTimesOutAndALateResultIsStillRecorded) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  clock_.advance(std::chrono::seconds(1800));
+  EXPECT_TRUE(is_no_package(poll(e)));
+  EXPECT_EQ(get(op).state, OperationState::delivered);
+  clock_.advance(std::chrono::seconds(1800));  // EimOptions::delivered_timeout (1 h)
+  EXPECT_TRUE(is_no_package(poll(e)));
+  EXPECT_EQ(get(op).state, OperationState::expired);
+  EXPECT_EQ(get(op).outcome, "delivered_timeout");
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)})).ok());
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"late\":true"));
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+}
+
+TEST_F(EimServiceTest, AnEidHeldByTwoTenantsIsNotServed) {
+  TestEuicc e = add_device(1);
+  auto other = store_->create_tenant("globex");
+  ASSERT_TRUE(other.ok());
+  store::DeviceRecord rec;
+  rec.device.tenant_id = other->id;
+  rec.device.eid = e.eid;
+  rec.device.name = "clash";
+  ASSERT_TRUE(store_->create_device(rec).ok());
+  service_->device_changed(other->id, e.eid);
+  const auto r = poll(e);
+  const auto* err = std::get_if<sgp::EimPackageError>(&r);
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(err->code, 2);  // eidNotFound
+  ASSERT_TRUE(service_->load().ok());
+  const auto r2 = poll(e);
+  ASSERT_NE(std::get_if<sgp::EimPackageError>(&r2), nullptr);
+  EXPECT_EQ(std::get<sgp::EimPackageError>(r2).code, 2);
+  // Resolved: the second tenant's device is deleted.
+  ASSERT_TRUE(store_->delete_device(other->id, e.eid).ok());
+  service_->device_changed(other->id, e.eid);
+  const auto r3 = poll(e);
+  EXPECT_NE(std::get_if<sgp::IpaEuiccDataRequest>(&r3), nullptr);
+}
+
+TEST_F(EimServiceTest, QueuedEuiccDataOperationAsksForItsTags) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEuiccData{Bytes{0x84}});
+  auto resp = poll(e);
+  const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->tag_list, (Bytes{0x84}));
+  ASSERT_TRUE(data->eim_transaction_id.has_value());
+  sgp::IpaEuiccData d;
+  d.association_token = 7;
+  d.eim_transaction_id = data->eim_transaction_id;
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"association_token\":7"));
+}
+
 TEST_F(EimServiceTest, StateChangeOnPollQueuesAListProfileInfo) {
   TestEuicc e = add_device(1);
   learn(e);
