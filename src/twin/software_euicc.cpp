@@ -2,6 +2,7 @@
 #include "twin/software_euicc.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "crypto/ecdsa.hpp"
@@ -70,6 +71,53 @@ Result<std::vector<std::uint32_t>> parse_tag_list(ByteView list) {
   return tags;
 }
 
+// Process-wide interning of what many eUICCs share (the twin runs up to 1,000,000 of them): the eIM public keys of
+// their configurations and the EUM certificate. Bounded; guarded by a mutex (eUICCs may live on different threads).
+class SharedObjects {
+ public:
+  static SharedObjects& instance() {
+    static SharedObjects s;
+    return s;
+  }
+  Result<crypto::PublicKey> eim_key(const Bytes& der, bool is_certificate) {
+    std::lock_guard lock(mu_);
+    for (const auto& k : keys_) {
+      if (k.is_certificate == is_certificate && k.der == der) return k.key;
+    }
+    std::optional<crypto::PublicKey> key;
+    if (is_certificate) {
+      ESIMO_TRY(auto cert, crypto::Certificate::from_der(der));
+      key = cert.public_key();
+    } else {
+      ESIMO_TRY(key, crypto::PublicKey::from_spki_der(der));
+    }
+    if (keys_.size() >= kMaxEntries) keys_.erase(keys_.begin());
+    keys_.push_back(Key{der, is_certificate, *key});
+    return *key;
+  }
+  std::shared_ptr<const Bytes> certificate(const Bytes& der) {
+    std::lock_guard lock(mu_);
+    for (const auto& c : certs_) {
+      if (*c == der) return c;
+    }
+    auto c = std::make_shared<const Bytes>(der);
+    if (certs_.size() >= kMaxEntries) certs_.erase(certs_.begin());
+    certs_.push_back(c);
+    return c;
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 32;
+  struct Key {
+    Bytes der;
+    bool is_certificate = false;
+    crypto::PublicKey key;
+  };
+  std::mutex mu_;
+  std::vector<Key> keys_;
+  std::vector<std::shared_ptr<const Bytes>> certs_;
+};
+
 }  // namespace euicc_impl
 
 const char* notification_event_name(NotificationEvent e) {
@@ -94,7 +142,6 @@ SoftwareEuicc::SoftwareEuicc(domain::Eid eid, sgp::Version v, crypto::PrivateKey
     : eid_(std::move(eid)),
       version_(v),
       key_(std::move(key)),
-      public_key_(key_.public_key()),
       euicc_cert_der_(std::move(euicc_cert)),
       eum_cert_der_(std::move(eum_cert)),
       ci_pkid_(std::move(ci_pkid)) {}
@@ -115,20 +162,14 @@ Result<SoftwareEuicc> SoftwareEuicc::create(SoftwareEuiccConfig c) {
   }
   auto ski = c.eum_certificate.authority_key_identifier();
   return SoftwareEuicc(std::move(c.eid), c.version, std::move(c.key), c.euicc_certificate.der(),
-                       std::make_shared<const Bytes>(c.eum_certificate.der()), ski.value_or(Bytes{}));
+                       euicc_impl::SharedObjects::instance().certificate(c.eum_certificate.der()), ski.value_or(Bytes{}));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Personalisation
 
 Result<EimConfig> SoftwareEuicc::make_eim_config(const sgp::EimConfigurationData& data) const {
-  EimConfig cfg{data, data.counter_value.value_or(0), 0, public_key_};
-  if (data.eim_public_key) {
-    ESIMO_TRY(cfg.public_key, crypto::PublicKey::from_spki_der(*data.eim_public_key));
-  } else if (data.eim_certificate) {
-    ESIMO_TRY(auto cert, crypto::Certificate::from_der(*data.eim_certificate));
-    cfg.public_key = cert.public_key();
-  } else {
+  if (!data.eim_public_key && !data.eim_certificate) {
     return Error(Errc::invalid_argument, "eIM configuration " + data.eim_id + " has no eimPublicKeyData",
                  "eimPublicKeyData");
   }
@@ -136,7 +177,13 @@ Result<EimConfig> SoftwareEuicc::make_eim_config(const sgp::EimConfigurationData
     return Error(Errc::failed_precondition, "euiccCiPKId " + to_hex(*data.euicc_ci_pkid) + " is not this eUICC's CI",
                  "euiccCiPKId");
   }
-  return cfg;
+  const bool is_cert = !data.eim_public_key;
+  auto key = euicc_impl::SharedObjects::instance().eim_key(is_cert ? *data.eim_certificate : *data.eim_public_key,
+                                                           is_cert);
+  if (!key.ok()) {
+    return Error(Errc::invalid_argument, "eimPublicKeyData: " + key.error().message, "eimPublicKeyData");
+  }
+  return EimConfig{data, data.counter_value.value_or(0), 0, std::move(key).value()};
 }
 
 Result<std::vector<std::int64_t>> SoftwareEuicc::add_initial_eim(const sgp::AddInitialEimRequest& request) {
