@@ -24,8 +24,11 @@ Bytes association_token_object(std::int64_t token) {
       break;
     }
   }
-  Bytes out{0x84, static_cast<std::uint8_t>(content.size() - skip)};
-  out.insert(out.end(), content.begin() + static_cast<std::ptrdiff_t>(skip), content.end());
+  Bytes out;
+  out.reserve(2 + content.size() - skip);
+  out.push_back(0x84);
+  out.push_back(static_cast<std::uint8_t>(content.size() - skip));
+  for (std::size_t i = skip; i < content.size(); ++i) out.push_back(content[i]);
   return out;
 }
 
