@@ -191,6 +191,12 @@ Result<PollReport> Ipa::poll_until_idle(std::size_t max_rounds) {
     get.notify_state_change = euicc_.state_change().notify;
     if (v12) get.state_change_cause = euicc_.state_change().cause;
     get.rplmn = options_.rplmn;
+    if (!get.rplmn) {
+      // Without a network model, the enabled profile's home network stands for the last registered PLMN.
+      if (const Profile* p = euicc_.enabled_profile(); p && p->home_plmn) {
+        get.rplmn = Bytes(p->home_plmn->begin(), p->home_plmn->end());
+      }
+    }
     ESIMO_TRY(Bytes body, exchange(sgp::EsipaMessageFromIpaToEim(get), report));
     ++report.rounds;
     if (get.notify_state_change) report.lines.push_back("told the eIM the profile state changed");

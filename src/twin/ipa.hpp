@@ -17,6 +17,7 @@
 // reach the eIM) before the error is returned.
 //
 // Thread-safety: none; one Ipa per device, driven by one thread at a time.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -71,7 +72,9 @@ class HttpEsipaTransport final : public EsipaTransport {
 
 struct IpaOptions {
   std::string eim_id;            // the eIM this IPA polls (selects the association token); empty: the first one
-  std::optional<Bytes> rplmn;    // 3 octets (TS 24.008) of the last registered PLMN, sent in GetEimPackageRequest
+  // 3 octets (TS 24.008) of the last registered PLMN, sent in GetEimPackageRequest; unset: the enabled profile's home
+  // PLMN when it has one.
+  std::optional<Bytes> rplmn;
 };
 
 struct PollReport {

@@ -165,6 +165,39 @@ Result<SoftwareEuicc> SoftwareEuicc::create(SoftwareEuiccConfig c) {
                        euicc_impl::SharedObjects::instance().certificate(c.eum_certificate.der()), ski.value_or(Bytes{}));
 }
 
+Result<SoftwareEuicc> SoftwareEuicc::create_with_test_pki(const crypto::TestPki& pki, const domain::Eid& eid,
+                                                          sgp::Version version, TimePoint now) {
+  ESIMO_TRY(auto kc, crypto::make_test_euicc(pki, eid.str(), now));
+  return create(SoftwareEuiccConfig{eid, version, std::move(kc.key), std::move(kc.certificate), pki.eum.certificate});
+}
+
+Result<ProfileSpec> parse_profile_spec(std::string_view text) {
+  std::string_view rest = text;
+  bool enabled = false;
+  if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    if (rest.substr(colon + 1) != "enabled") {
+      return Error(Errc::invalid_argument,
+                   "profile \"" + std::string(text) + "\": only \":enabled\" may follow the ICCID/PLMN", "profile");
+    }
+    enabled = true;
+    rest = rest.substr(0, colon);
+  }
+  std::optional<domain::Plmn> plmn;
+  if (const auto at = rest.find('@'); at != std::string_view::npos) {
+    auto p = domain::Plmn::parse(rest.substr(at + 1));
+    if (!p.ok()) return Error(Errc::invalid_argument, "profile \"" + std::string(text) + "\": " + p.error().message, "profile");
+    plmn = *p;
+    rest = rest.substr(0, at);
+  }
+  auto iccid = domain::Iccid::parse(rest);
+  if (!iccid.ok()) {
+    return Error(Errc::invalid_argument, "profile \"" + std::string(text) + "\": " + iccid.error().message, "profile");
+  }
+  ProfileSpec spec{*iccid, enabled};
+  spec.home_plmn = plmn;
+  return spec;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Personalisation
 
@@ -242,6 +275,7 @@ Status SoftwareEuicc::add_profile(const ProfileSpec& spec) {
   p.profile_class = spec.profile_class;
   p.fallback_attribute = spec.fallback_attribute;
   p.fallback_allowed = spec.fallback_allowed;
+  if (spec.home_plmn) p.home_plmn = spec.home_plmn->to_wire();
   p.nickname = spec.nickname;
   p.service_provider_name = spec.service_provider_name;
   p.profile_name = spec.profile_name;

@@ -36,6 +36,7 @@
 #include "base/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/test_pki.hpp"
 #include "domain/identifiers.hpp"
 #include "sgp/messages.hpp"
 
@@ -57,6 +58,7 @@ struct Profile {
   ProfileClass profile_class = ProfileClass::operational;
   bool fallback_attribute = false;  // v1.2 Fallback Attribute (9F26)
   bool fallback_allowed = true;     // v1.2 fallbackAllowed (9F67) as the Profile Owner set it
+  std::optional<std::array<std::uint8_t, 3>> home_plmn;  // TS 24.008 form; the twin's network model uses it
   std::string nickname;
   std::string service_provider_name;
   std::string profile_name;
@@ -69,10 +71,14 @@ struct ProfileSpec {
   ProfileClass profile_class = ProfileClass::operational;
   bool fallback_attribute = false;
   bool fallback_allowed = true;
+  std::optional<domain::Plmn> home_plmn;
   std::string nickname;
   std::string service_provider_name;
   std::string profile_name;
 };
+
+// "ICCID[@MCC-MNC][:enabled]" as `esimo device new --profile` takes it, e.g. "8944000000000000019@234-15:enabled".
+Result<ProfileSpec> parse_profile_spec(std::string_view text);
 
 // One eIM configuration (SGP.32 §2.11.1.1.1). `data` keeps what the eIM sent (counterValue and associationToken in it
 // are kept current); `public_key` is parsed from data.eim_public_key / eim_certificate.
@@ -129,6 +135,9 @@ class SoftwareEuicc {
 
   // Checks the key matches the eUICC certificate, its serialNumber is the EID and the EUM issued it.
   static Result<SoftwareEuicc> create(SoftwareEuiccConfig config);
+  // A fresh eUICC key and certificate for `eid` under the test PKI's EUM (`esimo device new --pki DIR`).
+  static Result<SoftwareEuicc> create_with_test_pki(const crypto::TestPki& pki, const domain::Eid& eid,
+                                                    sgp::Version version, TimePoint now);
 
   // ---- personalisation (factory / command line) ----
   // ES10b.AddInitialEim (BF57): returns the association token of each configuration, in order. Fails (nothing added)

@@ -2,8 +2,8 @@
 //   eid, sgp32_version, private_key_pem, euicc_certificate_pem, eum_certificate_pem,
 //   eim_configurations: [{eim_configuration_data: hex DER of EimConfigurationData inside an AddInitialEimRequest (BF57)
 //                         with the current counterValue and associationToken}],
-//   profiles: [{iccid, isdp_aid, state, class, nickname, service_provider_name, profile_name, fallback_attribute,
-//               fallback_allowed}],
+//   profiles: [{iccid, isdp_aid, state, class, home_plmn, nickname, service_provider_name, profile_name,
+//               fallback_attribute, fallback_allowed}],
 //   notifications: [{seq_number, event, iccid}], package_results: [{seq_number, der (hex), delivered}],
 //   immediate_enable {flag, default_smdp_oid, default_smdp_address}, default_dp_address, rollback, fallback_return,
 //   state_change {notify, cause}, next_seq_number, next_association_token, next_isdp_index.
@@ -170,6 +170,12 @@ std::string SoftwareEuiccState::to_json(const SoftwareEuicc& e) {
     j["profile_name"] = p.profile_name;
     j["fallback_attribute"] = p.fallback_attribute;
     j["fallback_allowed"] = p.fallback_allowed;
+    if (p.home_plmn) {
+      auto plmn = domain::Plmn::from_wire(*p.home_plmn);
+      j["home_plmn"] = plmn.ok() ? json::value(plmn->str()) : json::value(nullptr);
+    } else {
+      j["home_plmn"] = nullptr;
+    }
     profiles.push_back(std::move(j));
   }
   o["profiles"] = std::move(profiles);
@@ -290,6 +296,12 @@ Result<SoftwareEuicc> SoftwareEuiccState::from_json(std::string_view text) {
     ESIMO_TRY(p.profile_name, j.str("profile_name"));
     ESIMO_TRY(p.fallback_attribute, j.boolean("fallback_attribute"));
     ESIMO_TRY(p.fallback_allowed, j.boolean("fallback_allowed"));
+    ESIMO_TRY(auto plmn_text, j.opt_str("home_plmn"));
+    if (plmn_text) {
+      auto plmn = domain::Plmn::parse(*plmn_text);
+      if (!plmn.ok()) return bad(j.at("home_plmn"), plmn.error().message);
+      p.home_plmn = plmn->to_wire();
+    }
     e.profiles_.push_back(std::move(p));
   }
 

@@ -220,6 +220,18 @@ TEST(Ipa, FallbackIsAnnouncedWithItsCause) {
   EXPECT_EQ(gets[0].rplmn, (Bytes{0x62, 0xF2, 0x10}));
 }
 
+TEST(Ipa, RplmnDefaultsToTheEnabledProfilesHomeNetwork) {
+  auto e = make_euicc(sgp::Version::v1_2, false);
+  ASSERT_TRUE(e.add_profile(parse_profile_spec("8944000000000000019@234-15:enabled").value()).ok());
+  FakeEim fake(sgp::Version::v1_2);
+  Ipa ipa(e, fake);
+  ASSERT_TRUE(ipa.poll_until_idle(1).ok());
+  auto gets = fake.all<sgp::GetEimPackageRequest>();
+  ASSERT_EQ(gets.size(), 1u);
+  const auto want = domain::Plmn::parse("234-15").value().to_wire();
+  EXPECT_EQ(gets[0].rplmn, Bytes(want.begin(), want.end()));
+}
+
 TEST(Ipa, HttpTransportRejectsBadUrls) {
   auto t = HttpEsipaTransport::connect("ftp://example", sgp::Version::v1_2);
   EXPECT_FALSE(t.ok());

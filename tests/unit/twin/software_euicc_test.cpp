@@ -466,4 +466,29 @@ TEST_P(Versions, RollbackReturnsToThePreviousProfile) {
   EXPECT_FALSE(e.rollback_pending());
 }
 
+TEST(SoftwareEuicc, ProfileSpecsFromTheCommandLine) {
+  auto s = parse_profile_spec("8944000000000000019@234-15:enabled");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->iccid.str(), kIccid1);
+  EXPECT_TRUE(s->enabled);
+  ASSERT_TRUE(s->home_plmn.has_value());
+  EXPECT_EQ(s->home_plmn->str(), "234-15");
+  s = parse_profile_spec("8944000000000000027");
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->enabled);
+  EXPECT_FALSE(s->home_plmn.has_value());
+  EXPECT_NE(parse_profile_spec("8944000000000000027:on").error().message.find(":enabled"), std::string::npos);
+  EXPECT_FALSE(parse_profile_spec("8944000000000000028").ok());  // Luhn
+  EXPECT_FALSE(parse_profile_spec("8944000000000000027@2341").ok());
+}
+
+TEST(SoftwareEuicc, CreateWithTestPki) {
+  auto e = SoftwareEuicc::create_with_test_pki(pki(), test_eid(), sgp::Version::v1_0, test_now());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->version(), sgp::Version::v1_0);
+  auto cert = crypto::Certificate::from_der(e->euicc_certificate_der()).value();
+  EXPECT_EQ(cert.subject_serial_number(), test_eid().str());
+  EXPECT_EQ(e->eum_certificate_der(), pki().eum.certificate.der());
+}
+
 }  // namespace esimo::twin::euicc_tests

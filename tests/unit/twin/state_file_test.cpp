@@ -22,6 +22,7 @@ std::filesystem::path temp_file(const std::string& name) {
 // A state with something in every field: fallback attribute, notifications, a result, a pending rollback, config.
 SoftwareEuicc busy_euicc() {
   auto e = make_euicc();
+  EXPECT_TRUE(e.add_profile(parse_profile_spec("8944000000000000035@234-15").value()).ok());
   EimSide eim;
   run(e, eim, sgp::PsmoList{sgp::PsmoSetFallbackAttribute{wire(kIccid2)}, sgp::PsmoSetDefaultDpAddress{"dp.test"},
                             sgp::PsmoConfigureImmediateEnable{true, "1.2.3", "smdp.test"}});
@@ -45,6 +46,7 @@ TEST(StateFile, RoundTripKeepsEverything) {
   EXPECT_TRUE(back->rollback_pending());
   EXPECT_EQ(back->pending_notifications().size(), e.pending_notifications().size());
   EXPECT_EQ(back->default_dp_address(), "dp.test");
+  EXPECT_EQ(back->find_profile(wire(kIccid3))->home_plmn, domain::Plmn::parse("234-15").value().to_wire());
 
   // The loaded eUICC keeps working: replay protection survives, and the rollback still works.
   EimSide eim;
@@ -96,6 +98,7 @@ TEST(StateFile, BadFieldsAreNamed) {
              "profiles[1].iccid");
   expect_bad([](auto& o) { o["profiles"].as_array()[0].as_object()["state"] = "enabled"; }, "profiles[1].state");
   expect_bad([](auto& o) { o["profiles"].as_array()[0].as_object()["class"] = "gold"; }, "profiles[0].class");
+  expect_bad([](auto& o) { o["profiles"].as_array()[0].as_object()["home_plmn"] = "23415"; }, "profiles[0].home_plmn");
   expect_bad([](auto& o) { o["profiles"].as_array()[0].as_object()["isdp_aid"] = "a0"; }, "profiles[0].isdp_aid");
   expect_bad([](auto& o) { o["profiles"].as_array()[0].as_object()["fallback_allowed"] = "yes"; },
              "profiles[0].fallback_allowed");
