@@ -323,6 +323,61 @@ Result<domain::Operation> EimService::cancel(domain::TenantId tenant, std::strin
   return done;
 }
 
+Status EimService::set_euicc_facts(domain::TenantId tenant, const domain::Eid& eid, const EuiccFacts& facts) {
+  Impl& m = *impl_;
+  const EidKey key = eid.to_bytes();
+  auto dev = m.snapshot(key);
+  if (!dev || dev->tenant != tenant) return Error(Errc::not_found, "device " + eid.str() + " not found", "eid");
+  if (facts.euicc_certificate_der.has_value() != facts.eum_certificate_der.has_value()) {
+    return Error(Errc::invalid_argument, "the eUICC and EUM certificates come together",
+                 facts.euicc_certificate_der ? "eum_certificate" : "euicc_certificate");
+  }
+  std::shared_ptr<crypto::Verifier> verifier;
+  if (facts.euicc_certificate_der) {
+    auto euicc = crypto::Certificate::from_der(*facts.euicc_certificate_der);
+    if (!euicc) return Error(Errc::invalid_argument, "euicc_certificate: " + euicc.error().message, "euicc_certificate");
+    auto eum = crypto::Certificate::from_der(*facts.eum_certificate_der);
+    if (!eum) return Error(Errc::invalid_argument, "eum_certificate: " + eum.error().message, "eum_certificate");
+    std::vector<crypto::Certificate> inter{*eum};
+    if (Status st = m.trust->verify(*euicc, inter, m.clock.now()); !st.ok()) {
+      return Error(Errc::unauthenticated, "euicc_certificate: " + st.error().message, "euicc_certificate");
+    }
+    if (auto serial = euicc->subject_serial_number(); serial && *serial != eid.str()) {
+      return Error(Errc::invalid_argument, "euicc_certificate: issued to EID " + *serial, "euicc_certificate");
+    }
+    verifier = std::make_shared<crypto::Verifier>(euicc->public_key());
+  }
+  auto busy = m.busy_of(key);
+  if (!busy) return Error(Errc::not_found, "device " + eid.str() + " not found", "eid");
+  std::lock_guard dev_lock(*busy);
+  store::EuiccEimState st;
+  if (auto stored = m.store.get_euicc_state(tenant, eid)) {
+    st = std::move(*stored);
+  } else if (stored.error().code != Errc::not_found) {
+    return std::move(stored).error();
+  } else {
+    st.tenant_id = tenant;
+    st.eid = eid;
+    st.eim_id = dev->eim_id;
+    st.counter_value = dev->counter;
+  }
+  if (facts.association_token) st.association_token = facts.association_token;
+  if (facts.euicc_certificate_der) {
+    st.euicc_certificate_der = *facts.euicc_certificate_der;
+    st.eum_certificate_der = *facts.eum_certificate_der;
+  }
+  if (facts.emulated) st.emulated = *facts.emulated;
+  st.updated_at = m.clock.now();
+  ESIMO_CHECK(m.store.put_euicc_state(st));
+  std::unique_lock lock(m.mu);
+  if (auto it = m.devices.find(key); it != m.devices.end()) {
+    it->second.association_token = st.association_token;
+    it->second.emulated = st.emulated;
+    if (verifier) it->second.euicc_verifier = verifier;
+  }
+  return {};
+}
+
 void EimService::device_changed(domain::TenantId tenant, const domain::Eid& eid) {
   if (Status st = impl_->refresh_device(tenant, eid); !st.ok()) {
     log::warn("eIM could not refresh a device", {{"eid", eid.str()}, {"error", st.error().message}});
@@ -344,10 +399,11 @@ Result<Bytes> EimService::handle_esipa(ByteView body, std::optional<sgp::Version
   if (!msg) return Error(Errc::parse_error, msg.error().message, msg.error().field);
   // The device's SGP.32 version decides when the header named none (deployed IPAds send SGP.22 versions there).
   auto device_version = [&](ByteView eid_bytes) -> std::optional<sgp::Version> {
-    auto eid = domain::Eid::from_bytes(eid_bytes);
-    if (!eid) return std::nullopt;
+    if (eid_bytes.size() != 16) return std::nullopt;
+    EidKey k;
+    std::memcpy(k.data(), eid_bytes.data(), 16);
     std::shared_lock lock(m.mu);
-    auto it = m.devices.find(eid->to_bytes());
+    auto it = m.devices.find(k);
     if (it == m.devices.end()) return std::nullopt;
     return it->second.version;
   };

@@ -106,6 +106,19 @@ class EimService {
   // A device was created/updated/deleted through the REST API or an import: refresh its hot state.
   void device_changed(domain::TenantId tenant, const domain::Eid& eid);
 
+  // What the eIM may know about an eUICC without asking it: factory data imported with the device, or set through
+  // the REST API (SGP.32 §2.11.1.1.1). Unset fields keep their current value. Certificates must come as a pair and
+  // verify up to a configured CI root at the clock's current time (unauthenticated otherwise; the eUICC
+  // certificate's serialNumber must be the EID); `emulated` accepts results without eUICC signatures from this one
+  // device (an IPAd emulating an IoT eUICC over a consumer eUICC), and its operations say so in result_json.
+  struct EuiccFacts {
+    std::optional<std::int64_t> association_token;
+    std::optional<Bytes> euicc_certificate_der;
+    std::optional<Bytes> eum_certificate_der;
+    std::optional<bool> emulated;
+  };
+  Status set_euicc_facts(domain::TenantId tenant, const domain::Eid& eid, const EuiccFacts& facts);
+
   // ---- ESipa side
   // One ESipa request body (EsipaMessageFromIpaToEim, DER); returns the DER answer (EsipaMessageFromEimToIpa), or an
   // empty buffer where the binding answers 204 No Content. The SGP.32 version is the device's (sgp32_version, set at

@@ -591,7 +591,7 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_notifications_total 3"));
 }
 
-TEST_F(EimServiceTest, NotificationsWithAResultAreAcknowledgedBySequenceNumber) {
+TEST_F(EimServiceTest, AResultWithoutNotificationsGetsAnEmptyResponse) {
   TestEuicc e = add_device(1);
   learn(e);
   auto op = submit(e, OpDisable{iccid(11)});
@@ -602,6 +602,8 @@ TEST_F(EimServiceTest, NotificationsWithAResultAreAcknowledgedBySequenceNumber) 
   ASSERT_TRUE(out.ok()) << out.error().message;
   auto resp = sgp::decode_eim_to_ipa(*out, Version::v1_2);
   ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(std::get<sgp::ProvideEimPackageResultResponse>(*resp).kind,
+            sgp::ProvideEimPackageResultResponse::Kind::empty);
   EXPECT_EQ(get(op).state, OperationState::succeeded);
 }
 TEST_F(EimServiceTest, DeliveredWithoutResultTimesOutAndALateResultIsStillRecorded) {
@@ -710,6 +712,77 @@ TEST_F(EimServiceTest, EmulatedDeviceIsAcceptedWithoutSignaturesAndSaysSo) {
   ASSERT_TRUE(send(e, r).ok());
   EXPECT_EQ(get(op).state, OperationState::succeeded);
   EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"verified\":false,\"emulated\":true"));
+}
+
+TEST_F(EimServiceTest, FactoryDataSkipsTheFirstContactRequest) {
+  TestEuicc e = add_device(1);
+  EimService::EuiccFacts f;
+  f.association_token = 7;
+  f.euicc_certificate_der = e.key.certificate.der();
+  EXPECT_EQ(service_->set_euicc_facts(tenant_, e.eid, f).error().code, Errc::invalid_argument);
+  // A certificate issued to another EID, or not under the CI, is refused.
+  auto other = crypto::make_test_euicc(*pki_, eid(2).str(), clock_.now());
+  f.euicc_certificate_der = other->certificate.der();
+  f.eum_certificate_der = pki_->eum.certificate.der();
+  EXPECT_EQ(service_->set_euicc_facts(tenant_, e.eid, f).error().code, Errc::invalid_argument);
+  f.euicc_certificate_der = e.key.certificate.der();
+  f.eum_certificate_der = pki_->ci.certificate.der();
+  EXPECT_FALSE(service_->set_euicc_facts(tenant_, e.eid, f).ok());
+  f.eum_certificate_der = pki_->eum.certificate.der();
+  ASSERT_TRUE(service_->set_euicc_facts(tenant_, e.eid, f).ok());
+  EXPECT_EQ(service_->set_euicc_facts(tenant_ + 1, e.eid, f).error().code, Errc::not_found);
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto pkg = take_package(e, poll(e));
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::disable)})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  // And it is durable.
+  reopen();
+  EXPECT_TRUE(is_no_package(poll(e)));
+}
+
+TEST_F(EimServiceTest, NotificationsInAResultAreAcknowledged) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpDisable{iccid(11)});
+  auto pkg = take_package(e, poll(e));
+  sgp::EprAndNotifications epr;
+  epr.euicc_package_result = signed_result(e, pkg, {result(sgp::EuiccResultKind::disable)});
+  sgp::PendingNotification n;
+  n.kind = sgp::PendingNotificationKind::other_signed_notification;
+  sgp::NotificationMetadata md;
+  md.seq_number = 42;
+  md.profile_management_operation = 1u << 2;
+  md.notification_address = "smdp.example";
+  md.iccid = wire(iccid(11));
+  n.metadata = md;
+  // The codec carries notifications verbatim: build the TLV the eUICC would send.
+  Bytes meta_der{0xBF, 0x2F, 0x00};
+  Bytes inner{0x80, 0x01, 0x2A, 0x81, 0x02, 0x05, 0x20, 0x0C, 0x0C};
+  const std::string addr = "smdp.example";
+  inner.insert(inner.end(), addr.begin(), addr.end());
+  inner.push_back(0x5A);
+  inner.push_back(0x0A);
+  const Bytes w = wire(iccid(11));
+  inner.insert(inner.end(), w.begin(), w.end());
+  meta_der[2] = static_cast<std::uint8_t>(inner.size());
+  meta_der.insert(meta_der.end(), inner.begin(), inner.end());
+  Bytes body = meta_der;
+  body.push_back(0x5F);
+  body.push_back(0x37);
+  body.push_back(0x40);
+  body.insert(body.end(), 64, 0x11);
+  n.der = {0x30, static_cast<std::uint8_t>(body.size())};
+  n.der.insert(n.der.end(), body.begin(), body.end());
+  epr.notification_list.push_back(n);
+  auto out = send(e, epr);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  auto resp = sgp::decode_eim_to_ipa(*out, Version::v1_2);
+  ASSERT_TRUE(resp.ok());
+  const auto& r = std::get<sgp::ProvideEimPackageResultResponse>(*resp);
+  EXPECT_EQ(r.kind, sgp::ProvideEimPackageResultResponse::Kind::acknowledgements);
+  EXPECT_EQ(r.seq_numbers, (std::vector<std::int64_t>{42}));
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
 }
 
 TEST_F(EimServiceTest, OperationJsonIsCanonicalAndStrict) {
