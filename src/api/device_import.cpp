@@ -260,6 +260,9 @@ void DeviceImporter::flush() {
   if (r) {
     report_.imported += r->inserted;
     report_.updated += r->updated;
+    if (options_.on_committed) {
+      for (const auto& rec : batch_) options_.on_committed(rec.device.eid);
+    }
   } else if (import_detail::is_fatal(r.error().code)) {
     fail(problem_from_error(r.error()));
   } else {
@@ -270,6 +273,7 @@ void DeviceImporter::flush() {
       if (r1) {
         report_.imported += r1->inserted;
         report_.updated += r1->updated;
+        if (options_.on_committed) options_.on_committed(batch_[i].device.eid);
       } else if (import_detail::is_fatal(r1.error().code)) {
         fail(problem_from_error(r1.error()));
       } else {

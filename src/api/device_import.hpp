@@ -9,10 +9,11 @@
 //
 // Each good line is upserted (a known EID is updated, its profile list replaced); each bad line is rejected alone with
 // its line number (the physical line it starts on; the CSV header is line 1) and a reason, and the good lines are kept.
-// Lines are committed through Store::import_devices in batches (default 2000), so a crash or a fatal error keeps the
+// Lines are committed through Store::import_devices in batches (default 20000), so a crash or a fatal error keeps the
 // batches already committed. Fatal errors (an unusable CSV header, the store failing) stop the import.
 // Not thread-safe: one importer per upload.
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,9 +49,11 @@ struct ImportReport {
 };
 
 struct ImportOptions {
-  std::size_t batch_size = 2000;
+  std::size_t batch_size = 20000;  // fewer, larger commits: random EIDs dirty most index pages per batch
   std::size_t max_rejections = 1000;
   std::size_t max_record_bytes = 64 * 1024;
+  // Called with each device once its batch is committed (the eIM refreshes its hot state); may be empty.
+  std::function<void(const domain::Eid&)> on_committed;
 };
 
 class DeviceImporter {

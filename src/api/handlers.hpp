@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/codec.hpp"
+#include "api/device_import.hpp"
 #include "api/json_io.hpp"
 #include "api/keys.hpp"
 #include "api/problem.hpp"
@@ -92,6 +93,11 @@ http::Response all_response(const std::vector<T>& items, WriteItem write_item) {
   return json_response(200, w.take());
 }
 
+// --- the eIM's view of device changes (no-ops when no eIM is configured)
+void notify_device_changed(Env& env, domain::TenantId tenant, const domain::Eid& eid);
+// Import options whose on_committed tells the eIM about each committed device.
+ImportOptions import_options_for(Env& env, domain::TenantId tenant);
+
 // --- handlers
 ApiResult<http::Response> h_healthz(Env&, Call&);
 ApiResult<http::Response> h_readyz(Env&, Call&);
@@ -115,6 +121,7 @@ ApiResult<http::Response> h_group_delete(Env&, Call&);
 ApiResult<http::Response> h_operations_list(Env&, Call&);
 ApiResult<http::Response> h_operation_get(Env&, Call&);
 ApiResult<http::Response> h_operation_cancel(Env&, Call&);
+ApiResult<http::Response> h_device_operations_create(Env&, Call&);
 
 ApiResult<http::Response> h_carriers_list(Env&, Call&);
 ApiResult<http::Response> h_carriers_create(Env&, Call&);

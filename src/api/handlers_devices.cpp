@@ -50,6 +50,7 @@ ApiResult<http::Response> h_devices_create(Env& env, Call& call) {
     }
     return st.error();
   }
+  notify_device_changed(env, call.tenant(), rec.device.eid);
   auto r = devices_detail::device_response(201, rec);
   r.set_header("location", "/v1/devices/" + rec.device.eid.str());
   return r;
@@ -61,7 +62,8 @@ ApiResult<http::Response> h_devices_import(Env& env, Call& call) {
     return make_problem(415, "unsupported_media_type",
                         "send the devices as text/csv or application/x-ndjson", "content-type");
   }
-  DeviceImporter importer(env.ctx.store, call.tenant(), env.ctx.clock, *format);
+  DeviceImporter importer(env.ctx.store, call.tenant(), env.ctx.clock, *format,
+                          import_options_for(env, call.tenant()));
   ESIMO_CHECK(importer.write(call.req.body));
   ESIMO_TRY(auto report, importer.finish());
   return json_response(200, report.to_json());
@@ -104,12 +106,14 @@ ApiResult<http::Response> h_device_patch(Env& env, Call& call) {
   }
   d.updated_at = env.ctx.clock.now();
   ESIMO_CHECK(env.ctx.store.update_device(d));
+  notify_device_changed(env, call.tenant(), eid);
   return devices_detail::device_response(200, rec);
 }
 
 ApiResult<http::Response> h_device_delete(Env& env, Call& call) {
   ESIMO_TRY(auto eid, devices_detail::eid_param(call));
   ESIMO_CHECK(env.ctx.store.delete_device(call.tenant(), eid));
+  notify_device_changed(env, call.tenant(), eid);
   return no_content();
 }
 

@@ -1,5 +1,6 @@
 // Groups, operations and countries.
 #include "api/handlers.hpp"
+#include "eim/eim_service.hpp"
 
 namespace esimo::api {
 
@@ -124,6 +125,17 @@ ApiResult<http::Response> h_operation_get(Env& env, Call& call) {
 
 ApiResult<http::Response> h_operation_cancel(Env& env, Call& call) {
   ESIMO_CHECK(fleet_detail::expect_empty_object(call.req));
+  if (env.ctx.eim != nullptr) {
+    // The eIM owns open operations (its hot per-device queue must drop the cancelled one).
+    auto cancelled = env.ctx.eim->cancel(call.tenant(), call.params[0]);
+    if (!cancelled) {
+      if (cancelled.error().code == Errc::conflict || cancelled.error().code == Errc::failed_precondition) {
+        return make_problem(409, "conflict", cancelled.error().message);
+      }
+      return cancelled.error();
+    }
+    return fleet_detail::operation_response(*cancelled);
+  }
   ESIMO_TRY(auto op, env.ctx.store.get_operation(call.tenant(), call.params[0]));
   const domain::OperationState was = op.state;
   if (!domain::transition_allowed(was, domain::OperationState::cancelled)) {

@@ -101,6 +101,20 @@ constexpr const char* kSchemas = R"json({
       "idempotency_key": {"type": ["string", "null"]},
       "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
       "expires_at": {"type": ["string", "null"], "format": "date-time"}}},
+  "OperationCreate": {"type": "object", "required": ["type"],
+    "description": "One eUICC operation. Members beside type, expires_in and expires_at depend on the type: enable {iccid, rollback}, disable/delete/set_fallback {iccid}, list_profiles {iccid?}, configure_immediate_enable {immediate_enable, default_smdp_address?}, set_default_dp {address}, add_eim/update_eim {eim_id, fqdn?, eim_id_type?, counter_value?, association_token?, eim_public_key? | eim_certificate? (hex), ...}, delete_eim {eim_id}, euicc_data {tag_list (hex, e.g. 84a5a6)}; get_rat, unset_fallback and list_eim take none. Fallback operations need SGP.32 v1.2.",
+    "properties": {
+      "type": {"enum": ["enable", "disable", "delete", "list_profiles", "get_rat", "configure_immediate_enable",
+                        "set_fallback", "unset_fallback", "set_default_dp", "add_eim", "update_eim", "delete_eim",
+                        "list_eim", "euicc_data"]},
+      "iccid": {"type": "string", "pattern": "^[0-9]{18,20}$"}, "rollback": {"type": "boolean", "default": false},
+      "immediate_enable": {"type": "boolean"}, "default_smdp_address": {"type": "string"},
+      "address": {"type": "string"}, "eim_id": {"type": "string"}, "fqdn": {"type": "string"},
+      "eim_id_type": {"type": "integer"}, "counter_value": {"type": "integer"},
+      "association_token": {"type": "integer"}, "eim_public_key": {"type": "string"},
+      "eim_certificate": {"type": "string"}, "tag_list": {"type": "string"},
+      "expires_in": {"type": "integer", "minimum": 1, "description": "seconds until a still queued operation expires"},
+      "expires_at": {"type": "string", "format": "date-time"}}},
   "Country": {"type": "object",
     "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "alpha3": {"type": "string"},
                    "numeric": {"type": "string"}}}
@@ -183,6 +197,12 @@ boost::json::object operation_of(const RouteSpec& r) {
     params.push_back(boost::json::object{{"name", "after"}, {"in", "query"}, {"required", false},
                                          {"description", "cursor: the key of the last item already seen"},
                                          {"schema", {{"type", "string"}}}});
+  }
+  if (r.handler == h_device_operations_create) {
+    params.push_back(boost::json::object{
+        {"name", "Idempotency-Key"}, {"in", "header"}, {"required", false},
+        {"description", "repeat a request safely: the same key returns the same operation (200 instead of 202)"},
+        {"schema", {{"type", "string"}, {"maxLength", 128}}}});
   }
   if (!params.empty()) op["parameters"] = std::move(params);
 

@@ -224,7 +224,8 @@ class ImportSink final : public http::BodySink {
         principal_(std::move(principal)),
         request_id_(std::move(request_id)),
         t0_(t0),
-        importer_(impl.env.ctx.store, principal_.tenant, impl.env.ctx.clock, format) {}
+        importer_(impl.env.ctx.store, principal_.tenant, impl.env.ctx.clock, format,
+                  import_options_for(impl.env, principal_.tenant)) {}
 
   bool write(std::string_view chunk) override {
     auto st = importer_.write(chunk);

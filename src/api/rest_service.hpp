@@ -14,6 +14,10 @@
 #include "base/metrics.hpp"
 #include "store/store.hpp"
 
+namespace esimo::eim {
+class EimService;
+}
+
 namespace esimo::api {
 
 struct ApiOptions {
@@ -27,6 +31,10 @@ struct ApiContext {
   const Clock& clock;
   metrics::Registry& metrics;
   ApiOptions options;
+  // The eIM (esimo serve --esipa-listen), or nullptr: then POST /v1/devices/{eid}/operations answers 503
+  // eim_not_configured. When set, operations are submitted and cancelled through it, and device changes (create,
+  // update, delete, import) are passed on so its hot state follows.
+  eim::EimService* eim = nullptr;
 };
 
 // Who may call a route: anyone (health, metrics, the OpenAPI document), or an API key of at least this role.

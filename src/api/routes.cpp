@@ -39,6 +39,7 @@ const std::vector<RouteSpec>& route_specs() {
       {M::get, "/v1/profiles", Access::viewer, h_profiles_list, "List profiles", "profiles", nullptr, 200, "ProfileList", "eid,carrier,state", true},
       {M::get, "/v1/profiles/{iccid}", Access::viewer, h_profile_get, "Get a profile", "profiles", nullptr, 200, "Profile", "", false},
 
+      {M::post, "/v1/devices/{eid}/operations", Access::operator_, h_device_operations_create, "Queue an eUICC operation (PSMO, eCO or eUICC data request) for the device's next poll; 202 (200 for a repeated Idempotency-Key)", "operations", "OperationCreate", 202, "Operation", "", false},
       {M::get, "/v1/operations", Access::viewer, h_operations_list, "List operations", "operations", nullptr, 200, "OperationList", "eid,state,type", true},
       {M::get, "/v1/operations/{id}", Access::viewer, h_operation_get, "Get an operation", "operations", nullptr, 200, "Operation", "", false},
       {M::post, "/v1/operations/{id}:cancel", Access::operator_, h_operation_cancel, "Cancel a queued or delivered operation (else 409)", "operations", nullptr, 200, "Operation", "", false},

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "base/log.hpp"
+#include "crypto/ecdsa.hpp"
+#include "crypto/keys.hpp"
 #include "domain/catalog.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -77,7 +79,15 @@ void ApiTest::SetUp() {
   ApiOptions options;
   options.public_base_url = "http://api.test";
   options.body_limit = 64 * 1024;
-  service_ = std::make_unique<RestService>(ApiContext{*store_, clock_, metrics_, options});
+  if (use_eim()) {
+    eim::EimIdentity identity;
+    identity.eim_id = "eim.api.test";
+    identity.fqdn = "eim.api.test:8443";
+    identity.signer = std::make_shared<crypto::SoftwareSigner>(crypto::PrivateKey::generate());
+    eim_ = std::make_unique<eim::EimService>(*store_, clock_, std::move(identity), eim::EimOptions{}, metrics_);
+    ASSERT_TRUE(eim_->load().ok());
+  }
+  service_ = std::make_unique<RestService>(ApiContext{*store_, clock_, metrics_, options, eim_.get()});
   auto& keys = service_->keys();
   auto mk = [&](std::string_view tenant, domain::Role role) {
     auto k = keys.create_for_tenant(tenant, role, "test");
@@ -98,6 +108,7 @@ void ApiTest::SetUp() {
 
 void ApiTest::TearDown() {
   service_.reset();
+  eim_.reset();
   store_.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

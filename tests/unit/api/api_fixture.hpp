@@ -13,6 +13,7 @@
 #include "base/clock.hpp"
 #include "base/http_message.hpp"
 #include "base/metrics.hpp"
+#include "eim/eim_service.hpp"
 #include "store/store.hpp"
 
 namespace esimo::api::testing {
@@ -24,6 +25,8 @@ std::string iccid_n(std::uint64_t n);
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override;
+  // A fixture that returns true gets a real eim::EimService wired into the API (operations through the eIM).
+  virtual bool use_eim() const { return false; }
   void TearDown() override;
 
   // A request through handle(). `target` is path[?query]; an empty key sends no Authorization header.
@@ -54,6 +57,7 @@ class ApiTest : public ::testing::Test {
   ManualClock clock_{TimePoint(std::chrono::seconds(1'795'000'000))};
   metrics::Registry metrics_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<eim::EimService> eim_;
   std::unique_ptr<RestService> service_;
   domain::TenantId tenant_a_ = 0, tenant_b_ = 0;
   std::string a_admin_, a_operator_, a_viewer_, b_admin_, b_viewer_;

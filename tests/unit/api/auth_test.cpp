@@ -96,6 +96,7 @@ struct Recipe {
 
 class RolesTest : public ApiTest {
  protected:
+  bool use_eim() const override { return true; }
   Recipe recipe(const RouteInfo& route, int k) {
     const std::string p = route.path;
     const auto m = route.method;
@@ -157,6 +158,10 @@ class RolesTest : public ApiTest {
       return {m, p == "/v1/operations/{id}" ? "/v1/operations/" + id : "/v1/operations/" + id + ":cancel", ""};
     }
     if (p == "/v1/countries") return {m, p, ""};
+    if (p == "/v1/devices/{eid}/operations") {
+      create_device(a_admin_, 6000 + k);
+      return {m, "/v1/devices/" + eid_n(6000 + k) + "/operations", R"({"type":"get_rat"})"};
+    }
     ADD_FAILURE() << "no recipe for " << http::method_name(m) << " " << p;
     return {m, p, ""};
   }
@@ -187,8 +192,8 @@ TEST_F(RolesTest, EveryRouteByEveryRole) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 26 * 3);
-  // Viewer is GET only; operator adds the cancel action.
+  EXPECT_EQ(checked, 27 * 3);
+  // Viewer is GET only; operator adds operations and the cancel action.
   auto r = post("/v1/devices", a_operator_, R"({"eid":")" + eid_n(1) + "\"}");
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(get("/v1/devices/" + eid_n(1), a_admin_).status, 404);
