@@ -166,8 +166,10 @@ Status SqliteStore::record_package(const EimPackageRecord& pkg, const std::vecto
                         .run(key));
       }
     }
-    ESIMO_TRY(bool reused, row_exists(db, "SELECT 1 FROM eim_packages WHERE 0 = ? AND eim_transaction_id = ?", 0,
-                                      tid_hex));
+    ESIMO_TRY(Stmt * used, db.prepare("SELECT 1 FROM eim_packages WHERE eim_transaction_id = ?"));
+    used->bind(1, tid_hex);
+    ESIMO_TRY(bool reused, used->step(key));
+    used->reset();
     if (reused) return Error(Errc::already_exists, "eimTransactionId " + tid_hex + " was already used", "eim_transaction_id");
     ESIMO_TRY(Stmt * put, db.prepare("INSERT INTO eim_packages (eim_transaction_id, tenant_id, eid, eim_id, kind, "
                                      "counter_value, eim_signature, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
