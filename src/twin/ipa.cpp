@@ -37,8 +37,8 @@ std::string describe(const sgp::EuiccPackageResult& result) {
   if (const auto* e = std::get_if<sgp::EuiccPackageErrorSigned>(&result)) {
     const auto c = e->data.euicc_package_error_code;
     const char* name = c == 3 ? "invalidEid" : c == 4 ? "replayError" : c == 6 ? "counterValueOutOfRange" : "error";
-    return "package from " + e->data.eim_id + " counter " + std::to_string(e->data.counter_value) + " refused: " +
-           name + "(" + std::to_string(c) + ")";
+    return "package from " + e->data.eim_id + " counter " + std::to_string(e->data.counter_value) +
+           " refused: " + name + "(" + std::to_string(c) + ")";
   }
   const auto& u = std::get<sgp::EuiccPackageErrorUnsigned>(result);
   return "package from " + u.eim_id + " refused: the eIM could not be authenticated (unknown eimId or bad signature)";
@@ -64,9 +64,8 @@ Result<std::unique_ptr<HttpEsipaTransport>> HttpEsipaTransport::connect(std::str
   co.verify = options.verify;
   co.timeout = options.timeout;
   ESIMO_TRY(auto client, net::HttpClient::connect(url.host, url.port, co));
-  std::string ap = options.admin_protocol.empty()
-                       ? std::string("gsma/rsp/v") + sgp::version_name(version) + ".0"
-                       : options.admin_protocol;
+  std::string ap = options.admin_protocol.empty() ? std::string("gsma/rsp/v") + sgp::version_name(version) + ".0"
+                                                  : options.admin_protocol;
   return std::unique_ptr<HttpEsipaTransport>(
       new HttpEsipaTransport(std::move(client), url.prefix + "/gsma/rsp2/asn1", std::move(ap)));
 }

@@ -71,7 +71,7 @@ class HttpEsipaTransport final : public EsipaTransport {
 };
 
 struct IpaOptions {
-  std::string eim_id;            // the eIM this IPA polls (selects the association token); empty: the first one
+  std::string eim_id;  // the eIM this IPA polls (selects the association token); empty: the first one
   // 3 octets (TS 24.008) of the last registered PLMN, sent in GetEimPackageRequest; unset: the enabled profile's home
   // PLMN when it has one.
   std::optional<Bytes> rplmn;
@@ -83,7 +83,7 @@ struct PollReport {
   std::size_t packages = 0;        // eUICC packages executed
   std::size_t data_requests = 0;   // IpaEuiccDataRequests answered
   std::size_t notifications_sent = 0;
-  bool idle = false;               // the eIM said noEimPackageAvailable
+  bool idle = false;  // the eIM said noEimPackageAvailable
 };
 
 class Ipa {

@@ -38,6 +38,12 @@ sgp::EuiccResultData result(sgp::EuiccResultKind kind, std::int64_t code) {
   return r;
 }
 
+// A PSMO/eCO that does not succeed: its result closes the package (returns false: stop).
+bool stop(sgp::EuiccResultData& out, sgp::EuiccResultKind kind, std::int64_t code) {
+  out = result(kind, code);
+  return false;
+}
+
 // SGP.22 ISD-P AID 'A0000005591010FFFFFFFF89 0000 NNNN 00' with a per-eUICC index.
 std::array<std::uint8_t, 16> isdp_aid(std::uint32_t index) {
   std::array<std::uint8_t, 16> a = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
@@ -122,10 +128,14 @@ class SharedObjects {
 
 const char* notification_event_name(NotificationEvent e) {
   switch (e) {
-    case NotificationEvent::install: return "install";
-    case NotificationEvent::enable: return "enable";
-    case NotificationEvent::disable: return "disable";
-    case NotificationEvent::del: return "delete";
+    case NotificationEvent::install:
+      return "install";
+    case NotificationEvent::enable:
+      return "enable";
+    case NotificationEvent::disable:
+      return "disable";
+    case NotificationEvent::del:
+      return "delete";
   }
   return "?";
 }
@@ -152,9 +162,10 @@ Result<SoftwareEuicc> SoftwareEuicc::create(SoftwareEuiccConfig c) {
   }
   const auto serial = c.euicc_certificate.subject_serial_number();
   if (!serial || *serial != c.eid.str()) {
-    return Error(Errc::invalid_argument,
-                 "the eUICC certificate's serialNumber is " + serial.value_or("absent") + ", not the EID " + c.eid.str(),
-                 "euicc_certificate");
+    return Error(
+        Errc::invalid_argument,
+        "the eUICC certificate's serialNumber is " + serial.value_or("absent") + ", not the EID " + c.eid.str(),
+        "euicc_certificate");
   }
   if (c.euicc_certificate.issuer() != c.eum_certificate.subject()) {
     return Error(Errc::invalid_argument, "the eUICC certificate was not issued by the EUM certificate",
@@ -162,7 +173,8 @@ Result<SoftwareEuicc> SoftwareEuicc::create(SoftwareEuiccConfig c) {
   }
   auto ski = c.eum_certificate.authority_key_identifier();
   return SoftwareEuicc(std::move(c.eid), c.version, std::move(c.key), c.euicc_certificate.der(),
-                       euicc_impl::SharedObjects::instance().certificate(c.eum_certificate.der()), ski.value_or(Bytes{}));
+                       euicc_impl::SharedObjects::instance().certificate(c.eum_certificate.der()),
+                       ski.value_or(Bytes{}));
 }
 
 Result<SoftwareEuicc> SoftwareEuicc::create_with_test_pki(const crypto::TestPki& pki, const domain::Eid& eid,
@@ -185,7 +197,8 @@ Result<ProfileSpec> parse_profile_spec(std::string_view text) {
   std::optional<domain::Plmn> plmn;
   if (const auto at = rest.find('@'); at != std::string_view::npos) {
     auto p = domain::Plmn::parse(rest.substr(at + 1));
-    if (!p.ok()) return Error(Errc::invalid_argument, "profile \"" + std::string(text) + "\": " + p.error().message, "profile");
+    if (!p.ok())
+      return Error(Errc::invalid_argument, "profile \"" + std::string(text) + "\": " + p.error().message, "profile");
     plmn = *p;
     rest = rest.substr(0, at);
   }
@@ -211,8 +224,8 @@ Result<EimConfig> SoftwareEuicc::make_eim_config(const sgp::EimConfigurationData
                  "euiccCiPKId");
   }
   const bool is_cert = !data.eim_public_key;
-  auto key = euicc_impl::SharedObjects::instance().eim_key(is_cert ? *data.eim_certificate : *data.eim_public_key,
-                                                           is_cert);
+  auto key =
+      euicc_impl::SharedObjects::instance().eim_key(is_cert ? *data.eim_certificate : *data.eim_public_key, is_cert);
   if (!key.ok()) {
     return Error(Errc::invalid_argument, "eimPublicKeyData: " + key.error().message, "eimPublicKeyData");
   }
@@ -224,8 +237,9 @@ Result<std::vector<std::int64_t>> SoftwareEuicc::add_initial_eim(const sgp::AddI
   std::vector<std::int64_t> tokens;
   std::int64_t next_token = next_association_token_;
   for (const auto& d : request.eim_configuration_data_list) {
-    const bool dup = find_eim(d.eim_id) != nullptr ||
-                     std::any_of(added.begin(), added.end(), [&](const EimConfig& e) { return e.data.eim_id == d.eim_id; });
+    const bool dup = find_eim(d.eim_id) != nullptr || std::any_of(added.begin(), added.end(), [&](const EimConfig& e) {
+                       return e.data.eim_id == d.eim_id;
+                     });
     if (dup) return Error(Errc::already_exists, "eIM " + d.eim_id + " is already configured", "eimId");
     auto cfg = make_eim_config(d);
     if (!cfg.ok()) {
@@ -255,7 +269,8 @@ Result<std::vector<std::int64_t>> SoftwareEuicc::add_initial_eim_der(ByteView bf
 
 Status SoftwareEuicc::add_profile(const ProfileSpec& spec) {
   const IccidWire w = spec.iccid.to_wire();
-  if (find_profile(w)) return Error(Errc::already_exists, "profile " + spec.iccid.str() + " is already installed", "iccid");
+  if (find_profile(w))
+    return Error(Errc::already_exists, "profile " + spec.iccid.str() + " is already installed", "iccid");
   if (profiles_.size() >= kMaxProfiles) return Error(Errc::resource_exhausted, "too many profiles", "profiles");
   if (spec.enabled && enabled_profile()) {
     return Error(Errc::conflict, "profile " + iccid_text(enabled_profile()->iccid) + " is already enabled", "enabled");
@@ -265,7 +280,8 @@ Status SoftwareEuicc::add_profile(const ProfileSpec& spec) {
       return Error(Errc::unsupported, "the Fallback Attribute needs SGP.32 v1.2", "fallback_attribute");
     }
     for (const auto& p : profiles_) {
-      if (p.fallback_attribute) return Error(Errc::conflict, "another profile has the Fallback Attribute", "fallback_attribute");
+      if (p.fallback_attribute)
+        return Error(Errc::conflict, "another profile has the Fallback Attribute", "fallback_attribute");
     }
   }
   Profile p;
@@ -327,25 +343,27 @@ void SoftwareEuicc::store_result(std::int64_t seq, Bytes der) {
 
 Result<Bytes> SoftwareEuicc::sign(ByteView message) const { return crypto::sign_raw(key_, message); }
 
-Result<Bytes> SoftwareEuicc::sign_result(const sgp::EuiccPackageResultDataSigned& data, ByteView eim_signature) {
-  ESIMO_TRY(Bytes signed_data, sgp::encode_result_data_signed(data, version_));
+// euiccSignEPR / euiccSignEPE: over DER(data signed) || the eimSignature data object (SGP.32 §2.11.2.1).
+Result<Bytes> SoftwareEuicc::sign_over(ByteView data_der, ByteView eim_signature) const {
+  Bytes message(data_der.begin(), data_der.end());
   const Bytes sig_obj = euicc_impl::signature_object(eim_signature);
-  signed_data.insert(signed_data.end(), sig_obj.begin(), sig_obj.end());
-  ESIMO_TRY(Bytes sig, sign(signed_data));
+  message.insert(message.end(), sig_obj.begin(), sig_obj.end());
+  return sign(message);
+}
+
+Result<Bytes> SoftwareEuicc::sign_result(const sgp::EuiccPackageResultDataSigned& data, ByteView eim_signature) const {
   sgp::EuiccPackageResultSigned s;
+  ESIMO_TRY(const Bytes data_der, sgp::encode_result_data_signed(data, version_));
+  ESIMO_TRY(s.euicc_sign_epr, sign_over(data_der, eim_signature));
   s.data = data;
-  s.euicc_sign_epr = std::move(sig);
   return sgp::encode(sgp::EuiccPackageResult(std::move(s)), version_);
 }
 
 Result<Bytes> SoftwareEuicc::sign_error(const sgp::EuiccPackageErrorDataSigned& data, ByteView eim_signature) const {
-  ESIMO_TRY(Bytes signed_data, sgp::encode_error_data_signed(data, version_));
-  const Bytes sig_obj = euicc_impl::signature_object(eim_signature);
-  signed_data.insert(signed_data.end(), sig_obj.begin(), sig_obj.end());
-  ESIMO_TRY(Bytes sig, sign(signed_data));
   sgp::EuiccPackageErrorSigned s;
+  ESIMO_TRY(const Bytes data_der, sgp::encode_error_data_signed(data, version_));
+  ESIMO_TRY(s.euicc_sign_epe, sign_over(data_der, eim_signature));
   s.data = data;
-  s.euicc_sign_epe = std::move(sig);
   return sgp::encode(sgp::EuiccPackageResult(std::move(s)), version_);
 }
 
@@ -432,10 +450,10 @@ bool SoftwareEuicc::run_psmo(const sgp::Psmo& psmo, sgp::EuiccResultData& out,
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, sgp::PsmoEnable>) {
           Profile* p = profile_by_iccid(x.iccid);
-          if (!p) return (out = euicc_impl::result(K::enable, 1)), false;  // iccidOrAidNotFound
-          if (p->enabled) return (out = euicc_impl::result(K::enable, 2)), false;  // profileNotInDisabledState
+          if (!p) return euicc_impl::stop(out, K::enable, 1);          // iccidOrAidNotFound
+          if (p->enabled) return euicc_impl::stop(out, K::enable, 2);  // profileNotInDisabledState
           if (x.rollback_flag && rollback_candidate) {
-            return (out = euicc_impl::result(K::enable, 20)), false;  // rollbackNotAvailable
+            return euicc_impl::stop(out, K::enable, 20);  // rollbackNotAvailable
           }
           Profile* cur = enabled();
           if (x.rollback_flag) {
@@ -455,8 +473,8 @@ bool SoftwareEuicc::run_psmo(const sgp::Psmo& psmo, sgp::EuiccResultData& out,
           return true;
         } else if constexpr (std::is_same_v<T, sgp::PsmoDisable>) {
           Profile* p = profile_by_iccid(x.iccid);
-          if (!p) return (out = euicc_impl::result(K::disable, 1)), false;
-          if (!p->enabled) return (out = euicc_impl::result(K::disable, 2)), false;  // profileNotInEnabledState
+          if (!p) return euicc_impl::stop(out, K::disable, 1);
+          if (!p->enabled) return euicc_impl::stop(out, K::disable, 2);  // profileNotInEnabledState
           p->enabled = false;
           queue_event(NotificationEvent::disable, p->iccid);
           fallback_return_.reset();
@@ -464,14 +482,14 @@ bool SoftwareEuicc::run_psmo(const sgp::Psmo& psmo, sgp::EuiccResultData& out,
           return true;
         } else if constexpr (std::is_same_v<T, sgp::PsmoDelete>) {
           Profile* p = profile_by_iccid(x.iccid);
-          if (!p) return (out = euicc_impl::result(K::delete_profile, 1)), false;
-          if (p->enabled) return (out = euicc_impl::result(K::delete_profile, 2)), false;  // profileNotInDisabledState
+          if (!p) return euicc_impl::stop(out, K::delete_profile, 1);
+          if (p->enabled) return euicc_impl::stop(out, K::delete_profile, 2);  // profileNotInDisabledState
           if (rollback_candidate && rollback_candidate->previous &&
               euicc_impl::same(*rollback_candidate->previous, p->iccid)) {
-            return (out = euicc_impl::result(K::delete_profile, 20)), false;  // rollbackNotAvailable
+            return euicc_impl::stop(out, K::delete_profile, 20);  // rollbackNotAvailable
           }
           if (fallback_return_ && euicc_impl::same(*fallback_return_, p->iccid)) {
-            return (out = euicc_impl::result(K::delete_profile, 21)), false;  // returnFallbackProfile
+            return euicc_impl::stop(out, K::delete_profile, 21);  // returnFallbackProfile
           }
           const IccidWire iccid = p->iccid;
           profiles_.erase(profiles_.begin() + (p - profiles_.data()));
@@ -489,7 +507,8 @@ bool SoftwareEuicc::run_psmo(const sgp::Psmo& psmo, sgp::EuiccResultData& out,
           for (const auto& p : profiles_) {
             if (x.search_iccid && !euicc_impl::same(*x.search_iccid, p.iccid)) continue;
             if (x.search_isdp_aid && !euicc_impl::same(*x.search_isdp_aid, p.isdp_aid)) continue;
-            if (x.search_profile_class && *x.search_profile_class != static_cast<std::int64_t>(p.profile_class)) continue;
+            if (x.search_profile_class && *x.search_profile_class != static_cast<std::int64_t>(p.profile_class))
+              continue;
             sgp::ProfileInfo info;
             info.iccid = Bytes(p.iccid.begin(), p.iccid.end());
             info.isdp_aid = Bytes(p.isdp_aid.begin(), p.isdp_aid.end());
@@ -506,37 +525,39 @@ bool SoftwareEuicc::run_psmo(const sgp::Psmo& psmo, sgp::EuiccResultData& out,
           out = euicc_impl::result(K::get_rat, 0);  // an empty RulesAuthorisationTable: no PPR is authorised
           return true;
         } else if constexpr (std::is_same_v<T, sgp::PsmoConfigureImmediateEnable>) {
-          immediate_enable_ = ImmediateEnableConfig{x.immediate_enable_flag, x.default_smdp_oid, x.default_smdp_address};
+          immediate_enable_ =
+              ImmediateEnableConfig{x.immediate_enable_flag, x.default_smdp_oid, x.default_smdp_address};
           out = euicc_impl::result(K::configure_immediate_enable, 0);
           return true;
         } else if constexpr (std::is_same_v<T, sgp::PsmoSetFallbackAttribute>) {
-          if (!v12) return (out = euicc_impl::result(K::processing_terminated, 2)), false;
+          if (!v12) return euicc_impl::stop(out, K::processing_terminated, 2);
           Profile* p = profile_by_iccid(x.iccid);
-          if (!p) return (out = euicc_impl::result(K::set_fallback_attribute, 1)), false;  // iccidOrAidNotFound
-          if (!p->fallback_allowed) return (out = euicc_impl::result(K::set_fallback_attribute, 2)), false;
+          if (!p) return euicc_impl::stop(out, K::set_fallback_attribute, 1);  // iccidOrAidNotFound
+          if (!p->fallback_allowed) return euicc_impl::stop(out, K::set_fallback_attribute, 2);
           // fallbackProfileEnabled: the Fallback Attribute cannot move while the profile holding it is enabled, nor
           // be given to the enabled profile.
           for (const auto& q : profiles_) {
             if (q.fallback_attribute && q.enabled && &q != p) {
-              return (out = euicc_impl::result(K::set_fallback_attribute, 3)), false;
+              return euicc_impl::stop(out, K::set_fallback_attribute, 3);
             }
           }
-          if (p->enabled && !p->fallback_attribute) return (out = euicc_impl::result(K::set_fallback_attribute, 3)), false;
+          if (p->enabled && !p->fallback_attribute) return euicc_impl::stop(out, K::set_fallback_attribute, 3);
           for (auto& q : profiles_) q.fallback_attribute = false;
           p->fallback_attribute = true;
           out = euicc_impl::result(K::set_fallback_attribute, 0);
           return true;
         } else if constexpr (std::is_same_v<T, sgp::PsmoUnsetFallbackAttribute>) {
-          if (!v12) return (out = euicc_impl::result(K::processing_terminated, 2)), false;
-          auto it = std::find_if(profiles_.begin(), profiles_.end(), [](const Profile& q) { return q.fallback_attribute; });
-          if (it == profiles_.end()) return (out = euicc_impl::result(K::unset_fallback_attribute, 2)), false;
-          if (it->enabled) return (out = euicc_impl::result(K::unset_fallback_attribute, 3)), false;
+          if (!v12) return euicc_impl::stop(out, K::processing_terminated, 2);
+          auto it =
+              std::find_if(profiles_.begin(), profiles_.end(), [](const Profile& q) { return q.fallback_attribute; });
+          if (it == profiles_.end()) return euicc_impl::stop(out, K::unset_fallback_attribute, 2);
+          if (it->enabled) return euicc_impl::stop(out, K::unset_fallback_attribute, 3);
           it->fallback_attribute = false;
           out = euicc_impl::result(K::unset_fallback_attribute, 0);
           return true;
         } else {
           static_assert(std::is_same_v<T, sgp::PsmoSetDefaultDpAddress>);
-          if (!v12) return (out = euicc_impl::result(K::processing_terminated, 2)), false;
+          if (!v12) return euicc_impl::stop(out, K::processing_terminated, 2);
           default_dp_address_ = x.default_dp_address;
           out = euicc_impl::result(K::set_default_dp_address, 0);
           return true;
@@ -551,12 +572,12 @@ bool SoftwareEuicc::run_eco(const sgp::Eco& eco, sgp::EuiccResultData& out) {
       [&](const auto& x) -> bool {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, sgp::EcoAddEim>) {
-          if (find_eim(x.config.eim_id)) return (out = euicc_impl::result(K::add_eim, 2)), false;  // alreadyExists
-          if (eims_.size() >= kMaxEimConfigs) return (out = euicc_impl::result(K::add_eim, 1)), false;
+          if (find_eim(x.config.eim_id)) return euicc_impl::stop(out, K::add_eim, 2);  // alreadyExists
+          if (eims_.size() >= kMaxEimConfigs) return euicc_impl::stop(out, K::add_eim, 1);
           auto cfg = make_eim_config(x.config);
           if (!cfg.ok()) {
             const bool ci = cfg.error().field == "euiccCiPKId";
-            return (out = euicc_impl::result(K::add_eim, ci ? 3 : 7)), false;  // ciPKUnknown / commandError
+            return euicc_impl::stop(out, K::add_eim, ci ? 3 : 7);  // ciPKUnknown / commandError
           }
           out = euicc_impl::result(K::add_eim, 0);
           if (x.config.association_token) {
@@ -570,15 +591,16 @@ bool SoftwareEuicc::run_eco(const sgp::Eco& eco, sgp::EuiccResultData& out) {
           eims_.push_back(std::move(cfg).value());
           return true;
         } else if constexpr (std::is_same_v<T, sgp::EcoDeleteEim>) {
-          auto it = std::find_if(eims_.begin(), eims_.end(), [&](const EimConfig& e) { return e.data.eim_id == x.eim_id; });
-          if (it == eims_.end()) return (out = euicc_impl::result(K::delete_eim, 1)), false;  // eimNotFound
+          auto it =
+              std::find_if(eims_.begin(), eims_.end(), [&](const EimConfig& e) { return e.data.eim_id == x.eim_id; });
+          if (it == eims_.end()) return euicc_impl::stop(out, K::delete_eim, 1);  // eimNotFound
           eims_.erase(it);
           // lastEimDeleted(2): done, and no eIM Configuration Data is left on the eUICC.
           out = euicc_impl::result(K::delete_eim, eims_.empty() ? 2 : 0);
           return true;
         } else if constexpr (std::is_same_v<T, sgp::EcoUpdateEim>) {
           EimConfig* cur = const_cast<EimConfig*>(find_eim(x.config.eim_id));
-          if (!cur) return (out = euicc_impl::result(K::update_eim, 1)), false;
+          if (!cur) return euicc_impl::stop(out, K::update_eim, 1);
           sgp::EimConfigurationData merged = x.config;
           if (!merged.eim_public_key && !merged.eim_certificate) {
             merged.eim_public_key = cur->data.eim_public_key;
@@ -587,10 +609,10 @@ bool SoftwareEuicc::run_eco(const sgp::Eco& eco, sgp::EuiccResultData& out) {
           auto cfg = make_eim_config(merged);
           if (!cfg.ok()) {
             const bool ci = cfg.error().field == "euiccCiPKId";
-            return (out = euicc_impl::result(K::update_eim, ci ? 3 : 7)), false;
+            return euicc_impl::stop(out, K::update_eim, ci ? 3 : 7);
           }
           if (x.config.counter_value && *x.config.counter_value < cur->counter_value) {
-            return (out = euicc_impl::result(K::update_eim, 6)), false;  // counterValueOutOfRange
+            return euicc_impl::stop(out, K::update_eim, 6);  // counterValueOutOfRange
           }
           cfg->counter_value = x.config.counter_value.value_or(cur->counter_value);
           cfg->association_token = x.config.association_token.value_or(cur->association_token);
@@ -638,7 +660,8 @@ sgp::IpaEuiccDataResponse SoftwareEuicc::ipa_euicc_data(const sgp::IpaEuiccDataR
       std::vector<sgp::PendingNotification> list;
       for (std::size_t i = 0; i < all->size(); ++i) {
         const PendingEvent& ev = notifications_[i];
-        if (request.search_notification_seq_number && *request.search_notification_seq_number != ev.seq_number) continue;
+        if (request.search_notification_seq_number && *request.search_notification_seq_number != ev.seq_number)
+          continue;
         if (request.search_notification_operation &&
             (*request.search_notification_operation & (1u << static_cast<unsigned>(ev.event))) == 0) {
           continue;
@@ -655,7 +678,8 @@ sgp::IpaEuiccDataResponse SoftwareEuicc::ipa_euicc_data(const sgp::IpaEuiccDataR
     } else if (v12 && t == 0xA2) {
       std::vector<sgp::EuiccPackageResult> list;
       for (const auto& r : results_) {
-        if (request.search_euicc_package_result_seq_number && *request.search_euicc_package_result_seq_number != r.seq_number) {
+        if (request.search_euicc_package_result_seq_number &&
+            *request.search_euicc_package_result_seq_number != r.seq_number) {
           continue;
         }
         auto decoded = sgp::decode_euicc_package_result(r.der, version_);
@@ -721,7 +745,8 @@ sgp::IpaEuiccDataResponse SoftwareEuicc::ipa_euicc_data(const sgp::IpaEuiccDataR
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Notifications (SGP.22 OtherSignedNotification: tbsOtherNotification, euiccNotificationSignature over it, certificates)
+// Notifications (SGP.22 OtherSignedNotification: tbsOtherNotification, euiccNotificationSignature over it,
+// certificates)
 
 Result<std::vector<sgp::PendingNotification>> SoftwareEuicc::signed_notifications() const {
   std::vector<sgp::PendingNotification> out;
@@ -781,7 +806,8 @@ Status SoftwareEuicc::fallback() {
   if (it == profiles_.end()) {
     return Error(Errc::failed_precondition, "fallbackNotAvailable: no profile has the Fallback Attribute");
   }
-  if (it->enabled) return Error(Errc::failed_precondition, "profileNotInDisabledState: the fallback profile is enabled");
+  if (it->enabled)
+    return Error(Errc::failed_precondition, "profileNotInDisabledState: the fallback profile is enabled");
   Profile* cur = enabled();
   if (cur) {
     fallback_return_ = cur->iccid;

@@ -56,8 +56,8 @@ struct Profile {
   std::array<std::uint8_t, 16> isdp_aid{};
   bool enabled = false;
   ProfileClass profile_class = ProfileClass::operational;
-  bool fallback_attribute = false;  // v1.2 Fallback Attribute (9F26)
-  bool fallback_allowed = true;     // v1.2 fallbackAllowed (9F67) as the Profile Owner set it
+  bool fallback_attribute = false;                       // v1.2 Fallback Attribute (9F26)
+  bool fallback_allowed = true;                          // v1.2 fallbackAllowed (9F67) as the Profile Owner set it
   std::optional<std::array<std::uint8_t, 3>> home_plmn;  // TS 24.008 form; the twin's network model uses it
   std::string nickname;
   std::string service_provider_name;
@@ -200,7 +200,8 @@ class SoftwareEuicc {
 
   Result<EimConfig> make_eim_config(const sgp::EimConfigurationData& data) const;
   Result<Bytes> sign(ByteView message) const;
-  Result<Bytes> sign_result(const sgp::EuiccPackageResultDataSigned& data, ByteView eim_signature);
+  Result<Bytes> sign_over(ByteView data_der, ByteView eim_signature) const;
+  Result<Bytes> sign_result(const sgp::EuiccPackageResultDataSigned& data, ByteView eim_signature) const;
   Result<Bytes> sign_error(const sgp::EuiccPackageErrorDataSigned& data, ByteView eim_signature) const;
   std::int64_t next_seq() { return next_seq_number_++; }
   void queue_event(NotificationEvent e, const IccidWire& iccid);

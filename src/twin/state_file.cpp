@@ -114,9 +114,12 @@ Result<std::optional<IccidWire>> opt_iccid_field(const Obj& o, std::string_view 
 
 const char* class_name(ProfileClass c) {
   switch (c) {
-    case ProfileClass::test: return "test";
-    case ProfileClass::provisioning: return "provisioning";
-    case ProfileClass::operational: return "operational";
+    case ProfileClass::test:
+      return "test";
+    case ProfileClass::provisioning:
+      return "provisioning";
+    case ProfileClass::operational:
+      return "operational";
   }
   return "operational";
 }
@@ -181,9 +184,8 @@ std::string SoftwareEuiccState::to_json(const SoftwareEuicc& e) {
   o["profiles"] = std::move(profiles);
   json::array notes;
   for (const auto& n : e.notifications_) {
-    notes.push_back(json::object{{"seq_number", n.seq_number},
-                                 {"event", notification_event_name(n.event)},
-                                 {"iccid", iccid_text(n.iccid)}});
+    notes.push_back(json::object{
+        {"seq_number", n.seq_number}, {"event", notification_event_name(n.event)}, {"iccid", iccid_text(n.iccid)}});
   }
   o["notifications"] = std::move(notes);
   json::array results;
@@ -191,9 +193,10 @@ std::string SoftwareEuiccState::to_json(const SoftwareEuicc& e) {
     results.push_back(json::object{{"seq_number", r.seq_number}, {"der", to_hex(r.der)}, {"delivered", r.delivered}});
   }
   o["package_results"] = std::move(results);
-  o["immediate_enable"] = json::object{{"flag", e.immediate_enable_.immediate_enable_flag},
-                                       {"default_smdp_oid", state_json::opt(e.immediate_enable_.default_smdp_oid)},
-                                       {"default_smdp_address", state_json::opt(e.immediate_enable_.default_smdp_address)}};
+  o["immediate_enable"] =
+      json::object{{"flag", e.immediate_enable_.immediate_enable_flag},
+                   {"default_smdp_oid", state_json::opt(e.immediate_enable_.default_smdp_oid)},
+                   {"default_smdp_address", state_json::opt(e.immediate_enable_.default_smdp_address)}};
   o["default_dp_address"] = state_json::opt(e.default_dp_address_);
   if (e.rollback_) {
     o["rollback"] = json::object{{"previous", state_json::opt_iccid(e.rollback_->previous)},
@@ -204,9 +207,9 @@ std::string SoftwareEuiccState::to_json(const SoftwareEuicc& e) {
     o["rollback"] = nullptr;
   }
   o["fallback_return"] = state_json::opt_iccid(e.fallback_return_);
-  o["state_change"] = json::object{
-      {"notify", e.state_change_.notify},
-      {"cause", e.state_change_.cause ? json::value(*e.state_change_.cause) : json::value(nullptr)}};
+  o["state_change"] =
+      json::object{{"notify", e.state_change_.notify},
+                   {"cause", e.state_change_.cause ? json::value(*e.state_change_.cause) : json::value(nullptr)}};
   o["next_seq_number"] = e.next_seq_number_;
   o["next_association_token"] = e.next_association_token_;
   o["next_isdp_index"] = e.next_isdp_index_;
@@ -244,8 +247,9 @@ Result<SoftwareEuicc> SoftwareEuiccState::from_json(std::string_view text) {
   auto created = SoftwareEuicc::create(SoftwareEuiccConfig{*eid, *version, *key, *euicc_cert, *eum_cert});
   if (!created.ok()) {
     const std::string f = created.error().field;
-    return bad(f == "euicc_key" ? "private_key_pem" : f == "eum_certificate" ? "eum_certificate_pem"
-                                                                             : "euicc_certificate_pem",
+    return bad(f == "euicc_key"         ? "private_key_pem"
+               : f == "eum_certificate" ? "eum_certificate_pem"
+                                        : "euicc_certificate_pem",
                created.error().message);
   }
   SoftwareEuicc e = std::move(created).value();
@@ -312,8 +316,8 @@ Result<SoftwareEuicc> SoftwareEuiccState::from_json(std::string_view text) {
     ESIMO_TRY(ev.seq_number, j.integer("seq_number", 1));
     ESIMO_TRY(auto name, j.str("event"));
     bool found = false;
-    for (auto k : {NotificationEvent::install, NotificationEvent::enable, NotificationEvent::disable,
-                   NotificationEvent::del}) {
+    for (auto k :
+         {NotificationEvent::install, NotificationEvent::enable, NotificationEvent::disable, NotificationEvent::del}) {
       if (name == notification_event_name(k)) {
         ev.event = k;
         found = true;

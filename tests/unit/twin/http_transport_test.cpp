@@ -29,8 +29,8 @@ class RecordingEim final : public http::Service {
     const ByteView body = as_bytes(req.body);
     auto msg = sgp::decode_ipa_to_eim(body, version_);
     if (msg.ok() && std::holds_alternative<sgp::GetEimPackageRequest>(*msg)) {
-      auto out = sgp::encode(sgp::EsipaMessageFromEimToIpa(sgp::GetEimPackageResponse(sgp::EimPackageError{1})),
-                             version_);
+      auto out =
+          sgp::encode(sgp::EsipaMessageFromEimToIpa(sgp::GetEimPackageResponse(sgp::EimPackageError{1})), version_);
       resp.content_type = "application/x-gsma-rsp-asn1";
       resp.body.assign(out->begin(), out->end());
       resp.set_header("X-Admin-Protocol", std::string(req.header("x-admin-protocol")));

@@ -39,7 +39,8 @@ class FakeEim final : public EsipaTransport {
       if (acknowledge) {
         resp.kind = sgp::ProvideEimPackageResultResponse::Kind::acknowledgements;
         if (const auto* r = std::get_if<sgp::EuiccPackageResult>(&p->result)) {
-          if (const auto* s = std::get_if<sgp::EuiccPackageResultSigned>(r)) resp.seq_numbers.push_back(s->data.seq_number);
+          if (const auto* s = std::get_if<sgp::EuiccPackageResultSigned>(r))
+            resp.seq_numbers.push_back(s->data.seq_number);
         }
       }
       return sgp::encode(sgp::EsipaMessageFromEimToIpa(resp), version_);
@@ -148,7 +149,8 @@ TEST_P(IpaVersions, BadSignatureIsReturnedAsAnUnsignedError) {
   ASSERT_TRUE(report.ok()) << report.error().message;
   auto results = fake.all<sgp::ProvideEimPackageResult>();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<sgp::EuiccPackageErrorUnsigned>(std::get<sgp::EuiccPackageResult>(results[0].result)));
+  EXPECT_TRUE(
+      std::holds_alternative<sgp::EuiccPackageErrorUnsigned>(std::get<sgp::EuiccPackageResult>(results[0].result)));
 }
 
 TEST(Ipa, StopsOnOtherEimPackageErrorsAndAfterMaxRounds) {

@@ -45,9 +45,9 @@ TEST_P(Versions, ProfileRules) {
   EXPECT_EQ(e.profiles().size(), 2u);
   EXPECT_TRUE(e.pending_notifications().empty());
   // Disable then delete works; a package stops at its first failure.
-  auto r = run(e, eim,
-               sgp::PsmoList{sgp::PsmoDelete{wire(kIccid2)}, sgp::PsmoDelete{wire(kIccid2)},
-                             sgp::PsmoDisable{wire(kIccid1)}});
+  auto r = run(
+      e, eim,
+      sgp::PsmoList{sgp::PsmoDelete{wire(kIccid2)}, sgp::PsmoDelete{wire(kIccid2)}, sgp::PsmoDisable{wire(kIccid1)}});
   EXPECT_EQ(codes(r), (std::vector<std::int64_t>{0, 1}));
   EXPECT_EQ(e.profiles().size(), 1u);
   ASSERT_NE(e.enabled_profile(), nullptr);  // the disable after the failure did not run
@@ -191,9 +191,9 @@ TEST_P(Versions, ReplayInvalidEidAndCounter) {
   EXPECT_EQ(err->data.euicc_package_error_code, 3);  // invalidEid
   EXPECT_EQ(e.find_eim("eim-1")->counter_value, 5u);
   // The error is signed by the eUICC over DER(errorDataSigned) || eimSignature object.
-  EXPECT_TRUE(crypto::verify_raw(e.public_key(), with_signature_object(err->data_der, eim.last_signature),
-                                 err->euicc_sign_epe)
-                  .ok());
+  EXPECT_TRUE(
+      crypto::verify_raw(e.public_key(), with_signature_object(err->data_der, eim.last_signature), err->euicc_sign_epe)
+          .ok());
 }
 
 TEST_P(Versions, UnauthenticatedEimGetsAnUnsignedError) {
@@ -322,13 +322,14 @@ TEST(SoftwareEuicc, PersonalisationRefusesDuplicatesAndBadKeys) {
 
 TEST(SoftwareEuicc, CreateChecksKeyCertificateAndEid) {
   auto kc = crypto::make_test_euicc(pki(), test_eid().str(), test_now()).value();
-  auto wrong_key =
-      SoftwareEuicc::create({test_eid(), sgp::Version::v1_2, crypto::PrivateKey::generate(), kc.certificate,
-                             pki().eum.certificate});
+  auto wrong_key = SoftwareEuicc::create(
+      {test_eid(), sgp::Version::v1_2, crypto::PrivateKey::generate(), kc.certificate, pki().eum.certificate});
   EXPECT_EQ(wrong_key.error().field, "euicc_key");
-  auto wrong_eid = SoftwareEuicc::create({other_eid(), sgp::Version::v1_2, kc.key, kc.certificate, pki().eum.certificate});
+  auto wrong_eid =
+      SoftwareEuicc::create({other_eid(), sgp::Version::v1_2, kc.key, kc.certificate, pki().eum.certificate});
   EXPECT_EQ(wrong_eid.error().field, "euicc_certificate");
-  auto wrong_eum = SoftwareEuicc::create({test_eid(), sgp::Version::v1_2, kc.key, kc.certificate, pki().ci.certificate});
+  auto wrong_eum =
+      SoftwareEuicc::create({test_eid(), sgp::Version::v1_2, kc.key, kc.certificate, pki().ci.certificate});
   EXPECT_EQ(wrong_eum.error().field, "eum_certificate");
 }
 
@@ -456,8 +457,8 @@ TEST_P(Versions, RollbackReturnsToThePreviousProfile) {
   ASSERT_EQ(s.data.euicc_result.size(), 2u);
   EXPECT_EQ(s.data.euicc_result[1].kind, K::rollback);
   EXPECT_EQ(s.data.euicc_result[1].code, 0);
-  EXPECT_TRUE(crypto::verify_raw(e.public_key(), with_signature_object(s.data_der, eim.last_signature), s.euicc_sign_epr)
-                  .ok());
+  EXPECT_TRUE(
+      crypto::verify_raw(e.public_key(), with_signature_object(s.data_der, eim.last_signature), s.euicc_sign_epr).ok());
   // Two enables with rollbackFlag in one package: the second -> rollbackNotAvailable(20).
   r = run(e, eim, sgp::PsmoList{sgp::PsmoEnable{wire(kIccid2), true}, sgp::PsmoEnable{wire(kIccid1), true}});
   EXPECT_EQ(codes(r), (std::vector<std::int64_t>{0, 20}));

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <unistd.h>
 
 #include "twin/software_euicc.hpp"
 #include "twin_test_util.hpp"
@@ -24,8 +24,9 @@ SoftwareEuicc busy_euicc() {
   auto e = make_euicc();
   EXPECT_TRUE(e.add_profile(parse_profile_spec("8944000000000000035@234-15").value()).ok());
   EimSide eim;
-  run(e, eim, sgp::PsmoList{sgp::PsmoSetFallbackAttribute{wire(kIccid2)}, sgp::PsmoSetDefaultDpAddress{"dp.test"},
-                            sgp::PsmoConfigureImmediateEnable{true, "1.2.3", "smdp.test"}});
+  run(e, eim,
+      sgp::PsmoList{sgp::PsmoSetFallbackAttribute{wire(kIccid2)}, sgp::PsmoSetDefaultDpAddress{"dp.test"},
+                    sgp::PsmoConfigureImmediateEnable{true, "1.2.3", "smdp.test"}});
   run(e, eim, sgp::EcoList{sgp::EcoAddEim{eim_config("eim-2", 9)}});
   run(e, eim, sgp::PsmoList{sgp::PsmoEnable{wire(kIccid2), true}});
   return e;
