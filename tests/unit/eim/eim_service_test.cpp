@@ -7,7 +7,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <algorithm>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "base/metrics.hpp"
 #include "crypto/ecdsa.hpp"
@@ -783,6 +786,40 @@ TEST_F(EimServiceTest, NotificationsInAResultAreAcknowledged) {
   EXPECT_EQ(r.seq_numbers, (std::vector<std::int64_t>{42}));
   EXPECT_EQ(get(op).state, OperationState::succeeded);
   EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+}
+
+TEST_F(EimServiceTest, ConcurrentPollsNeverReuseACounterOrSendAnOperationTwice) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(submit(e, OpGetRat{}).id);
+  std::mutex mu;
+  std::vector<std::uint64_t> counters;
+  std::size_t psmos = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        sgp::GetEimPackageRequest req;
+        req.eid = bytes_of(e.eid);
+        auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(req), Version::v1_2);
+        auto out = service_->handle_esipa(*body, std::nullopt);
+        if (!out.ok()) continue;
+        auto msg = sgp::decode_eim_to_ipa(*out, Version::v1_2);
+        if (!msg.ok()) continue;
+        const auto* pkg = std::get_if<sgp::EuiccPackageRequest>(&std::get<sgp::GetEimPackageResponse>(*msg));
+        if (pkg == nullptr) continue;
+        std::lock_guard lock(mu);
+        counters.push_back(pkg->euicc_package_signed.counter_value);
+        psmos += std::get<sgp::PsmoList>(pkg->euicc_package_signed.euicc_package).size();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::sort(counters.begin(), counters.end());
+  EXPECT_EQ(std::adjacent_find(counters.begin(), counters.end()), counters.end()) << "a counterValue was reused";
+  EXPECT_EQ(psmos, ids.size());
+  for (const auto& id : ids) EXPECT_EQ(store_->get_operation(tenant_, id)->state, OperationState::delivered);
 }
 
 TEST_F(EimServiceTest, OperationJsonIsCanonicalAndStrict) {
