@@ -492,4 +492,27 @@ TEST(SoftwareEuicc, CreateWithTestPki) {
   EXPECT_EQ(e->eum_certificate_der(), pki().eum.certificate.der());
 }
 
+TEST(SoftwareEuicc, EveryTruncationOfAPackageIsAnErrorAndChangesNothing) {
+  auto e = make_euicc();
+  EimSide eim;
+  const Bytes good = eim.package(sgp::PsmoList{sgp::PsmoEnable{wire(kIccid2)}});
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    auto r = e.execute_package(ByteView(good.data(), n));
+    EXPECT_FALSE(r.ok()) << "prefix of " << n << " bytes";
+  }
+  Bytes flipped = good;
+  flipped[flipped.size() / 2] ^= 0x01;  // still DER perhaps, but the signature no longer matches
+  auto r = e.execute_package(flipped);
+  if (r.ok()) {
+    EXPECT_FALSE(std::holds_alternative<sgp::EuiccPackageResultSigned>(
+        sgp::decode_euicc_package_result(*r, sgp::Version::v1_2).value()));
+  }
+  EXPECT_EQ(iccid_text(e.enabled_profile()->iccid), kIccid1);
+  EXPECT_EQ(e.find_eim("eim-1")->counter_value, 0u);
+  EXPECT_TRUE(e.pending_notifications().empty());
+  // The intact package still runs.
+  ASSERT_TRUE(e.execute_package(good).ok());
+  EXPECT_EQ(iccid_text(e.enabled_profile()->iccid), kIccid2);
+}
+
 }  // namespace esimo::twin::euicc_tests
