@@ -60,6 +60,26 @@ int run_cli(int argc, char** argv) {
                               "PEM certificate chain: serve HTTPS ($ESIMO_TLS_CERT)");
   cli_detail::optional_option(serve_cmd, "--tls-key", serve.common.overrides.tls_key_file,
                               "PEM private key of --tls-cert ($ESIMO_TLS_KEY)");
+  cli_detail::optional_option(serve_cmd, "--esipa-listen", serve.common.overrides.esipa_listen,
+                              "HOST:PORT of the ESipa listener (the eIM; off when unset; $ESIMO_ESIPA_LISTEN)");
+  serve_cmd->add_flag("--esipa-plain", serve.common.overrides.esipa_plain,
+                      "serve ESipa over plain HTTP (lab and tests only; $ESIMO_ESIPA_PLAIN)");
+  cli_detail::optional_option(serve_cmd, "--esipa-tls-cert", serve.common.overrides.esipa_tls_cert_file,
+                              "PEM certificate chain of the ESipa listener ($ESIMO_ESIPA_TLS_CERT)");
+  cli_detail::optional_option(serve_cmd, "--esipa-tls-key", serve.common.overrides.esipa_tls_key_file,
+                              "PEM private key of --esipa-tls-cert ($ESIMO_ESIPA_TLS_KEY)");
+  cli_detail::optional_path(serve_cmd, "--pki", serve.common.overrides.pki_dir,
+                            "test PKI directory (esimo pki test-ca): trust its CI, sign with its eIM key ($ESIMO_PKI)");
+  cli_detail::optional_option(serve_cmd, "--eim-id", serve.common.overrides.eim_id,
+                              "eimId (default: generated once, kept in the data dir; $ESIMO_EIM_ID)");
+  cli_detail::optional_option(serve_cmd, "--eim-fqdn", serve.common.overrides.eim_fqdn,
+                              "HOST:PORT the IPAs reach the eIM at (default: kept in the data dir; $ESIMO_EIM_FQDN)");
+  cli_detail::optional_path(serve_cmd, "--eim-key", serve.common.overrides.eim_key_file,
+                            "PEM eIM signing key (default: the PKI's, else generated into the data dir; $ESIMO_EIM_KEY)");
+  serve_cmd->add_option("--ci-root", serve.common.overrides.ci_root_files,
+                        "PEM GSMA CI root to verify eUICC certificates against (repeatable; $ESIMO_CI_ROOTS)");
+  cli_detail::optional_path(serve_cmd, "--esipa-port-file", serve.esipa_port_file,
+                            "write the bound ESipa port to this file once listening");
   serve_cmd->add_flag("--admin-key", serve.admin_key, "create and print a fresh admin API key for the default tenant");
   cli_detail::optional_path(serve_cmd, "--port-file", serve.port_file, "write the bound port to this file once listening");
   serve_cmd->callback([&] { code = cmd_serve(serve, io); });
@@ -147,6 +167,60 @@ int run_cli(int argc, char** argv) {
                               "PEM certificate chain");
   cli_detail::optional_option(config_show_cmd, "--tls-key", config_show.common.overrides.tls_key_file, "PEM private key");
   config_show_cmd->callback([&] { code = cmd_config_show(config_show.common, io); });
+
+  // pki
+  auto* pki_cmd = app.add_subcommand("pki", "Test PKI for labs and the twin");
+  pki_cmd->require_subcommand(1);
+  PkiTestCaArgs pki_test_ca;
+  auto* pki_test_ca_cmd =
+      pki_cmd->add_subcommand("test-ca", "Write a test CI, EUM, eIM and SM-DP+ certificates and keys (NOT production)");
+  pki_test_ca_cmd->add_option("--out", pki_test_ca.out, "directory to write")->required();
+  pki_test_ca_cmd->add_flag("--overwrite", pki_test_ca.overwrite, "replace an existing test PKI in --out");
+  pki_test_ca_cmd->callback([&] { code = cmd_pki_test_ca(pki_test_ca, io); });
+
+  // eim
+  auto* eim_cmd = app.add_subcommand("eim", "The eIM");
+  eim_cmd->require_subcommand(1);
+  auto* eim_config_cmd = eim_cmd->add_subcommand("config", "The eIM configuration personalised into eUICCs");
+  eim_config_cmd->require_subcommand(1);
+  EimConfigExportArgs eim_export;
+  auto* eim_export_cmd =
+      eim_config_cmd->add_subcommand("export", "Write the AddInitialEimRequest (BF57 DER) for this eIM");
+  cli_detail::add_common(eim_export_cmd, eim_export.common);
+  eim_export_cmd->add_option("--fqdn", eim_export.fqdn, "HOST:PORT the IPAs reach the ESipa listener at")->required();
+  eim_export_cmd->add_option("--out", eim_export.out, "file to write")->required();
+  cli_detail::optional_path(eim_export_cmd, "--pki", eim_export.common.overrides.pki_dir,
+                            "test PKI directory: its eIM key and certificate");
+  cli_detail::optional_path(eim_export_cmd, "--eim-key", eim_export.common.overrides.eim_key_file,
+                            "PEM eIM signing key");
+  cli_detail::optional_option(eim_export_cmd, "--eim-id", eim_export.common.overrides.eim_id, "eimId");
+  eim_export_cmd->add_option("--sgp32-version", eim_export.sgp32_version, "1.2 (default) or 1.0")
+      ->check(CLI::IsMember({"1.2", "1.0"}));
+  eim_export_cmd->callback([&] { code = cmd_eim_config_export(eim_export, io); });
+
+  // device (one software eUICC)
+  auto* device_cmd = app.add_subcommand("device", "One software eUICC and its IPA (the twin, from the command line)");
+  device_cmd->require_subcommand(1);
+  DeviceNewArgs device_new;
+  auto* device_new_cmd = device_cmd->add_subcommand("new", "Create a software eUICC personalised for an eIM");
+  device_new_cmd->add_option("--eid", device_new.eid, "EID (32 digits)")->required();
+  device_new_cmd->add_option("--sgp32-version", device_new.sgp32_version, "1.2 (default) or 1.0")
+      ->check(CLI::IsMember({"1.2", "1.0"}));
+  device_new_cmd->add_option("--profile", device_new.profiles, "ICCID[@MCC-MNC][:enabled] (repeatable)");
+  device_new_cmd->add_option("--eim-config", device_new.eim_config, "AddInitialEimRequest file (esimo eim config export)")
+      ->required();
+  cli_detail::optional_path(device_new_cmd, "--pki", device_new.pki_dir, "test PKI whose EUM issues the eUICC certificate");
+  device_new_cmd->add_option("--state", device_new.state, "JSON file to write the eUICC to")->required();
+  device_new_cmd->callback([&] { code = cmd_device_new(device_new, io); });
+  DevicePollArgs device_poll;
+  auto* device_poll_cmd = device_cmd->add_subcommand("poll", "Poll the eIM until it has nothing more; save the state");
+  device_poll_cmd->add_option("--state", device_poll.state, "the eUICC's JSON file")->required();
+  device_poll_cmd->add_option("--eim", device_poll.eim_url, "eIM URL, http(s)://HOST:PORT")->required();
+  cli_detail::optional_option(device_poll_cmd, "--ca", device_poll.ca_file, "PEM CA bundle to trust (HTTPS)");
+  cli_detail::optional_option(device_poll_cmd, "--admin-protocol", device_poll.admin_protocol,
+                              "X-Admin-Protocol to send (default gsma/rsp/v<SGP.32 version>.0)");
+  device_poll_cmd->add_option("--max-rounds", device_poll.max_rounds, "stop after this many polls (default 64)");
+  device_poll_cmd->callback([&] { code = cmd_device_poll(device_poll, io); });
 
   // version
   app.add_subcommand("version", "Print the version")->callback([&] { code = cmd_version(io); });

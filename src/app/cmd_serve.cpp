@@ -7,7 +7,11 @@
 #include <fstream>
 #include <ostream>
 
+#include "api/esipa_service.hpp"
 #include "api/keys.hpp"
+#include "app/eim_setup.hpp"
+#include "crypto/test_pki.hpp"
+#include "eim/eim_service.hpp"
 #include "api/rest_service.hpp"
 #include "app/catalog_seed.hpp"
 #include "app/commands.hpp"
@@ -35,8 +39,8 @@ Status write_port_file(const std::filesystem::path& file, std::uint16_t port) {
   return ok_status();
 }
 
-std::string base_url(const Config& c, std::uint16_t port, bool tls) {
-  std::string host = c.listen_host;
+std::string base_url(const std::string& listen_host, std::uint16_t port, bool tls) {
+  std::string host = listen_host;
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
@@ -111,20 +115,83 @@ int cmd_serve(const ServeArgs& args, Io io) {
   if (!started.ok()) return report_error(io, started.error());
   std::unique_ptr<net::HttpServer> server = std::move(started).value();
 
+  // The ESipa listener (SGP.32 §6.1) and the eIM behind it, when configured. TLS unless --esipa-plain; with --pki and
+  // no certificate of its own it serves the PKI's dptls pair.
+  cmd_serve_detail::DeferredService esipa_front;
+  std::unique_ptr<net::HttpServer> esipa_server;
+  std::unique_ptr<eim::EimService> eim;
+  std::unique_ptr<api::EsipaService> esipa_service;
+  std::string esipa_url;
+  if (config->esipa_enabled) {
+    net::ServerOptions eo;
+    eo.host = config->esipa_listen_host;
+    eo.port = config->esipa_listen_port;
+    eo.threads = config->threads;
+    eo.body_limit = api::EsipaOptions{}.body_limit;
+    if (!config->esipa_plain) {
+      eo.tls_cert_file = config->esipa_tls_cert_file;
+      eo.tls_key_file = config->esipa_tls_key_file;
+      if (eo.tls_cert_file.empty() && !config->pki_dir.empty()) {
+        eo.tls_cert_file = (config->pki_dir / std::string(crypto::test_pki_files::kDpTls)).string();
+        eo.tls_key_file = (config->pki_dir / std::string(crypto::test_pki_files::kDpTlsKey)).string();
+      }
+      if (eo.tls_cert_file.empty()) {
+        server->stop(std::chrono::milliseconds(0));
+        return report_error(io, Error(Errc::invalid_argument,
+                                      "ESipa needs TLS: give --esipa-tls-cert and --esipa-tls-key (or --pki), or "
+                                      "--esipa-plain for a lab",
+                                      "--esipa-listen"));
+      }
+    }
+    auto es = net::HttpServer::start(eo, esipa_front);
+    if (!es.ok()) {
+      server->stop(std::chrono::milliseconds(0));
+      return report_error(io, Error(es.error().code, "--esipa-listen: " + es.error().message, "--esipa-listen"));
+    }
+    esipa_server = std::move(es).value();
+    esipa_url = cmd_serve_detail::base_url(config->esipa_listen_host, esipa_server->port(), esipa_server->tls());
+    std::string fallback_fqdn = esipa_url.substr(esipa_url.find("://") + 3);
+    auto identity = load_eim_identity(*config, IdentityRequest{std::nullopt, fallback_fqdn});
+    if (identity.ok() && identity->ci_root_certificates_der.empty()) {
+      log::warn("no CI root configured: eUICC results cannot be verified (give --pki or --ci-root)");
+    }
+    if (!identity.ok()) {
+      esipa_server->stop(std::chrono::milliseconds(0));
+      server->stop(std::chrono::milliseconds(0));
+      return report_error(io, identity.error());
+    }
+    eim = std::make_unique<eim::EimService>(*store, SystemClock::instance(), std::move(identity).value(),
+                                            eim::EimOptions{}, metrics::Registry::global());
+    if (auto st = eim->load(); !st.ok()) {
+      esipa_server->stop(std::chrono::milliseconds(0));
+      server->stop(std::chrono::milliseconds(0));
+      return report_error(io, st.error());
+    }
+    eim::EimService* e = eim.get();
+    esipa_service = std::make_unique<api::EsipaService>(
+        [e](ByteView body, std::optional<sgp::Version> hint) { return e->handle_esipa(body, hint); },
+        metrics::Registry::global());
+    esipa_front.set(esipa_service.get());
+  }
+
   const bool tls = server->tls();
-  const std::string url = cmd_serve_detail::base_url(*config, server->port(), tls);
+  const std::string url = cmd_serve_detail::base_url(config->listen_host, server->port(), tls);
   api::ApiOptions api_options;
   api_options.body_limit = config->body_limit;
   api_options.public_base_url = url;
   api_options.version = version_string();
   auto service = std::make_unique<api::RestService>(
-      api::ApiContext{*store, SystemClock::instance(), metrics::Registry::global(), api_options});
+      api::ApiContext{*store, SystemClock::instance(), metrics::Registry::global(), api_options, eim.get()});
   front.set(service.get());
   io.out << "esimo " << version_string() << " serving on " << url << " (data in " << config->data_dir.string() << ")\n"
          << "  API:      " << url << "/v1/\n"
          << "  OpenAPI:  " << url << "/v1/openapi.json\n"
          << "  Metrics:  " << url << "/metrics\n"
          << "  Health:   " << url << "/healthz\n";
+  if (eim) {
+    io.out << "  ESipa:    " << esipa_url << std::string(api::kEsipaPath) << " (eIM '" << eim->identity().eim_id
+           << "', fqdn " << eim->identity().fqdn << ")\n";
+  }
   if (admin_key) {
     io.out << "  Tenant '" << config->default_tenant << "', admin key " << admin_key->key.id << " (shown once)\n"
            << "  Admin API key: " << admin_key->secret << "\n"
@@ -137,6 +204,16 @@ int cmd_serve(const ServeArgs& args, Io io) {
                           {"tls", tls},
                           {"catalog_seeded", seeded->seeded},
                           {"data_dir", config->data_dir.string()}});
+  if (args.esipa_port_file && esipa_server) {
+    if (auto s = cmd_serve_detail::write_port_file(*args.esipa_port_file, esipa_server->port()); !s.ok()) {
+      esipa_server->stop(std::chrono::milliseconds(0));
+      server->stop(std::chrono::milliseconds(0));
+      front.set(nullptr);
+      esipa_front.set(nullptr);
+      return report_error(io, s.error());
+    }
+  }
+
   if (args.port_file) {
     if (auto s = cmd_serve_detail::write_port_file(*args.port_file, server->port()); !s.ok()) {
       server->stop(std::chrono::milliseconds(0));
@@ -149,10 +226,15 @@ int cmd_serve(const ServeArgs& args, Io io) {
   sigwait(&stop_signals, &sig);
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"drain_ms", static_cast<std::int64_t>(config->drain_timeout.count())}});
+  if (esipa_server) esipa_server->stop(config->drain_timeout);
   server->stop(config->drain_timeout);
   server.reset();
+  esipa_server.reset();
   front.set(nullptr);
+  esipa_front.set(nullptr);
   service.reset();
+  esipa_service.reset();
+  eim.reset();
   store.reset();  // joins the writer after its last batch is committed
   log::info("stopped");
   return 0;

@@ -26,6 +26,7 @@ struct ServeArgs {
   CommonArgs common;
   bool admin_key = false;                        // create and print a fresh admin key for the default tenant
   std::optional<std::filesystem::path> port_file;  // the bound port is written here once listening
+  std::optional<std::filesystem::path> esipa_port_file;  // the bound ESipa port, likewise
 };
 int cmd_serve(const ServeArgs& args, Io io);
 
@@ -85,6 +86,43 @@ struct KeysRevokeArgs {
   std::string id;
 };
 int cmd_keys_revoke(const KeysRevokeArgs& args, Io io);
+
+// `esimo pki test-ca --out DIR`: the test CI, EUM, eIM and SM-DP+ certificates and keys (crypto/test_pki.hpp).
+struct PkiTestCaArgs {
+  std::filesystem::path out;
+  bool overwrite = false;
+};
+int cmd_pki_test_ca(const PkiTestCaArgs& args, Io io);
+
+// `esimo eim config export`: the AddInitialEimRequest (BF57) DER that personalises eUICCs for this eIM.
+struct EimConfigExportArgs {
+  CommonArgs common;
+  std::string fqdn;  // HOST:PORT the IPAs reach the ESipa listener at
+  std::filesystem::path out;
+  std::string sgp32_version = "1.2";
+};
+int cmd_eim_config_export(const EimConfigExportArgs& args, Io io);
+
+// `esimo device new`: a software eUICC (twin) personalised with an exported eIM configuration, saved as JSON.
+struct DeviceNewArgs {
+  std::string eid;
+  std::string sgp32_version = "1.2";
+  std::vector<std::string> profiles;  // ICCID[@MCC-MNC][:enabled]
+  std::filesystem::path eim_config;   // AddInitialEimRequest DER (esimo eim config export)
+  std::optional<std::filesystem::path> pki_dir;
+  std::filesystem::path state;
+};
+int cmd_device_new(const DeviceNewArgs& args, Io io);
+
+// `esimo device poll`: the software eUICC's IPA polls the eIM until it has nothing more; the state is saved.
+struct DevicePollArgs {
+  std::filesystem::path state;
+  std::string eim_url;  // http(s)://host:port
+  std::optional<std::string> ca_file;
+  std::optional<std::string> admin_protocol;  // X-Admin-Protocol to send (default gsma/rsp/v<version>.0)
+  std::size_t max_rounds = 64;
+};
+int cmd_device_poll(const DevicePollArgs& args, Io io);
 
 // Prints the effective configuration (after file, environment and flags) as TOML.
 int cmd_config_show(const CommonArgs& args, Io io);

@@ -133,6 +133,58 @@ Status apply_tls_table(Config& c, const toml::table& t, std::string_view source)
   });
 }
 
+Status apply_esipa_table(Config& c, const toml::table& t, std::string_view source) {
+  TableReader r(t, "esipa", source);
+  return r.each([&](const std::string& key, const toml::node& node) -> Status {
+    if (key == "esipa.listen") {
+      ESIMO_TRY(std::string v, r.string(key, node));
+      if (auto s = parse_listen(v, c.esipa_listen_host, c.esipa_listen_port); !s.ok()) return r.bad(key, node, s.error());
+      c.esipa_enabled = true;
+    } else if (key == "esipa.plain") {
+      if (!node.is_boolean()) return config_error(source, node.source().begin.line, key, "'" + key + "' must be a boolean");
+      c.esipa_plain = node.value<bool>().value_or(false);
+    } else if (key == "esipa.tls_cert") {
+      ESIMO_TRY(c.esipa_tls_cert_file, r.string(key, node));
+    } else if (key == "esipa.tls_key") {
+      ESIMO_TRY(c.esipa_tls_key_file, r.string(key, node));
+    } else {
+      return r.unknown(key, node);
+    }
+    return ok_status();
+  });
+}
+
+Status apply_eim_table(Config& c, const toml::table& t, std::string_view source) {
+  TableReader r(t, "eim", source);
+  return r.each([&](const std::string& key, const toml::node& node) -> Status {
+    if (key == "eim.id") {
+      ESIMO_TRY(c.eim_id, r.string(key, node));
+    } else if (key == "eim.fqdn") {
+      ESIMO_TRY(c.eim_fqdn, r.string(key, node));
+    } else if (key == "eim.key") {
+      ESIMO_TRY(std::string v, r.string(key, node));
+      c.eim_key_file = v;
+    } else if (key == "eim.pki") {
+      ESIMO_TRY(std::string v, r.string(key, node));
+      c.pki_dir = v;
+    } else if (key == "eim.ci_roots") {
+      const toml::array* a = node.as_array();
+      if (a == nullptr) return config_error(source, node.source().begin.line, key, "'" + key + "' must be an array of strings");
+      c.ci_root_files.clear();
+      for (const auto& item : *a) {
+        auto v = item.value<std::string>();
+        if (!v || !item.is_string()) {
+          return config_error(source, item.source().begin.line, key, "'" + key + "' must be an array of strings");
+        }
+        c.ci_root_files.emplace_back(*v);
+      }
+    } else {
+      return r.unknown(key, node);
+    }
+    return ok_status();
+  });
+}
+
 Status apply_catalog_table(Config& c, const toml::table& t, std::string_view source) {
   TableReader r(t, "catalog", source);
   return r.each([&](const std::string& key, const toml::node& node) -> Status {
@@ -226,11 +278,13 @@ Status apply_toml(Config& c, std::string_view toml_text, std::string_view source
       if (auto s = config_detail::set_log_level(c, v, key); !s.ok()) return r.bad(key, node, s.error());
     } else if (key == "default_tenant") {
       ESIMO_TRY(c.default_tenant, r.string(key, node));
-    } else if (key == "server" || key == "tls" || key == "catalog") {
+    } else if (key == "server" || key == "tls" || key == "catalog" || key == "esipa" || key == "eim") {
       const toml::table* t = node.as_table();
       if (t == nullptr) return config_error(source, node.source().begin.line, key, "'" + key + "' must be a table");
       if (key == "server") return config_detail::apply_server_table(c, *t, source);
       if (key == "tls") return config_detail::apply_tls_table(c, *t, source);
+      if (key == "esipa") return config_detail::apply_esipa_table(c, *t, source);
+      if (key == "eim") return config_detail::apply_eim_table(c, *t, source);
       return config_detail::apply_catalog_table(c, *t, source);
     } else {
       return r.unknown(key, node);
@@ -275,6 +329,35 @@ Status apply_env(Config& c, const EnvLookup& env) {
   if (auto v = env("ESIMO_SERVICE_PROVIDERS"); v && !v->empty()) c.service_providers_xml = *v;
   if (auto v = env("ESIMO_ISO3166"); v && !v->empty()) c.iso3166_json = *v;
   if (auto v = env("ESIMO_DEFAULT_TENANT"); v && !v->empty()) c.default_tenant = *v;
+  if (auto v = env("ESIMO_ESIPA_LISTEN"); v && !v->empty()) {
+    if (auto s = parse_listen(*v, c.esipa_listen_host, c.esipa_listen_port); !s.ok()) {
+      return Error(Errc::invalid_argument, "ESIMO_ESIPA_LISTEN: " + s.error().message, "ESIMO_ESIPA_LISTEN");
+    }
+    c.esipa_enabled = true;
+  }
+  if (auto v = env("ESIMO_ESIPA_PLAIN"); v && !v->empty()) {
+    if (*v != "0" && *v != "1" && *v != "true" && *v != "false") {
+      return Error(Errc::invalid_argument, "ESIMO_ESIPA_PLAIN: must be 1, 0, true or false", "ESIMO_ESIPA_PLAIN");
+    }
+    c.esipa_plain = *v == "1" || *v == "true";
+  }
+  if (auto v = env("ESIMO_ESIPA_TLS_CERT"); v) c.esipa_tls_cert_file = *v;
+  if (auto v = env("ESIMO_ESIPA_TLS_KEY"); v) c.esipa_tls_key_file = *v;
+  if (auto v = env("ESIMO_PKI"); v && !v->empty()) c.pki_dir = *v;
+  if (auto v = env("ESIMO_EIM_ID"); v && !v->empty()) c.eim_id = *v;
+  if (auto v = env("ESIMO_EIM_FQDN"); v && !v->empty()) c.eim_fqdn = *v;
+  if (auto v = env("ESIMO_EIM_KEY"); v && !v->empty()) c.eim_key_file = *v;
+  if (auto v = env("ESIMO_CI_ROOTS"); v && !v->empty()) {
+    // ':'-separated, like PATH.
+    c.ci_root_files.clear();
+    std::string_view rest = *v;
+    while (!rest.empty()) {
+      auto colon = rest.find(':');
+      if (colon != 0) c.ci_root_files.emplace_back(std::string(rest.substr(0, colon)));
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
   return ok_status();
 }
 
@@ -298,6 +381,20 @@ Status apply_overrides(Config& c, const ConfigOverrides& f) {
   if (f.log_level) ESIMO_CHECK(config_detail::set_log_level(c, *f.log_level, "--log-level"));
   if (f.service_providers_xml) c.service_providers_xml = *f.service_providers_xml;
   if (f.iso3166_json) c.iso3166_json = *f.iso3166_json;
+  if (f.esipa_listen) {
+    if (auto s = parse_listen(*f.esipa_listen, c.esipa_listen_host, c.esipa_listen_port); !s.ok()) {
+      return Error(Errc::invalid_argument, "--esipa-listen: " + s.error().message, "--esipa-listen");
+    }
+    c.esipa_enabled = true;
+  }
+  if (f.esipa_plain) c.esipa_plain = true;
+  if (f.esipa_tls_cert_file) c.esipa_tls_cert_file = *f.esipa_tls_cert_file;
+  if (f.esipa_tls_key_file) c.esipa_tls_key_file = *f.esipa_tls_key_file;
+  if (f.pki_dir) c.pki_dir = *f.pki_dir;
+  if (f.eim_id) c.eim_id = *f.eim_id;
+  if (f.eim_fqdn) c.eim_fqdn = *f.eim_fqdn;
+  if (f.eim_key_file) c.eim_key_file = *f.eim_key_file;
+  for (const auto& p : f.ci_root_files) c.ci_root_files.push_back(p);
   return ok_status();
 }
 
@@ -313,6 +410,10 @@ Result<Config> resolve_config(const std::optional<std::filesystem::path>& config
   ESIMO_CHECK(apply_overrides(c, flags));
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return Error(Errc::invalid_argument, "TLS needs both a certificate and a key (tls.cert and tls.key)", "tls");
+  }
+  if (c.esipa_tls_cert_file.empty() != c.esipa_tls_key_file.empty()) {
+    return Error(Errc::invalid_argument,
+                 "ESipa TLS needs both a certificate and a key (--esipa-tls-cert and --esipa-tls-key)", "esipa");
   }
   return c;
 }
@@ -340,7 +441,33 @@ std::string to_toml(const Config& c) {
   append_toml_string(out, c.service_providers_xml.string());
   out += "\niso3166 = ";
   append_toml_string(out, c.iso3166_json.string());
-  out += "\n";
+  out += "\n\n[esipa]\n";
+  if (c.esipa_enabled) {
+    std::string listen = c.esipa_listen_host.find(':') != std::string::npos ? "[" + c.esipa_listen_host + "]"
+                                                                            : c.esipa_listen_host;
+    out += "listen = ";
+    append_toml_string(out, listen + ":" + std::to_string(c.esipa_listen_port));
+    out += "\n";
+  }
+  out += std::string("plain = ") + (c.esipa_plain ? "true" : "false");
+  out += "\ntls_cert = ";
+  append_toml_string(out, c.esipa_tls_cert_file);
+  out += "\ntls_key = ";
+  append_toml_string(out, c.esipa_tls_key_file);
+  out += "\n\n[eim]\nid = ";
+  append_toml_string(out, c.eim_id);
+  out += "\nfqdn = ";
+  append_toml_string(out, c.eim_fqdn);
+  out += "\nkey = ";
+  append_toml_string(out, c.eim_key_file.string());
+  out += "\npki = ";
+  append_toml_string(out, c.pki_dir.string());
+  out += "\nci_roots = [";
+  for (std::size_t i = 0; i < c.ci_root_files.size(); ++i) {
+    if (i) out += ", ";
+    append_toml_string(out, c.ci_root_files[i].string());
+  }
+  out += "]\n";
   return out;
 }
 

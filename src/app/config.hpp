@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/log.hpp"
 #include "base/result.hpp"
@@ -32,6 +33,18 @@ struct Config {
   std::filesystem::path service_providers_xml = std::string(kDefaultServiceProvidersXml);
   std::filesystem::path iso3166_json = std::string(kDefaultIso3166Json);
   std::string default_tenant = "default";
+
+  // The ESipa listener (SGP.32 §6.1) and the eIM behind it; off unless esipa_listen is set.
+  bool esipa_enabled = false;
+  std::string esipa_listen_host = "127.0.0.1";
+  std::uint16_t esipa_listen_port = 0;
+  bool esipa_plain = false;                           // plain HTTP (lab, tests); TLS otherwise
+  std::string esipa_tls_cert_file, esipa_tls_key_file;  // PEM; default with pki_dir: its dptls pair
+  std::filesystem::path pki_dir;                      // `esimo pki test-ca` directory: its CI, eIM key and certificate
+  std::string eim_id;                                 // default: persisted in the data dir (generated once)
+  std::string eim_fqdn;                               // default: persisted, else the ESipa listen address
+  std::filesystem::path eim_key_file;                 // PEM; default: the PKI's eIM key, else <data_dir>/eim.key.pem
+  std::vector<std::filesystem::path> ci_root_files;   // PEM GSMA CI roots for eUICC certificate chains
 };
 
 // Values given on the command line (or by any caller); unset members leave the lower layers alone.
@@ -43,6 +56,13 @@ struct ConfigOverrides {
   std::optional<std::string> tls_cert_file, tls_key_file;
   std::optional<std::string> log_level;
   std::optional<std::filesystem::path> service_providers_xml, iso3166_json;
+  std::optional<std::string> esipa_listen;
+  bool esipa_plain = false;  // a flag: only ever switches plain HTTP on
+  std::optional<std::string> esipa_tls_cert_file, esipa_tls_key_file;
+  std::optional<std::filesystem::path> pki_dir;
+  std::optional<std::string> eim_id, eim_fqdn;
+  std::optional<std::filesystem::path> eim_key_file;
+  std::vector<std::filesystem::path> ci_root_files;  // added to those of the file/environment
 };
 
 // Reads one environment variable; nullopt when unset. Injectable for tests.
