@@ -55,6 +55,46 @@ const domain::Iccid* iccid_of(const OperationRequest& r) {
   return nullptr;
 }
 
+// The eUICC a ProvideEimPackageResult answers for, from its eimTransactionId (the package record) or the eUICC
+// certificate it carries (serialNumber = EID).
+std::optional<Bytes> device_of_result(EimService::Impl& m, const sgp::ProvideEimPackageResult& p) {
+  std::optional<Bytes> tid;
+  std::optional<Bytes> cert;
+  auto from_result = [&](const sgp::EuiccPackageResult& r) {
+    if (const auto* x = std::get_if<sgp::EuiccPackageResultSigned>(&r)) tid = x->data.eim_transaction_id;
+    if (const auto* x = std::get_if<sgp::EuiccPackageErrorSigned>(&r)) tid = x->data.eim_transaction_id;
+    if (const auto* x = std::get_if<sgp::EuiccPackageErrorUnsigned>(&r)) tid = x->eim_transaction_id;
+  };
+  if (const auto* r = std::get_if<sgp::EuiccPackageResult>(&p.result)) from_result(*r);
+  if (const auto* r = std::get_if<sgp::EprAndNotifications>(&p.result)) from_result(r->euicc_package_result);
+  if (const auto* r = std::get_if<sgp::EimPackageResultError>(&p.result)) tid = r->eim_transaction_id;
+  if (const auto* r = std::get_if<sgp::IpaEuiccDataResponse>(&p.result)) {
+    if (const auto* d = std::get_if<sgp::IpaEuiccData>(r)) {
+      tid = d->eim_transaction_id;
+      cert = d->euicc_certificate;
+    } else {
+      tid = std::get<sgp::IpaEuiccDataError>(*r).eim_transaction_id;
+    }
+  }
+  if (tid && !tid->empty() && tid->size() <= 16) {
+    if (auto pkg = m.store.get_package(*tid)) {
+      const auto k = pkg->eid.to_bytes();
+      return Bytes(k.begin(), k.end());
+    }
+  }
+  if (cert) {
+    if (auto c = crypto::Certificate::from_der(*cert)) {
+      if (auto serial = c->subject_serial_number()) {
+        if (auto eid = domain::Eid::parse(*serial)) {
+          const auto k = eid->to_bytes();
+          return Bytes(k.begin(), k.end());
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace service_detail
 
 EimService::Impl::Impl(store::Store& s, const Clock& c, EimIdentity id, EimOptions o, metrics::Registry& m)
@@ -412,6 +452,24 @@ Result<Bytes> EimService::handle_esipa(ByteView body, std::optional<sgp::Version
     if (const auto* g = std::get_if<sgp::GetEimPackageRequest>(&*msg)) dv = device_version(g->eid);
     if (const auto* p = std::get_if<sgp::ProvideEimPackageResult>(&*msg); p != nullptr && p->eid) {
       dv = device_version(*p->eid);
+    }
+    if (const auto* p = std::get_if<sgp::ProvideEimPackageResult>(&*msg); p != nullptr && !p->eid) {
+      // v1.0 results carry no EID (and an eid-less v1.2 one is legal): find the device from what the result answers,
+      // under each decoding, and keep the decoding that matches that device's version.
+      const sgp::Version other = v == sgp::Version::v1_2 ? sgp::Version::v1_0 : sgp::Version::v1_2;
+      for (const sgp::Version cand : {v, other}) {
+        auto m2 = cand == v ? msg : sgp::decode_ipa_to_eim(body, cand);
+        if (!m2) continue;
+        const auto* p2 = std::get_if<sgp::ProvideEimPackageResult>(&*m2);
+        if (p2 == nullptr) continue;
+        auto key = service_detail::device_of_result(m, *p2);
+        if (!key) continue;
+        const auto kv = device_version(*key);
+        if (kv && *kv == cand) {
+          dv = cand;
+          break;
+        }
+      }
     }
     if (dv && *dv != v) {
       auto again = sgp::decode_ipa_to_eim(body, *dv);

@@ -206,6 +206,10 @@ class EimServiceTest : public ::testing::Test {
     if (version_of(e) == Version::v1_2) d.eim_transaction_id = data->eim_transaction_id;
     auto out = send(e, sgp::IpaEuiccDataResponse(d));
     ASSERT_TRUE(out.ok()) << out.error().message;
+    // Answered in the device's version (a v1.0 result carries no EID: the eIM finds the device from its content).
+    auto answer = sgp::decode_eim_to_ipa(*out, version_of(e));
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    EXPECT_TRUE(std::holds_alternative<sgp::ProvideEimPackageResultResponse>(*answer));
   }
 
   // Verifies the eIM signature as an eUICC would and returns the package.
@@ -693,7 +697,10 @@ TEST_F(EimServiceTest, V10DeviceGetsV10EncodingAndNoFallback) {
   ASSERT_TRUE(std::holds_alternative<sgp::PsmoConfigureImmediateEnable>(
       std::get<sgp::PsmoList>(pkg.euicc_package_signed.euicc_package)[0]));
   // The v1.0 body does not decode as a v1.2 message of the same meaning: check the bytes differ by version.
-  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::configure_immediate_enable)})).ok());
+  auto out = send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::configure_immediate_enable)}));
+  ASSERT_TRUE(out.ok());
+  auto resp10 = sgp::decode_eim_to_ipa(*out, Version::v1_0);
+  ASSERT_TRUE(resp10.ok()) << resp10.error().message;
   EXPECT_EQ(get(op).state, OperationState::succeeded);
 }
 
