@@ -90,6 +90,48 @@ TEST(EsipaCli, OneDeviceFromTheCommandLine) {
   EXPECT_EQ(again.terminate(), 0);
 }
 
+TEST(EsipaCli, EsipaIsHttpsByDefaultWithThePkisTlsCertificate) {
+  TempDir dir;
+  const std::string pki = (dir / "pki").string();
+  ASSERT_EQ(run_esimo({"pki", "test-ca", "--out", pki}).code, 0);
+  const auto esipa_port_file = dir / "esipa-port";
+  Server::Options so;
+  so.extra_args = {"--esipa-listen", "127.0.0.1:0", "--pki", pki, "--esipa-port-file", esipa_port_file.string()};
+  Server server(dir / "data", so);
+  ASSERT_TRUE(server.started()) << server.startup_error();
+  const std::string url = "https://127.0.0.1:" + std::to_string(std::stoi(read_file(esipa_port_file)));
+  EXPECT_NE(server.process().out().find("ESipa:    https://"), std::string::npos) << server.process().out();
+
+  const std::string config = (dir / "eim.der").string();
+  ASSERT_EQ(run_esimo({"eim", "config", "export", "--data-dir", (dir / "data").string(), "--fqdn",
+                       url.substr(8), "--pki", pki, "--out", config})
+                .code,
+            0);
+  char prefix[31];
+  std::snprintf(prefix, sizeof prefix, "890490322222222222222%09d", 2);
+  const std::string eid = domain::Eid::from_prefix30(prefix)->str();
+  const std::string state = (dir / "device.json").string();
+  ASSERT_EQ(run_esimo({"device", "new", "--eid", eid, "--profile", "8944000000000000019@724-06:enabled",
+                       "--eim-config", config, "--pki", pki, "--state", state})
+                .code,
+            0);
+  auto rest = server.client();
+  ASSERT_TRUE(rest);
+  auto dev = rest->request(http::Method::post, "/v1/devices", bearer(server.admin_key()),
+                           R"({"eid":")" + eid + R"(","profiles":[{"iccid":"8944000000000000019","carrier":"724-06","state":"enabled"}]})");
+  ASSERT_TRUE(dev.ok());
+  ASSERT_EQ(dev->status, 201) << dev->body;
+
+  // Without the test CI the IPA does not trust the listener; with it, the poll goes through.
+  auto untrusted = run_esimo({"device", "poll", "--state", state, "--eim", url});
+  EXPECT_EQ(untrusted.code, 1);
+  EXPECT_NE(untrusted.err.find("certificate verify failed"), std::string::npos) << untrusted.err;
+  auto polled = run_esimo({"device", "poll", "--state", state, "--eim", url, "--ca", (dir / "pki" / "ci.pem").string()});
+  EXPECT_EQ(polled.code, 0) << polled.err;
+  EXPECT_NE(polled.out.find("the eIM has nothing more"), std::string::npos) << polled.out;
+  EXPECT_EQ(server.terminate(), 0);
+}
+
 TEST(EsipaCli, EsipaWithoutTlsOrPlainIsRefused) {
   TempDir dir;
   auto r = run_esimo({"serve", "--data-dir", (dir / "data").string(), "--listen", "127.0.0.1:0", "--esipa-listen",
