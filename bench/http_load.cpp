@@ -4,7 +4,7 @@
 //
 //   esimo-http-load --port N [--connections 64] [--threads 2] [--duration 10] [--requests 0] [--warmup 1]
 //                   [--path /v1/x]... [--paths-file FILE] [--method GET] [--header "Name: value"]... [--auth "Bearer k"]
-//                   [--body TEXT] [--timeout-ms 5000] [--json] [--json-out FILE]
+//                   [--body TEXT | --body-file FILE] [--content-type TYPE] [--timeout-ms 5000] [--json] [--json-out FILE]
 //
 // Loopback only (127.0.0.1 / ::1): it is a benchmark tool, not a traffic cannon. Duration <= 600 s.
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,6 +55,7 @@ struct Options {
   std::vector<std::string> paths;
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
+  std::string content_type = "application/json";  // sent with a body (and with every POST/PUT/PATCH)
   bool json = false;
   std::string json_out;  // also write the JSON result to this file
 };
@@ -93,7 +95,8 @@ int usage(const std::string& why) {
                "esimo-http-load: %s\n"
                "usage: esimo-http-load --port N [--host 127.0.0.1] [--connections 64] [--threads 2] [--duration 10]\n"
                "         [--requests 0] [--warmup 1] [--path P]... [--paths-file FILE] [--method GET]\n"
-               "         [--header 'Name: value']... [--auth 'Bearer KEY'] [--body TEXT] [--timeout-ms 5000]\n"
+               "         [--header 'Name: value']... [--auth 'Bearer KEY'] [--body TEXT | --body-file FILE]\n"
+               "         [--content-type application/json] [--timeout-ms 5000]\n"
                "         [--json] [--json-out FILE]\n",
                why.c_str());
   return 2;
@@ -104,7 +107,7 @@ std::string serialize_request(const Options& opt, const std::string& path) {
                   "\r\nUser-Agent: esimo-http-load\r\n";
   for (const auto& h : opt.headers) r += h + "\r\n";
   if (!opt.body.empty() || opt.method == "POST" || opt.method == "PUT" || opt.method == "PATCH") {
-    r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(opt.body.size()) + "\r\n";
+    r += "Content-Type: " + opt.content_type + "\r\nContent-Length: " + std::to_string(opt.body.size()) + "\r\n";
   }
   r += "\r\n";
   r += opt.body;
@@ -216,6 +219,13 @@ int run_load(int argc, char** argv) {
       opt.headers.push_back("Authorization: " + std::string(value()));
     } else if (a == "--body") {
       opt.body = std::string(value());
+    } else if (a == "--body-file") {  // sent as is, byte for byte (e.g. an ESipa DER message)
+      std::ifstream in{std::string(value()), std::ios::binary};
+      if (!in) return usage("cannot read --body-file");
+      opt.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } else if (a == "--content-type") {
+      opt.content_type = std::string(value());
+      if (opt.content_type.empty()) return usage("--content-type needs a value");
     } else if (a == "--json") {
       opt.json = true;
     } else if (a == "--json-out") {

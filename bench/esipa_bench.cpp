@@ -1,0 +1,689 @@
+// esimo-esipa-bench: the eIM benchmarks of SGP.32 ESipa (docs/performance.md), in one process under our control:
+// a SQLite store in a temporary directory, a tenant with N devices, an eim::EimService with a fresh test PKI, the
+// api::EsipaService on a net::HttpServer at 127.0.0.1:0, and N software eUICCs (twin::SoftwareEuicc) with their IPAs
+// (twin::Ipa over twin::HttpEsipaTransport: real HTTP on loopback, one keep-alive connection each).
+//
+//   esimo-esipa-bench cycles [--ipas 64] [--server-threads 2] [--duration 10] [--warmup 2] [--fill 0]
+//                            [--durable 1] [--crypto-seconds 2] [--log-level warn] [--json-out FILE]
+//     The crypto bound (ECDSA P-256 sign_raw + verify_raw over the signed data of a 3-PSMO package, 1 and 2 threads),
+//     then full PSMO cycles: each IPA thread, in a loop, submits one operation for its device through
+//     EimService::submit (in-process; the REST path is not what is measured), alternately enable and disable of the
+//     device's second profile, and polls until idle: GetEimPackageRequest -> signed EuiccPackageRequest -> executed
+//     and signed by the eUICC -> ProvideEimPackageResult verified by the eIM -> operation succeeded (plus the
+//     eUICC's notifications and the final empty poll, as a real IPA does). Cycle latency = submit to idle. Every
+//     operation is checked to be `succeeded` in the store after the run. The eIM's CPU is the CPU of the server's io
+//     threads (read from /proc), so the figure can be set against the crypto bound without the eUICC side, which
+//     runs on the same 2 cores here.
+//     --fill N: before the eIM starts, N finished operations (state succeeded, each with its eim_packages row) are
+//     inserted spread over the devices, through one SQL statement in one transaction on a separate connection (the
+//     store API inserts one operation per call; 10^6 of them through it take longer than the run). The rows use the
+//     store's own columns and formats; the store is then opened normally and the eIM loads from it.
+//   esimo-esipa-bench serve-empty [--server-threads 2] [--duration 60] [--port-file F] [--body-file F]
+//                            [--log-level warn]
+//     The ESipa server with one registered device (first contact done, nothing queued). Writes the
+//     GetEimPackageRequest DER of that device to --body-file and the port to --port-file, then serves until
+//     --duration or SIGINT/SIGTERM: the empty-poll target for esimo-http-load (scripts/run-benchmarks).
+//
+// Loopback only. Output: one JSON object (also written to --json-out).
+#include <sqlite3.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "api/esipa_service.hpp"
+#include "base/clock.hpp"
+#include "base/log.hpp"
+#include "base/metrics.hpp"
+#include "crypto/ecdsa.hpp"
+#include "crypto/test_pki.hpp"
+#include "eim/eim_service.hpp"
+#include "net/http_server.hpp"
+#include "sgp/codec.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "twin/ipa.hpp"
+#include "twin/software_euicc.hpp"
+
+namespace esipa_bench {
+
+using namespace std::chrono_literals;
+using Steady = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+struct Options {
+  std::string mode;
+  unsigned ipas = 64;
+  unsigned server_threads = 2;
+  unsigned duration_s = 10;
+  unsigned warmup_s = 2;
+  std::uint64_t fill = 0;
+  bool durable = true;
+  double crypto_seconds = 2.0;
+  std::string log_level = "warn";
+  std::string json_out, port_file, body_file;
+};
+
+[[noreturn]] void die(const std::string& why) {
+  std::fprintf(stderr, "esimo-esipa-bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T must(esimo::Result<T> r, const char* what) {
+  if (!r.ok()) die(std::string(what) + ": " + r.error().message);
+  return std::move(*r);
+}
+void must(const esimo::Status& s, const char* what) {
+  if (!s.ok()) die(std::string(what) + ": " + s.error().message);
+}
+
+bool parse_u64(std::string_view t, std::uint64_t& out) {
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+  return !t.empty() && ec == std::errc{} && end == t.data() + t.size();
+}
+
+int usage(const std::string& why) {
+  std::fprintf(stderr,
+               "esimo-esipa-bench: %s\n"
+               "usage: esimo-esipa-bench cycles [--ipas 64] [--server-threads 2] [--duration 10] [--warmup 2]\n"
+               "         [--fill 0] [--durable 1] [--crypto-seconds 2] [--log-level warn] [--json-out FILE]\n"
+               "       esimo-esipa-bench serve-empty [--server-threads 2] [--duration 60] [--port-file F]\n"
+               "         [--body-file F] [--log-level warn]\n",
+               why.c_str());
+  return 2;
+}
+
+// ---- identifiers
+std::string luhn_complete(const std::string& digits) {
+  int sum = 0;
+  bool dbl = true;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int d = *it - '0';
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return digits + static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+std::string padded(unsigned n, std::size_t width) {
+  std::string s = std::to_string(n);
+  return std::string(width > s.size() ? width - s.size() : 0, '0') + s;
+}
+esimo::domain::Iccid bench_iccid(unsigned device, unsigned k) {
+  return must(esimo::domain::Iccid::parse(luhn_complete("8949000000" + padded(device, 6) + padded(k, 2))), "iccid");
+}
+esimo::domain::Eid bench_eid(unsigned device) {
+  return must(esimo::domain::Eid::from_prefix30("890490320000000000000000" + padded(device, 6)), "eid");
+}
+
+// ---- CPU time
+long thread_id() { return static_cast<long>(::syscall(SYS_gettid)); }
+double thread_cpu_seconds(long tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(s.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) {
+      stime = std::stod(field);
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// The io threads that ran the ESipa handler (the eIM side of the process).
+class ServerThreads {
+ public:
+  void note() {
+    thread_local bool noted = false;
+    if (noted) return;
+    noted = true;
+    std::lock_guard lock(mu_);
+    tids_.insert(thread_id());
+  }
+  double cpu_seconds() {
+    std::lock_guard lock(mu_);
+    double sum = 0;
+    for (long t : tids_) sum += thread_cpu_seconds(t);
+    return sum;
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<long> tids_;
+};
+
+double percentile_ms(const std::vector<std::uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0.0;
+  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(idx, sorted.size() - 1)] / 1000.0;
+}
+
+// ---- crypto bound: one sign + one verify over the signed data of a 3-PSMO package (what one cycle costs the eIM).
+struct CryptoBound {
+  std::size_t message_bytes = 0;
+  double pairs_per_second_1t = 0;  // sign+verify pairs per second, one thread
+  double pairs_per_second_2t = 0;  // two threads together
+};
+
+CryptoBound measure_crypto(const esimo::crypto::TestPki& pki, const esimo::crypto::PublicKey& verify_key,
+                           const esimo::crypto::PrivateKey& verify_private, double seconds) {
+  esimo::sgp::EuiccPackageSigned eps;
+  eps.eim_id = "esimo-bench-eim";
+  auto eid = bench_eid(0).to_bytes();
+  eps.eid.assign(eid.begin(), eid.end());
+  eps.counter_value = 123456;
+  eps.eim_transaction_id = esimo::Bytes(8, 0x5a);
+  esimo::sgp::PsmoList list;
+  for (unsigned k = 1; k <= 3; ++k) {
+    auto w = bench_iccid(0, k).to_wire();
+    list.push_back(esimo::sgp::PsmoEnable{esimo::Bytes(w.begin(), w.end()), false});
+  }
+  eps.euicc_package = list;
+  esimo::Bytes message = must(esimo::sgp::encode_euicc_package_signed(eps, esimo::sgp::Version::v1_2), "encode");
+  for (std::uint8_t b : {0x84, 0x01, 0x01}) message.push_back(b);  // associationToken data object (§2.11.1.1)
+  // The verify side checks a signature made by the other key (as the eIM verifies an eUICC's).
+  esimo::crypto::SoftwareSigner other(verify_private);
+  const esimo::Bytes other_sig = must(other.sign_raw(message), "sign");
+
+  auto loop = [&](esimo::crypto::SoftwareSigner& signer, esimo::crypto::Verifier& verifier, Steady::time_point until) {
+    std::uint64_t n = 0;
+    while (Steady::now() < until) {
+      auto s = signer.sign_raw(message);
+      if (!s.ok() || s->size() != 64) die("sign_raw failed");
+      if (!verifier.verify_raw(message, other_sig).ok()) die("verify_raw failed");
+      ++n;
+    }
+    return n;
+  };
+  CryptoBound out;
+  out.message_bytes = message.size();
+  {
+    esimo::crypto::SoftwareSigner signer(pki.eim.key);
+    esimo::crypto::Verifier verifier(verify_key);
+    loop(signer, verifier, Steady::now() + 200ms);  // warm
+    auto t0 = Steady::now();
+    std::uint64_t n = loop(signer, verifier, t0 + std::chrono::duration_cast<Steady::duration>(
+                                                          std::chrono::duration<double>(seconds)));
+    out.pairs_per_second_1t = static_cast<double>(n) / std::chrono::duration<double>(Steady::now() - t0).count();
+  }
+  {
+    std::atomic<std::uint64_t> total{0};
+    auto t0 = Steady::now();
+    auto until = t0 + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 2; ++t) {
+      ts.emplace_back([&] {
+        esimo::crypto::SoftwareSigner signer(pki.eim.key);
+        esimo::crypto::Verifier verifier(verify_key);
+        total += loop(signer, verifier, until);
+      });
+    }
+    for (auto& t : ts) t.join();
+    out.pairs_per_second_2t = static_cast<double>(total.load()) /
+                              std::chrono::duration<double>(Steady::now() - t0).count();
+  }
+  return out;
+}
+
+// ---- the world: store, eIM, server, eUICCs and IPAs
+struct Device {
+  esimo::domain::Eid eid;
+  std::unique_ptr<esimo::twin::SoftwareEuicc> euicc;
+  std::unique_ptr<esimo::twin::HttpEsipaTransport> transport;
+  std::unique_ptr<esimo::twin::Ipa> ipa;
+};
+
+class World {
+ public:
+  World(const Options& opt) : opt_(opt) {
+    dir_ = fs::temp_directory_path() / ("esimo-esipa-bench-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    esimo::crypto::TestPkiOptions po;
+    po.now = clock_.now();
+    pki_ = std::make_unique<esimo::crypto::TestPki>(must(esimo::crypto::make_test_pki(po), "test pki"));
+  }
+  ~World() {
+    if (server_) server_->stop(2s);
+    server_.reset();
+    esipa_.reset();
+    eim_.reset();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  const esimo::crypto::TestPki& pki() const { return *pki_; }
+
+  void open_store() {
+    esimo::store::SqliteOptions so;
+    so.durable_commits = opt_.durable;
+    store_ = must(esimo::store::open_sqlite_store(dir_, so), "open store");
+  }
+
+  // Tenant, carrier and `count` devices with 3 profiles each (the first enabled), as the eIM's records.
+  void create_devices(unsigned count) {
+    auto tenant = must(store_->create_tenant("bench"), "create tenant");
+    tenant_ = tenant.id;
+    esimo::domain::Carrier c;
+    c.id = "c1";
+    c.tenant_id = tenant_;
+    c.name = "Carrier One";
+    c.plmns = {must(esimo::domain::Plmn::parse("724-06"), "plmn")};
+    must(store_->create_carrier(c), "create carrier");
+    std::vector<esimo::store::DeviceRecord> batch;
+    for (unsigned n = 0; n < count; ++n) {
+      esimo::store::DeviceRecord rec;
+      rec.device.tenant_id = tenant_;
+      rec.device.eid = bench_eid(n);
+      rec.device.name = "bench" + std::to_string(n);
+      rec.device.sgp32_version = esimo::domain::Sgp32Version::v1_2;
+      rec.device.active_iccid = bench_iccid(n, 1);
+      rec.device.created_at = rec.device.updated_at = clock_.now();
+      for (unsigned k = 1; k <= 3; ++k) {
+        esimo::domain::Profile p;
+        p.tenant_id = tenant_;
+        p.iccid = bench_iccid(n, k);
+        p.eid = rec.device.eid;
+        p.carrier_id = "c1";
+        p.state = k == 1 ? esimo::domain::ProfileState::enabled : esimo::domain::ProfileState::disabled;
+        p.updated_at = clock_.now();
+        rec.profiles.push_back(p);
+      }
+      batch.push_back(std::move(rec));
+    }
+    must(store_->import_devices(batch), "import devices");
+    device_count_ = count;
+  }
+
+  // `rows` finished operations (and their packages) spread over the devices, in one transaction on a separate
+  // connection while the store is closed. See the file header for why not through the store API.
+  double fill(std::uint64_t rows) {
+    store_.reset();
+    auto t0 = Steady::now();
+    sqlite3* db = nullptr;
+    const std::string file = esimo::store::sqlite_store_file(dir_).string();
+    if (sqlite3_open(file.c_str(), &db) != SQLITE_OK) die("fill: cannot open " + file);
+    auto exec = [&](const std::string& sql) {
+      char* err = nullptr;
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string m = err ? err : "?";
+        sqlite3_free(err);
+        die("fill: " + m + " in: " + sql.substr(0, 200));
+      }
+    };
+    const auto now = clock_.now().time_since_epoch().count();
+    const std::string params =
+        esimo::eim::to_json(esimo::eim::OperationRequest(esimo::eim::OpEnable{bench_iccid(0, 2), false}));
+    std::string quoted;  // SQL string literal of the params JSON
+    for (char ch : params) {
+      quoted += ch;
+      if (ch == '\'') quoted += '\'';
+    }
+    exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL; PRAGMA cache_size=-262144; BEGIN");
+    exec("CREATE TEMP TABLE fill_devices (k INTEGER PRIMARY KEY, eid TEXT NOT NULL)");
+    exec("INSERT INTO fill_devices (k, eid) SELECT row_number() OVER (ORDER BY eid) - 1, eid FROM devices "
+         "WHERE tenant_id = " + std::to_string(tenant_));
+    const std::string n = std::to_string(rows), dc = std::to_string(device_count_), t = std::to_string(tenant_);
+    // eimTransactionIds of 10 bytes (20 hex digits): the eIM draws 8-byte ones, so they cannot collide.
+    exec("WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < " + n +
+         ") INSERT INTO eim_packages (eim_transaction_id, tenant_id, eid, eim_id, kind, counter_value, "
+         "eim_signature, created_at) SELECT printf('f%019x', i), " + t +
+         ", d.eid, 'esimo-bench-eim', 'psmo', i + 1, '" + std::string(128, 'a') + "', " + std::to_string(now) +
+         " - 1000 * (" + n + " - i) FROM seq JOIN fill_devices d ON d.k = i % " + dc);
+    exec("INSERT INTO operations (tenant_id, id, eid, type, params_json, state, reason, outcome, result_json, "
+         "idempotency_key, created_at, updated_at, expires_at, counter_value, eim_transaction_id, delivered_at) "
+         "SELECT tenant_id, printf('op_fill%013d', counter_value - 1), eid, 'enable', '" + quoted +
+         "', 'succeeded', 'bench:fill', 'ok', '{}', '', created_at, created_at + 500, created_at + 604800000000, "
+         "counter_value, eim_transaction_id, created_at + 100 FROM eim_packages WHERE eim_transaction_id LIKE 'f%'");
+    exec("COMMIT");
+    sqlite3_close(db);
+    double secs = std::chrono::duration<double>(Steady::now() - t0).count();
+    open_store();
+    return secs;
+  }
+
+  void start_eim_and_server() {
+    esimo::eim::EimIdentity id;
+    id.eim_id = "esimo-bench-eim";
+    id.fqdn = "127.0.0.1";
+    id.signer = std::make_shared<esimo::crypto::SoftwareSigner>(pki_->eim.key);
+    id.ci_root_certificates_der = {pki_->ci.certificate.der()};
+    eim_ = std::make_unique<esimo::eim::EimService>(*store_, clock_, std::move(id), esimo::eim::EimOptions{},
+                                                    metrics_);
+    must(eim_->load(), "eim load");
+    esipa_ = std::make_unique<esimo::api::EsipaService>(
+        [this](esimo::ByteView body, std::optional<esimo::sgp::Version> hint) {
+          server_threads_.note();
+          return eim_->handle_esipa(body, hint);
+        },
+        metrics_);
+    esimo::net::ServerOptions so;
+    so.threads = opt_.server_threads;
+    server_ = must(esimo::net::HttpServer::start(so, *esipa_), "start server");
+  }
+
+  // The eUICC of device n, personalised for this eIM, with its IPA on its own connection.
+  Device make_device(unsigned n) {
+    Device d;
+    d.eid = bench_eid(n);
+    auto euicc = must(esimo::twin::SoftwareEuicc::create_with_test_pki(*pki_, d.eid, esimo::sgp::Version::v1_2,
+                                                                       clock_.now()),
+                      "software eUICC");
+    d.euicc = std::make_unique<esimo::twin::SoftwareEuicc>(std::move(euicc));
+    for (unsigned k = 1; k <= 3; ++k) {
+      esimo::twin::ProfileSpec spec{bench_iccid(n, k), k == 1};
+      must(d.euicc->add_profile(spec), "add profile");
+    }
+    auto bf57 = must(eim_->export_add_initial_eim(esimo::sgp::Version::v1_2), "export AddInitialEim");
+    must(d.euicc->add_initial_eim_der(bf57), "AddInitialEim");
+    d.transport = must(esimo::twin::HttpEsipaTransport::connect("http://127.0.0.1:" + std::to_string(server_->port()),
+                                                                esimo::sgp::Version::v1_2),
+                       "connect");
+    d.ipa = std::make_unique<esimo::twin::Ipa>(*d.euicc, *d.transport);
+    return d;
+  }
+
+  esimo::eim::EimService& eim() { return *eim_; }
+  esimo::store::Store& store() { return *store_; }
+  esimo::domain::TenantId tenant() const { return tenant_; }
+  std::uint16_t port() const { return server_->port(); }
+  ServerThreads& server_threads() { return server_threads_; }
+  const esimo::Clock& clock() const { return clock_; }
+
+ private:
+  const Options& opt_;
+  fs::path dir_;
+  esimo::SystemClock clock_;
+  esimo::metrics::Registry metrics_;
+  std::unique_ptr<esimo::crypto::TestPki> pki_;
+  std::unique_ptr<esimo::store::Store> store_;
+  std::unique_ptr<esimo::eim::EimService> eim_;
+  std::unique_ptr<esimo::api::EsipaService> esipa_;
+  std::unique_ptr<esimo::net::HttpServer> server_;
+  ServerThreads server_threads_;
+  esimo::domain::TenantId tenant_ = 0;
+  unsigned device_count_ = 0;
+};
+
+void emit(const Options& opt, const std::string& json) {
+  std::fputs(json.c_str(), stdout);
+  std::fflush(stdout);
+  if (!opt.json_out.empty()) {
+    std::ofstream out(opt.json_out);
+    out << json;
+    if (!out) std::fprintf(stderr, "esimo-esipa-bench: cannot write %s\n", opt.json_out.c_str());
+  }
+}
+
+int run_cycles(const Options& opt) {
+  World world(opt);
+  world.open_store();
+  world.create_devices(opt.ipas);
+  double fill_seconds = 0;
+  if (opt.fill > 0) {
+    std::fprintf(stderr, "filling %llu operations...\n", static_cast<unsigned long long>(opt.fill));
+    fill_seconds = world.fill(opt.fill);
+    std::fprintf(stderr, "filled in %.1f s\n", fill_seconds);
+  }
+  world.start_eim_and_server();
+  std::vector<Device> devices;
+  for (unsigned n = 0; n < opt.ipas; ++n) devices.push_back(world.make_device(n));
+  // First contact: the eIM asks each eUICC for its certificates and association token.
+  for (auto& d : devices) {
+    auto r = d.ipa->poll_until_idle(8);
+    if (!r.ok()) die("first contact of " + d.eid.str() + ": " + r.error().message);
+    if (!r->idle || r->data_requests != 1) die("first contact of " + d.eid.str() + " did not end idle after one data request");
+  }
+
+  // Crypto bound in the same run, before the cycles (the IPAs are idle).
+  const auto& euicc_key = world.pki().eum.key;  // any other P-256 key: the verify side
+  CryptoBound bound = measure_crypto(world.pki(), euicc_key.public_key(), euicc_key, opt.crypto_seconds);
+
+  struct PerThread {
+    std::vector<std::uint32_t> latency_us;
+    std::vector<std::string> op_ids;
+    std::uint64_t cycles = 0;
+    std::string error;
+  };
+  std::vector<PerThread> per(opt.ipas);
+  const auto start = Steady::now();
+  const auto measure_from = start + std::chrono::seconds(opt.warmup_s);
+  const auto deadline = measure_from + std::chrono::seconds(opt.duration_s);
+  std::atomic<bool> failed{false};
+  std::atomic<unsigned> at_start{0};
+  double server_cpu0 = 0, process_cpu0 = 0;
+  std::mutex cpu_mu;
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < opt.ipas; ++i) {
+    threads.emplace_back([&, i] {
+      Device& d = devices[i];
+      PerThread& me = per[i];
+      const auto target = bench_iccid(i, 2);
+      bool enable = true;
+      bool counted_start = false;
+      while (!failed.load(std::memory_order_relaxed)) {
+        const auto t0 = Steady::now();
+        if (t0 >= deadline) break;
+        if (t0 >= measure_from && !counted_start) {
+          counted_start = true;
+          if (at_start.fetch_add(1) == 0) {  // the first thread past the warm-up reads the CPU counters
+            std::lock_guard lock(cpu_mu);
+            server_cpu0 = world.server_threads().cpu_seconds();
+            process_cpu0 = process_cpu_seconds();
+          }
+        }
+        esimo::eim::OperationRequest req =
+            enable ? esimo::eim::OperationRequest(esimo::eim::OpEnable{target, false})
+                   : esimo::eim::OperationRequest(esimo::eim::OpDisable{target});
+        esimo::eim::SubmitOptions so;
+        so.reason = "bench";
+        auto op = world.eim().submit(world.tenant(), d.eid, req, so);
+        if (!op.ok()) {
+          me.error = "submit: " + op.error().message;
+          failed = true;
+          break;
+        }
+        auto report = d.ipa->poll_until_idle(8);
+        const auto t1 = Steady::now();
+        if (!report.ok()) {
+          me.error = "poll: " + report.error().message;
+          failed = true;
+          break;
+        }
+        if (!report->idle || report->packages != 1) {
+          me.error = "cycle ended with " + std::to_string(report->packages) + " packages, idle " +
+                     std::to_string(report->idle);
+          failed = true;
+          break;
+        }
+        const auto* p = d.euicc->find_profile(esimo::twin::iccid_wire(target));
+        if (p == nullptr || p->enabled != enable) {
+          me.error = "profile state on the eUICC did not change";
+          failed = true;
+          break;
+        }
+        enable = !enable;
+        if (t0 >= measure_from) {
+          ++me.cycles;
+          me.latency_us.push_back(static_cast<std::uint32_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+          me.op_ids.push_back(op->id);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(std::min(Steady::now(), deadline) - measure_from).count();
+  const double server_cpu = world.server_threads().cpu_seconds() - server_cpu0;
+  const double process_cpu = process_cpu_seconds() - process_cpu0;
+  for (auto& p : per) {
+    if (!p.error.empty()) die("cycle failed: " + p.error);
+  }
+
+  // Every measured operation must have succeeded (read back from the store, outside the measured time).
+  std::uint64_t cycles = 0, checked = 0;
+  std::vector<std::uint32_t> all;
+  for (unsigned i = 0; i < opt.ipas; ++i) {
+    cycles += per[i].cycles;
+    all.insert(all.end(), per[i].latency_us.begin(), per[i].latency_us.end());
+    for (const auto& id : per[i].op_ids) {
+      auto op = world.store().get_operation(world.tenant(), id);
+      if (!op.ok()) die("operation " + id + ": " + op.error().message);
+      if (op->state != esimo::domain::OperationState::succeeded) {
+        die("operation " + id + " is " + std::string(esimo::domain::to_string(op->state)) + " (" + op->outcome + ")");
+      }
+      ++checked;
+    }
+  }
+  std::sort(all.begin(), all.end());
+  const double cps = static_cast<double>(cycles) / std::max(seconds, 1e-9);
+  const double server_cpu_per_cycle_ms = cycles ? 1000.0 * server_cpu / static_cast<double>(cycles) : 0;
+  // Cycles per second the eIM side would reach with both cores to itself (its CPU per cycle), against the same
+  // cores doing nothing but sign+verify pairs.
+  const double eim_capacity = server_cpu > 0 ? 2.0 * static_cast<double>(cycles) / server_cpu : 0;
+  char json[2048];
+  std::snprintf(json, sizeof json,
+                "{\"bench\":\"esipa_cycles\",\"ipas\":%u,\"server_threads\":%u,\"durable_commits\":%s,"
+                "\"stored_operations_filled\":%llu,\"fill_seconds\":%.1f,\"seconds\":%.3f,\"cycles\":%llu,"
+                "\"operations_checked_succeeded\":%llu,\"cycles_per_second\":%.1f,"
+                "\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+                "\"process_cpu_seconds\":%.2f,\"eim_cpu_seconds\":%.2f,\"eim_cpu_ms_per_cycle\":%.3f,"
+                "\"eim_capacity_cycles_per_second_2cores\":%.1f,"
+                "\"crypto\":{\"message_bytes\":%zu,\"sign_verify_per_second_1t\":%.1f,"
+                "\"sign_verify_per_second_2t\":%.1f},"
+                "\"ratio_cycles_vs_crypto_2t\":%.3f,\"ratio_eim_capacity_vs_crypto_2t\":%.3f}\n",
+                opt.ipas, opt.server_threads, opt.durable ? "true" : "false",
+                static_cast<unsigned long long>(opt.fill), fill_seconds, seconds,
+                static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(checked), cps,
+                percentile_ms(all, 50), percentile_ms(all, 95), percentile_ms(all, 99),
+                all.empty() ? 0.0 : all.back() / 1000.0, process_cpu, server_cpu, server_cpu_per_cycle_ms,
+                eim_capacity, bound.message_bytes, bound.pairs_per_second_1t, bound.pairs_per_second_2t,
+                bound.pairs_per_second_2t > 0 ? cps / bound.pairs_per_second_2t : 0,
+                bound.pairs_per_second_2t > 0 ? eim_capacity / bound.pairs_per_second_2t : 0);
+  emit(opt, json);
+  return 0;
+}
+
+std::atomic<bool> g_stop{false};
+extern "C" void esipa_bench_on_signal(int) { g_stop = true; }
+
+int run_serve_empty(const Options& opt) {
+  World world(opt);
+  world.open_store();
+  world.create_devices(1);
+  world.start_eim_and_server();
+  Device d = world.make_device(0);
+  auto first = d.ipa->poll_until_idle(8);
+  if (!first.ok() || !first->idle) die("first contact failed");
+  // The empty poll an idle IPA sends: GetEimPackageRequest with its EID (v1.2), answered noEimPackageAvailable.
+  esimo::sgp::GetEimPackageRequest req;
+  auto eid = d.eid.to_bytes();
+  req.eid.assign(eid.begin(), eid.end());
+  esimo::Bytes body = must(esimo::sgp::encode(esimo::sgp::EsipaMessageFromIpaToEim(req), esimo::sgp::Version::v1_2),
+                           "encode GetEimPackageRequest");
+  auto answer = must(d.transport->exchange(body), "empty poll");
+  if (answer.empty()) die("empty poll answered 204");
+  if (!opt.body_file.empty()) {
+    std::ofstream out(opt.body_file, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+    if (!out) die("cannot write " + opt.body_file);
+  }
+  if (!opt.port_file.empty()) {
+    const std::string tmp = opt.port_file + ".tmp";
+    std::ofstream(tmp) << world.port() << "\n";
+    fs::rename(tmp, opt.port_file);
+  }
+  std::printf("listening 127.0.0.1:%u (empty poll: %zu bytes -> %zu bytes)\n", world.port(), body.size(),
+              answer.size());
+  std::fflush(stdout);
+  std::signal(SIGINT, esipa_bench_on_signal);
+  std::signal(SIGTERM, esipa_bench_on_signal);
+  const auto until = Steady::now() + std::chrono::seconds(opt.duration_s);
+  while (!g_stop.load() && Steady::now() < until) std::this_thread::sleep_for(50ms);
+  return 0;
+}
+
+int main_impl(int argc, char** argv) {
+  if (argc < 2) return usage("a mode is required");
+  Options opt;
+  opt.mode = argv[1];
+  if (opt.mode == "serve-empty") opt.duration_s = 60;
+  for (int i = 2; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&]() -> std::string_view { return i + 1 < argc ? std::string_view(argv[++i]) : std::string_view{}; };
+    std::uint64_t v = 0;
+    auto number = [&](std::uint64_t lo, std::uint64_t hi) {
+      if (!parse_u64(value(), v) || v < lo || v > hi) {
+        std::exit(usage(std::string(a) + " needs " + std::to_string(lo) + "-" + std::to_string(hi)));
+      }
+      return v;
+    };
+    if (a == "--ipas") {
+      opt.ipas = static_cast<unsigned>(number(1, 1024));
+    } else if (a == "--server-threads") {
+      opt.server_threads = static_cast<unsigned>(number(1, 64));
+    } else if (a == "--duration") {
+      opt.duration_s = static_cast<unsigned>(number(1, 3600));
+    } else if (a == "--warmup") {
+      opt.warmup_s = static_cast<unsigned>(number(0, 60));
+    } else if (a == "--fill") {
+      opt.fill = number(0, 100000000);
+    } else if (a == "--durable") {
+      opt.durable = number(0, 1) == 1;
+    } else if (a == "--crypto-seconds") {
+      opt.crypto_seconds = static_cast<double>(number(1, 60));
+    } else if (a == "--log-level") {
+      opt.log_level = std::string(value());
+    } else if (a == "--json-out") {
+      opt.json_out = std::string(value());
+    } else if (a == "--port-file") {
+      opt.port_file = std::string(value());
+    } else if (a == "--body-file") {
+      opt.body_file = std::string(value());
+    } else {
+      return usage("unknown option " + std::string(a));
+    }
+  }
+  esimo::log::Level level{};
+  if (!esimo::log::parse_level(opt.log_level, level)) return usage("--log-level: debug, info, warn or error");
+  esimo::log::set_level(level);
+  if (opt.mode == "cycles") return run_cycles(opt);
+  if (opt.mode == "serve-empty") return run_serve_empty(opt);
+  return usage("unknown mode " + opt.mode);
+}
+
+}  // namespace esipa_bench
+
+int main(int argc, char** argv) { return esipa_bench::main_impl(argc, argv); }
