@@ -42,7 +42,7 @@ const std::vector<RouteSpec>& route_specs() {
       {M::post, "/v1/devices/{eid}/operations", Access::operator_, h_device_operations_create, "Queue an eUICC operation (PSMO, eCO or eUICC data request) for the device's next poll; 202 (200 for a repeated Idempotency-Key)", "operations", "OperationCreate", 202, "Operation", "", false},
       {M::get, "/v1/operations", Access::viewer, h_operations_list, "List operations", "operations", nullptr, 200, "OperationList", "eid,state,type", true},
       {M::get, "/v1/operations/{id}", Access::viewer, h_operation_get, "Get an operation", "operations", nullptr, 200, "Operation", "", false},
-      {M::post, "/v1/operations/{id}:cancel", Access::operator_, h_operation_cancel, "Cancel a queued or delivered operation (else 409)", "operations", nullptr, 200, "Operation", "", false},
+      {M::post, "/v1/operations/{id}:cancel", Access::operator_, h_operation_cancel, "Cancel a queued operation (else 409; without an eIM also a delivered one)", "operations", nullptr, 200, "Operation", "", false},
 
       {M::get, "/v1/countries", Access::viewer, h_countries_list, "List ISO 3166-1 countries", "carriers", nullptr, 200, "CountryList", "", false},
   };
