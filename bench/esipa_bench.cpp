@@ -11,9 +11,11 @@
 //     device's second profile, and polls until idle: GetEimPackageRequest -> signed EuiccPackageRequest -> executed
 //     and signed by the eUICC -> ProvideEimPackageResult verified by the eIM -> operation succeeded (plus the
 //     eUICC's notifications and the final empty poll, as a real IPA does). Cycle latency = submit to idle. Every
-//     operation is checked to be `succeeded` in the store after the run. The eIM's CPU is the CPU of the server's io
-//     threads (read from /proc), so the figure can be set against the crypto bound without the eUICC side, which
-//     runs on the same 2 cores here.
+//     operation is checked to be `succeeded` in the store after the run. The eIM side's CPU is the process's CPU
+//     less the IPA threads' own (CLOCK_THREAD_CPUTIME_ID: eUICC, IPA, HTTP client, submit): the server's io threads
+//     (also reported alone, from /proc), the store's writer thread and the rest. Its cycles per CPU second set against
+//     sign+verify pairs per CPU second is the crypto-bound ratio without the eUICC side, which runs on the same cores
+//     here; cycles per wall second against pairs per second on 2 threads is the whole-system ratio.
 //     --fill N: before the eIM starts, N finished operations (state succeeded, each with its eim_packages row) are
 //     inserted spread over the devices, through one SQL statement in one transaction on a separate connection (the
 //     store API inserts one operation per call; 10^6 of them through it take longer than the run). The rows use the
@@ -155,11 +157,13 @@ double thread_cpu_seconds(long tid) {
   }
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
-double process_cpu_seconds() {
+double cpu_clock_seconds(clockid_t which) {
   timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  ::clock_gettime(which, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
+double process_cpu_seconds() { return cpu_clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+double this_thread_cpu_seconds() { return cpu_clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 // The io threads that ran the ESipa handler (the eIM side of the process).
 class ServerThreads {
@@ -194,6 +198,7 @@ struct CryptoBound {
   std::size_t message_bytes = 0;
   double pairs_per_second_1t = 0;  // sign+verify pairs per second, one thread
   double pairs_per_second_2t = 0;  // two threads together
+  double pairs_per_cpu_second = 0; // one thread, per CPU second it got (steady under a shared machine's load)
 };
 
 CryptoBound measure_crypto(const esimo::crypto::TestPki& pki, const esimo::crypto::PublicKey& verify_key,
@@ -233,9 +238,11 @@ CryptoBound measure_crypto(const esimo::crypto::TestPki& pki, const esimo::crypt
     esimo::crypto::Verifier verifier(verify_key);
     loop(signer, verifier, Steady::now() + 200ms);  // warm
     auto t0 = Steady::now();
+    const double c0 = this_thread_cpu_seconds();
     std::uint64_t n = loop(signer, verifier, t0 + std::chrono::duration_cast<Steady::duration>(
                                                           std::chrono::duration<double>(seconds)));
     out.pairs_per_second_1t = static_cast<double>(n) / std::chrono::duration<double>(Steady::now() - t0).count();
+    out.pairs_per_cpu_second = static_cast<double>(n) / std::max(1e-9, this_thread_cpu_seconds() - c0);
   }
   {
     std::atomic<std::uint64_t> total{0};
@@ -475,6 +482,8 @@ int run_cycles(const Options& opt) {
     std::vector<std::uint32_t> latency_us;
     std::vector<std::string> op_ids;
     std::uint64_t cycles = 0;
+    std::uint64_t exchanges = 0;  // HTTP requests of the measured cycles
+    double cpu0 = 0, cpu = 0;     // this IPA thread's CPU over the measured window (eUICC + IPA + submit)
     std::string error;
   };
   std::vector<PerThread> per(opt.ipas);
@@ -498,6 +507,7 @@ int run_cycles(const Options& opt) {
         if (t0 >= deadline) break;
         if (t0 >= measure_from && !counted_start) {
           counted_start = true;
+          me.cpu0 = this_thread_cpu_seconds();
           if (at_start.fetch_add(1) == 0) {  // the first thread past the warm-up reads the CPU counters
             std::lock_guard lock(cpu_mu);
             server_cpu0 = world.server_threads().cpu_seconds();
@@ -540,8 +550,10 @@ int run_cycles(const Options& opt) {
           me.latency_us.push_back(static_cast<std::uint32_t>(
               std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
           me.op_ids.push_back(op->id);
+          me.exchanges += report->rounds + report->packages + report->data_requests + report->notifications_sent;
         }
       }
+      if (counted_start) me.cpu = this_thread_cpu_seconds() - me.cpu0;
     });
   }
   for (auto& t : threads) t.join();
@@ -553,10 +565,13 @@ int run_cycles(const Options& opt) {
   }
 
   // Every measured operation must have succeeded (read back from the store, outside the measured time).
-  std::uint64_t cycles = 0, checked = 0;
+  std::uint64_t cycles = 0, checked = 0, exchanges = 0;
+  double ipa_cpu = 0;
   std::vector<std::uint32_t> all;
   for (unsigned i = 0; i < opt.ipas; ++i) {
     cycles += per[i].cycles;
+    exchanges += per[i].exchanges;
+    ipa_cpu += per[i].cpu;
     all.insert(all.end(), per[i].latency_us.begin(), per[i].latency_us.end());
     for (const auto& id : per[i].op_ids) {
       auto op = world.store().get_operation(world.tenant(), id);
@@ -569,29 +584,34 @@ int run_cycles(const Options& opt) {
   }
   std::sort(all.begin(), all.end());
   const double cps = static_cast<double>(cycles) / std::max(seconds, 1e-9);
-  const double server_cpu_per_cycle_ms = cycles ? 1000.0 * server_cpu / static_cast<double>(cycles) : 0;
-  // Cycles per second the eIM side would reach with both cores to itself (its CPU per cycle), against the same
-  // cores doing nothing but sign+verify pairs.
-  const double eim_capacity = server_cpu > 0 ? 2.0 * static_cast<double>(cycles) / server_cpu : 0;
+
+  // The eIM side's CPU: everything but the IPA threads (io threads, the store's writer thread, ...). Its cycles per
+  // CPU second against sign+verify pairs per CPU second is the crypto-bound ratio with the eUICC side taken out.
+  const double eim_cpu = std::max(0.0, process_cpu - ipa_cpu);
+  const double eim_cycles_per_cpu_second = eim_cpu > 0 ? static_cast<double>(cycles) / eim_cpu : 0;
+  const double eim_cpu_ms_per_cycle = cycles ? 1000.0 * eim_cpu / static_cast<double>(cycles) : 0;
   char json[2048];
   std::snprintf(json, sizeof json,
                 "{\"bench\":\"esipa_cycles\",\"ipas\":%u,\"server_threads\":%u,\"durable_commits\":%s,"
                 "\"stored_operations_filled\":%llu,\"fill_seconds\":%.1f,\"seconds\":%.3f,\"cycles\":%llu,"
                 "\"operations_checked_succeeded\":%llu,\"cycles_per_second\":%.1f,"
                 "\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-                "\"process_cpu_seconds\":%.2f,\"eim_cpu_seconds\":%.2f,\"eim_cpu_ms_per_cycle\":%.3f,"
-                "\"eim_capacity_cycles_per_second_2cores\":%.1f,"
+                "\"http_exchanges_per_cycle\":%.2f,\"process_cpu_seconds\":%.2f,\"ipa_cpu_seconds\":%.2f,"
+                "\"io_threads_cpu_seconds\":%.2f,\"eim_cpu_seconds\":%.2f,\"eim_cpu_ms_per_cycle\":%.3f,"
+                "\"eim_cycles_per_cpu_second\":%.1f,"
                 "\"crypto\":{\"message_bytes\":%zu,\"sign_verify_per_second_1t\":%.1f,"
-                "\"sign_verify_per_second_2t\":%.1f},"
-                "\"ratio_cycles_vs_crypto_2t\":%.3f,\"ratio_eim_capacity_vs_crypto_2t\":%.3f}\n",
+                "\"sign_verify_per_second_2t\":%.1f,\"sign_verify_per_cpu_second\":%.1f},"
+                "\"ratio_cycles_vs_crypto_2t\":%.3f,\"ratio_eim_cpu_vs_crypto_cpu\":%.3f}\n",
                 opt.ipas, opt.server_threads, opt.durable ? "true" : "false",
                 static_cast<unsigned long long>(opt.fill), fill_seconds, seconds,
                 static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(checked), cps,
                 percentile_ms(all, 50), percentile_ms(all, 95), percentile_ms(all, 99),
-                all.empty() ? 0.0 : all.back() / 1000.0, process_cpu, server_cpu, server_cpu_per_cycle_ms,
-                eim_capacity, bound.message_bytes, bound.pairs_per_second_1t, bound.pairs_per_second_2t,
+                all.empty() ? 0.0 : all.back() / 1000.0,
+                cycles ? static_cast<double>(exchanges) / static_cast<double>(cycles) : 0.0, process_cpu, ipa_cpu,
+                server_cpu, eim_cpu, eim_cpu_ms_per_cycle, eim_cycles_per_cpu_second, bound.message_bytes,
+                bound.pairs_per_second_1t, bound.pairs_per_second_2t, bound.pairs_per_cpu_second,
                 bound.pairs_per_second_2t > 0 ? cps / bound.pairs_per_second_2t : 0,
-                bound.pairs_per_second_2t > 0 ? eim_capacity / bound.pairs_per_second_2t : 0);
+                bound.pairs_per_cpu_second > 0 ? eim_cycles_per_cpu_second / bound.pairs_per_cpu_second : 0);
   emit(opt, json);
   return 0;
 }
