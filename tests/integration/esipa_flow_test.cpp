@@ -117,6 +117,21 @@ TEST_F(EsipaOps, DISABLED_EuiccDataV10) {
   run(*euicc, 10, R"({"type":"euicc_data","tag_list":"84a5a6"})");
 }
 
+TEST_F(EsipaOps, V10DeviceBehindTheIpadsSgp22Header) {
+  // The public IPAd speaks SGP.32 v1.0 but sends X-Admin-Protocol gsma/rsp/v2.1.0: the device's version decides.
+  auto euicc = make_euicc(11, Version::v1_0, {110, 111});
+  ASSERT_TRUE(euicc);
+  register_device(11, Version::v1_0, {110, 111});
+  twin::HttpEsipaOptions o;
+  o.admin_protocol = "gsma/rsp/v2.1.0";
+  auto http = twin::HttpEsipaTransport::connect(world_->eim_url(), Version::v1_0, o);
+  ASSERT_TRUE(http.ok());
+  const std::string id = queue(11, R"({"type":"enable","iccid":")" + esipa_iccid(111) + "\"}");
+  poll(*euicc, http->get());
+  EXPECT_EQ(state_of(operation(id)), "succeeded");
+  EXPECT_EQ(active_iccid(11), esipa_iccid(111));
+}
+
 TEST_F(EsipaOps, SeveralQueuedPsmosGoOutInOnePackage) {
   auto euicc = make_euicc(3, Version::v1_2, {30, 31});
   ASSERT_TRUE(euicc);
