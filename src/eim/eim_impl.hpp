@@ -83,6 +83,14 @@ struct EimService::Impl {
   void count_outcome(std::string_view outcome);
   // Refreshes one device from the store (load and device_changed).
   Status refresh_device(domain::TenantId tenant, const domain::Eid& eid);
+  // An EID missing from the hot state: look it up in the store (a device written by another process, such as
+  // `esimo import` next to the running server). True when it is now known. Misses are remembered for
+  // kDiscoverNegativeTtl so that polls from unknown EIDs cost no store reads.
+  bool discover(const EidKey& key);
+  static constexpr std::chrono::seconds kDiscoverNegativeTtl{30};
+  static constexpr std::size_t kDiscoverNegativeMax = 100000;
+  std::mutex discover_mu;
+  std::unordered_map<EidKey, TimePoint, EidKeyHash> discover_misses;  // guarded by discover_mu
   // Learned-key state of a device from its stored record.
   void apply_state(HotDevice& d, const store::EuiccEimState& st);
   std::shared_ptr<std::mutex> busy_of(const EidKey& k);

@@ -204,6 +204,35 @@ Status EimService::Impl::refresh_device(domain::TenantId tenant, const domain::E
   return {};
 }
 
+bool EimService::Impl::discover(const EidKey& key) {
+  const TimePoint now = clock.now();
+  {
+    std::lock_guard g(discover_mu);
+    auto it = discover_misses.find(key);
+    if (it != discover_misses.end() && now - it->second < std::chrono::duration_cast<Duration>(kDiscoverNegativeTtl)) {
+      return false;
+    }
+  }
+  auto eid = domain::Eid::from_bytes(key);
+  bool found = false;
+  if (eid) {
+    auto tenants = store.find_device_tenants(*eid);
+    if (tenants && tenants->size() == 1 && refresh_device(tenants->front(), *eid).ok()) {
+      std::shared_lock lock(mu);
+      auto it = devices.find(key);
+      found = it != devices.end() && !it->second.ambiguous;
+    }
+  }
+  std::lock_guard g(discover_mu);
+  if (found) {
+    discover_misses.erase(key);
+  } else {
+    if (discover_misses.size() >= kDiscoverNegativeMax) discover_misses.clear();
+    discover_misses[key] = now;
+  }
+  return found;
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 
 EimService::EimService(store::Store& store, const Clock& clock, EimIdentity identity, EimOptions options,

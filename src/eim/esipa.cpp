@@ -88,6 +88,19 @@ const char* kind_name(PackageKind k) {
 // The eIM's own first-contact request: association token, EUM and eUICC certificates (SGP.32 §2.11.1.2).
 const Bytes kLearnTags{0x84, 0xA5, 0xA6};
 
+// Whether a tagList (a concatenation of BER tags, SGP.32 §2.11.1.2) holds the one-byte tag `tag`.
+bool tag_list_has(const Bytes& tags, std::uint8_t tag) {
+  for (std::size_t i = 0; i < tags.size();) {
+    const std::size_t start = i;
+    if ((tags[i++] & 0x1F) == 0x1F) {
+      while (i < tags.size() && (tags[i] & 0x80)) ++i;
+      ++i;
+    }
+    if (i - start == 1 && tags[start] == tag) return true;
+  }
+  return false;
+}
+
 const char* state_change_cause_name(std::int64_t c) {
   switch (c) {
     case 0: return "other_eim";
@@ -113,7 +126,9 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     std::shared_lock lock(mu);
     auto it = devices.find(key);
     if (it == devices.end() || it->second.ambiguous) {
+      const bool known = it != devices.end();
       lock.unlock();
+      if (!known && discover(key)) return handle_get_package(req, v);
       polls_unknown->inc();
       return esipa_detail::package_error(2, v);  // eidNotFound
     }
@@ -271,6 +286,9 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   // ---- IpaEuiccDataRequest (SGP.32 §2.11.1.2): first contact or a queued euicc_data operation.
   sgp::IpaEuiccDataRequest data;
   data.tag_list = data_request ? std::get<OpEuiccData>(*data_request).tag_list : esipa_detail::kLearnTags;
+  // A v1.0 IpaEuiccData answer carries neither the EID nor a transaction id (SGP.32 v1.0 §2.11.2.2): asking for the
+  // eUICC certificate too lets the answer name its device (serialNumber = EID).
+  if (dv == sgp::Version::v1_0 && !esipa_detail::tag_list_has(data.tag_list, 0xA6)) data.tag_list.push_back(0xA6);
   const Bytes tid = crypto::random_bytes(8);
   if (dv == sgp::Version::v1_2) data.eim_transaction_id = tid;
   store::EimPackageRecord rec;

@@ -506,6 +506,19 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     auto dev = snapshot(*key);
     if (!dev || dev->ambiguous) return {};
     if (pkg && (pkg->eid != dev->eid || pkg->tenant_id != dev->tenant)) pkg.reset();
+    if (!pkg && dev->version == sgp::Version::v1_0) {
+      // v1.0 IpaEuiccData carries no transaction id: it answers the device's oldest delivered eUICC data request.
+      store::OperationFilter filter;
+      filter.eid = dev->eid;
+      filter.state = domain::OperationState::delivered;
+      filter.type = "euicc_data";
+      auto open_ops = store.list_operations(dev->tenant, filter, store::Page{.limit = 1, .after = {}});
+      if (open_ops && !open_ops->items.empty()) {
+        if (auto tid = from_hex(open_ops->items.front().eim_transaction_id)) {
+          if (auto p = store.get_package(*tid)) pkg = std::move(*p);
+        }
+      }
+    }
     std::string cert_status;
     std::shared_ptr<crypto::Verifier> verifier;
     if (euicc_cert && eum_cert) {

@@ -107,9 +107,9 @@ TEST_F(EsipaOps, EveryPsmoAndEcoV12) { every_psmo_and_eco(Version::v1_2, 1); }
 
 TEST_F(EsipaOps, EveryPsmoAndEcoV10) { every_psmo_and_eco(Version::v1_0, 2); }
 
-// KNOWN BROKEN (reported): in v1.0 a REST euicc_data operation stays 'delivered' after the IPA answered the
-// IpaEuiccDataRequest — the v1.0 answer carries no eimTransactionId, and the eIM does not match it to the operation.
-TEST_F(EsipaOps, DISABLED_EuiccDataV10) {
+// A v1.0 IpaEuiccData answer carries no eimTransactionId: the eIM asks for the eUICC certificate too, finds the
+// device from it, and matches the answer to the device's oldest delivered euicc_data operation.
+TEST_F(EsipaOps, EuiccDataV10) {
   auto euicc = make_euicc(10, Version::v1_0, {100});
   ASSERT_TRUE(euicc);
   register_device(10, Version::v1_0, {100});

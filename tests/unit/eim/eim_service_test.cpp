@@ -132,7 +132,9 @@ class EimServiceTest : public ::testing::Test {
     ASSERT_TRUE(service_->load().ok());
   }
 
-  TestEuicc add_device(int n, domain::Sgp32Version version = domain::Sgp32Version::v1_2, bool load = true) {
+  // tell_eim = false: the device is written to the store behind the eIM's back, as another process would.
+  TestEuicc add_device(int n, domain::Sgp32Version version = domain::Sgp32Version::v1_2, bool load = true,
+                       bool tell_eim = true) {
     store::DeviceRecord rec;
     rec.device.tenant_id = tenant_;
     rec.device.eid = eid(n);
@@ -152,7 +154,8 @@ class EimServiceTest : public ::testing::Test {
       rec.profiles.push_back(p);
     }
     EXPECT_TRUE(store_->create_device(rec).ok());
-    if (load) {
+    if (!tell_eim) {
+    } else if (load) {
       EXPECT_TRUE(service_->load().ok());
     } else {
       service_->device_changed(tenant_, eid(n));
@@ -293,6 +296,32 @@ TEST_F(EimServiceTest, UnknownEidGetsEidNotFound) {
   auto* err = std::get_if<sgp::EimPackageError>(&std::get<sgp::GetEimPackageResponse>(*msg));
   ASSERT_NE(err, nullptr);
   EXPECT_EQ(err->code, 2);
+}
+
+TEST_F(EimServiceTest, ADeviceWrittenByAnotherProcessIsServedOnItsFirstPoll) {
+  ASSERT_TRUE(service_->load().ok());
+  TestEuicc e = add_device(5, domain::Sgp32Version::v1_2, /*load=*/false, /*tell_eim=*/false);
+  auto resp = poll(e);
+  EXPECT_NE(std::get_if<sgp::IpaEuiccDataRequest>(&resp), nullptr) << "expected first contact, not eidNotFound";
+}
+
+TEST_F(EimServiceTest, UnknownEidsAreRememberedThenLookedUpAgain) {
+  ASSERT_TRUE(service_->load().ok());
+  sgp::GetEimPackageRequest req;
+  req.eid = bytes_of(eid(7));
+  auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(req), Version::v1_2);
+  auto code_of = [&] {
+    auto out = service_->handle_esipa(*body, std::nullopt);
+    EXPECT_TRUE(out.ok());
+    auto msg = sgp::decode_eim_to_ipa(*out, Version::v1_2);
+    auto* err = std::get_if<sgp::EimPackageError>(&std::get<sgp::GetEimPackageResponse>(*msg));
+    return err ? err->code : 0;
+  };
+  EXPECT_EQ(code_of(), 2);  // eidNotFound, and remembered
+  (void)add_device(7, domain::Sgp32Version::v1_2, /*load=*/false, /*tell_eim=*/false);
+  EXPECT_EQ(code_of(), 2);  // still within the negative cache: no store read
+  clock_.advance(std::chrono::seconds(31));
+  EXPECT_EQ(code_of(), 0);  // looked up again and served (first-contact data request)
 }
 
 TEST_F(EimServiceTest, UndecodableBodyIsParseErrorAndChangesNothing) {
