@@ -21,18 +21,6 @@ namespace {
 std::atomic<int> g_counter{0};
 }
 
-TempDir::TempDir() {
-  std::string templ = "/tmp/esimo-itest-XXXXXX";
-  char* made = ::mkdtemp(templ.data());
-  if (made == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = made;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;

@@ -13,21 +13,14 @@
 
 #include "base/http_message.hpp"
 #include "net/http_client.hpp"
+#include "support/temp_dir.hpp"
 
 namespace esimo::itest {
 
 // A fresh directory under /tmp, removed with everything in it on destruction.
-class TempDir {
+class TempDir : public test::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : test::TempDir("esimo-itest") {}
 };
 
 std::string read_file(const std::filesystem::path& p);

@@ -17,6 +17,7 @@
 #include "crypto/test_pki.hpp"
 #include "sgp/codec.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace esimo::eim {
 namespace {
@@ -60,25 +61,6 @@ Bytes wire(const domain::Iccid& i) {
   auto a = i.to_wire();
   return Bytes(a.begin(), a.end());
 }
-
-class TempDirectory {
- public:
-  TempDirectory() {
-    static std::atomic<int> n{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("esimo-eim-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDirectory() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A minimal eUICC for the tests: its key, its EID, its profile states, its counter.
 struct TestEuicc {
@@ -268,7 +250,7 @@ class EimServiceTest : public ::testing::Test {
   domain::Operation get(const domain::Operation& op) { return *store_->get_operation(tenant_, op.id); }
   domain::Profile profile(int n) { return *store_->get_profile(tenant_, iccid(n)); }
 
-  TempDirectory dir_;
+  test::TempDir dir_{"esimo-eim-test"};
   ManualClock clock_{TimePoint(std::chrono::seconds(1'800'000'000))};
   std::unique_ptr<crypto::TestPki> pki_;
   std::unique_ptr<store::Store> store_;

@@ -10,6 +10,7 @@
 
 #include "base/result.hpp"
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace esimo::store::testing {
 
@@ -22,16 +23,9 @@ struct StoreFactory {
 inline std::string factory_name(const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; }
 
 // A fresh temporary directory under /tmp, removed with its contents on destruction.
-class TempDir {
+class TempDir : public test::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : test::TempDir("esimo_store_test") {}
 };
 
 // Valid test identifiers: distinct for distinct n.

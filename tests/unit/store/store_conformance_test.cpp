@@ -22,18 +22,6 @@ using ::testing::ElementsAre;
 // ---------------------------------------------------------------------------------------------------------------------
 // helpers
 
-TempDir::TempDir() {
-  std::string tmpl = "/tmp/esimo_store_test_XXXXXX";
-  char* p = mkdtemp(tmpl.data());
-  if (p == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = p;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 domain::Eid test_eid(std::uint64_t n) {
   std::string digits = std::to_string(n);
   auto r = domain::Eid::from_prefix30("89049032" + std::string(22 - digits.size(), '0') + digits);

@@ -7,15 +7,16 @@
 #include <functional>
 
 #include "twin/software_euicc.hpp"
+#include "support/temp_dir.hpp"
 #include "twin_test_util.hpp"
 
 namespace esimo::twin::state_tests {
 
 using namespace esimo::twin::testing;  // NOLINT(google-build-using-namespace): test file
 
+// One directory for this suite's files, removed when the test program exits.
 std::filesystem::path temp_file(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("esimo_twin_state_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  static const test::TempDir dir("esimo_twin_state");
   return dir / name;
 }
 
