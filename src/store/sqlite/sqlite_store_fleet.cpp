@@ -159,7 +159,8 @@ Status SqliteStore::create_device(const DeviceRecord& record) {
   const auto& d = record.device;
   ESIMO_CHECK(fleet_detail::validate_device(d));
   ESIMO_TRY(auto profiles, fleet_detail::record_profiles(record));
-  return writer_->submit([&](Connection& db) -> Status {
+  // Invalidated after the write returned (committed or not): a reader can then never keep the old record.
+  const Status st = writer_->submit([&](Connection& db) -> Status {
     const std::string key = fleet_detail::device_key(d.eid);
     ESIMO_TRY(bool exists, fleet_detail::device_exists(db, d.tenant_id, d.eid));
     if (exists) return Error(Errc::already_exists, key + " already exists", "eid");
@@ -172,10 +173,39 @@ Status SqliteStore::create_device(const DeviceRecord& record) {
     }
     return {};
   });
+  invalidate_device(d.tenant_id, d.eid.str());
+  return st;
+}
+
+void SqliteStore::check_external_writes() {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count();
+  std::int64_t due = next_external_check_ns_.load(std::memory_order_relaxed);
+  if (now < due) return;
+  const std::int64_t next = now + std::chrono::duration_cast<std::chrono::nanoseconds>(kExternalCheckEvery).count();
+  if (!next_external_check_ns_.compare_exchange_strong(due, next, std::memory_order_relaxed)) return;  // another reader
+  std::int64_t version = -1;
+  const Status st = writer_->submit([&](Connection& db) -> Status {
+    ESIMO_TRY(Stmt * s, db.prepare("PRAGMA data_version"));
+    ESIMO_TRY(bool row, s->step("read data_version"));
+    if (row) version = s->int64(0);
+    s->reset();
+    return {};
+  });
+  std::lock_guard lock(data_version_mu_);
+  if (!st.ok() || version != data_version_) {
+    // Changed (or unknown, or the first check): another process may have written devices; forget everything.
+    cache_.flush();
+    data_version_ = st.ok() ? version : -1;
+  }
 }
 
 Result<DeviceRecord> SqliteStore::get_device(TenantId tenant, const domain::Eid& eid) {
   ESIMO_STORE_OP("get_device");
+  check_external_writes();
+  if (auto hit = cache_.get(tenant, eid.str())) return *hit;
+  const std::uint64_t generation = cache_.generation(tenant, eid.str());  // noted BEFORE reading the database
   auto db = readers_->lease();
   ESIMO_TRY(auto txn, ReadTxn::begin(*db));
   ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(kDeviceColumns) +
@@ -186,8 +216,8 @@ Result<DeviceRecord> SqliteStore::get_device(TenantId tenant, const domain::Eid&
   auto dev = device_from_row(*s);
   s->reset();
   if (!dev) return std::move(dev).error();
-  DeviceRecord out{std::move(*dev), {}};
-  ESIMO_CHECK(load_device_tags(*db, out.device));
+  auto out = std::make_shared<DeviceRecord>(DeviceRecord{std::move(*dev), {}});
+  ESIMO_CHECK(load_device_tags(*db, out->device));
   ESIMO_TRY(Stmt * p, db->prepare("SELECT " + std::string(kProfileColumns) +
                                   " FROM profiles p WHERE p.tenant_id = ? AND p.eid = ? ORDER BY p.iccid"));
   p->bind(1, tenant).bind(2, eid.str());
@@ -195,9 +225,11 @@ Result<DeviceRecord> SqliteStore::get_device(TenantId tenant, const domain::Eid&
     ESIMO_TRY(bool prow, p->step("get device profiles"));
     if (!prow) break;
     ESIMO_TRY(domain::Profile prof, profile_from_row(*p));
-    out.profiles.push_back(std::move(prof));
+    out->profiles.push_back(std::move(prof));
   }
-  return out;
+  DeviceRecord copy = *out;
+  cache_.put(tenant, eid.str(), generation, std::move(out));
+  return copy;
 }
 
 Result<PageOf<domain::Device>> SqliteStore::list_devices(TenantId tenant, const DeviceFilter& filter,
@@ -260,7 +292,7 @@ Result<PageOf<domain::Device>> SqliteStore::list_devices(TenantId tenant, const 
 Status SqliteStore::update_device(const domain::Device& device) {
   ESIMO_STORE_OP("update_device");
   ESIMO_CHECK(fleet_detail::validate_device(device));
-  return writer_->submit([&](Connection& db) -> Status {
+  const Status st = writer_->submit([&](Connection& db) -> Status {
     const std::string key = fleet_detail::device_key(device.eid);
     ESIMO_TRY(bool exists, fleet_detail::device_exists(db, device.tenant_id, device.eid));
     if (!exists) return Error(Errc::not_found, key + " not found");
@@ -283,15 +315,19 @@ Status SqliteStore::update_device(const domain::Device& device) {
                     .run("update " + key));
     return fleet_detail::write_tags(db, device, true);
   });
+  invalidate_device(device.tenant_id, device.eid.str());
+  return st;
 }
 
 Status SqliteStore::delete_device(TenantId tenant, const domain::Eid& eid) {
   ESIMO_STORE_OP("delete_device");
-  return writer_->submit([&](Connection& db) -> Status {
+  const Status st = writer_->submit([&](Connection& db) -> Status {
     ESIMO_TRY(bool exists, fleet_detail::device_exists(db, tenant, eid));
     if (!exists) return Error(Errc::not_found, fleet_detail::device_key(eid) + " not found");
     return fleet_detail::delete_device_rows(db, tenant, eid.str(), true);
   });
+  invalidate_device(tenant, eid.str());
+  return st;
 }
 
 Result<ImportCounts> SqliteStore::import_devices(const std::vector<DeviceRecord>& batch) {
@@ -304,7 +340,7 @@ Result<ImportCounts> SqliteStore::import_devices(const std::vector<DeviceRecord>
     profiles.push_back(std::move(ps));
   }
   ImportCounts counts;
-  ESIMO_CHECK(writer_->submit([&](Connection& db) -> Status {
+  const Status st = writer_->submit([&](Connection& db) -> Status {
     counts = {};
     fleet_detail::RefCache refs;
     ESIMO_TRY(Stmt * upd, db.prepare("UPDATE devices SET name = ?, group_name = ?, lifecycle = ?, sgp32_version = ?, "
@@ -340,7 +376,9 @@ Result<ImportCounts> SqliteStore::import_devices(const std::vector<DeviceRecord>
       }
     }
     return {};
-  }));
+  });
+  for (const auto& r : batch) invalidate_device(r.device.tenant_id, r.device.eid.str());
+  ESIMO_CHECK(st);
   return counts;
 }
 
@@ -406,22 +444,33 @@ Status SqliteStore::put_profile(const domain::Profile& profile) {
   if (profile.iccid.str().empty()) return Error(Errc::invalid_argument, "profile without an ICCID", "iccid");
   if (profile.tenant_id <= 0) return Error(Errc::invalid_argument, key + ": no tenant", "tenant_id");
   if (profile.carrier_id.empty()) return Error(Errc::invalid_argument, key + " has no carrier", "carrier");
-  return writer_->submit([&](Connection& db) -> Status {
+  // write_profile never moves a profile to another EID, so only this profile's device changes.
+  const Status st = writer_->submit([&](Connection& db) -> Status {
     ESIMO_TRY(bool exists, fleet_detail::device_exists(db, profile.tenant_id, profile.eid));
     if (!exists) return Error(Errc::not_found, key + ": " + fleet_detail::device_key(profile.eid) + " not found", "eid");
     ESIMO_CHECK(require_carrier(db, profile.tenant_id, profile.carrier_id, key));
     return fleet_detail::write_profile(db, profile);
   });
+  invalidate_device(profile.tenant_id, profile.eid.str());
+  return st;
 }
 
 Status SqliteStore::delete_profile(TenantId tenant, const domain::Iccid& iccid) {
   ESIMO_STORE_OP("delete_profile");
-  return writer_->submit([&](Connection& db) -> Status {
+  std::string owner;  // the profile's EID, read inside the write so no other write can move it in between
+  const Status st = writer_->submit([&](Connection& db) -> Status {
+    ESIMO_TRY(Stmt * q, db.prepare("SELECT eid FROM profiles WHERE tenant_id = ? AND iccid = ?"));
+    q->bind(1, tenant).bind(2, iccid.str());
+    ESIMO_TRY(bool row, q->step("find profile " + iccid.str()));
+    if (row) owner = q->text(0);
+    q->reset();
     ESIMO_TRY(Stmt * d, db.prepare("DELETE FROM profiles WHERE tenant_id = ? AND iccid = ?"));
     ESIMO_CHECK(d->bind(1, tenant).bind(2, iccid.str()).run("delete profile " + iccid.str()));
     if (db.changes() == 0) return Error(Errc::not_found, "profile " + iccid.str() + " not found");
     return {};
   });
+  if (!owner.empty()) invalidate_device(tenant, owner);
+  return st;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

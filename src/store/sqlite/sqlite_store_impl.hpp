@@ -5,12 +5,17 @@
 // snapshot; multi-query reads run in one read transaction). Writes are closures run by the single Writer thread in a
 // group-commit transaction, each in its own savepoint; the caller blocks until its write is durable. The
 // check-then-write logic inside a write closure is race-free because only the writer thread writes.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "base/clock.hpp"
 #include "base/metrics.hpp"
+#include "store/sqlite/device_cache.hpp"
 #include "store/sqlite/read_pool.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/writer.hpp"
@@ -122,9 +127,22 @@ class SqliteStore final : public Store {
   Result<std::vector<domain::Operation>> list_open_operations() override;
 
  private:
+  // Flushes cache_ if another process committed since the last check (at most every kExternalCheckEvery, from the
+  // read path): the writer connection is this process's only writer, so its PRAGMA data_version changes exactly when
+  // another connection (another process: `esimo import`, `esimo keys`) committed. Staleness bound for writes by other
+  // processes: kExternalCheckEvery plus one writer round trip. In-process writes are never stale (invalidate()).
+  void check_external_writes();
+  void invalidate_device(TenantId tenant, std::string_view eid) { cache_.invalidate(tenant, eid); }
+
+  static constexpr std::chrono::milliseconds kExternalCheckEvery{250};
+
   const Clock& clock_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<ReadPool> readers_;
+  DeviceCache cache_;
+  std::atomic<std::int64_t> next_external_check_ns_{0};  // steady_clock; claimed by CAS so one reader checks
+  std::mutex data_version_mu_;
+  std::int64_t data_version_ = -1;  // guarded by data_version_mu_; -1 = not read yet
 };
 
 // Shared checks used inside write closures (writer thread). Each names the entity at fault.

@@ -2,6 +2,7 @@
 // metrics, and a manual import throughput check).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -284,6 +285,158 @@ TEST(SqliteStore, ReadersAreNotBlockedByAWriterAndBusyWritesFailCleanly) {
   auto later = store.create_tenant("globex");
   ASSERT_TRUE(later.ok()) << later.error().message;
   EXPECT_EQ(later->id, 78);
+}
+
+}  // namespace esimo::store::testing
+
+// The device read cache (get_device answered from memory after the first read): every write invalidates it.
+namespace esimo::store::testing {
+
+namespace sqlite_cache_test_detail {
+
+struct Fixture {
+  TempDir tmp;
+  std::unique_ptr<Store> store;
+  TenantId t1 = 0, t2 = 0;
+
+  Fixture() {
+    auto s = open_sqlite_store(tmp.path());
+    EXPECT_TRUE(s.ok());
+    store = std::move(*s);
+    domain::Carrier c{"net", domain::kCatalogTenant, "Net", {test_plmn("001-01")}, {}};
+    EXPECT_TRUE(store->seed_catalog({}, {c}).ok());
+    t1 = store->create_tenant("one")->id;
+    t2 = store->create_tenant("two")->id;
+  }
+};
+
+DeviceRecord record(TenantId t, std::uint64_t n, std::string name, std::size_t profiles) {
+  DeviceRecord r;
+  r.device.tenant_id = t;
+  r.device.eid = test_eid(n);
+  r.device.name = std::move(name);
+  r.device.tags = {"a"};
+  for (std::uint64_t k = 0; k < profiles; ++k) {
+    domain::Profile p;
+    p.tenant_id = t;
+    p.eid = r.device.eid;
+    p.iccid = test_iccid(n * 10 + k);
+    p.carrier_id = "net";
+    r.profiles.push_back(p);
+  }
+  return r;
+}
+
+std::string name_of(Store& s, TenantId t, std::uint64_t n) {
+  auto r = s.get_device(t, test_eid(n));
+  return r.ok() ? r->device.name : "<error: " + r.error().message + ">";
+}
+
+}  // namespace sqlite_cache_test_detail
+
+TEST(SqliteDeviceCache, CachedReadSeesEveryInProcessWrite) {
+  using namespace sqlite_cache_test_detail;
+  Fixture f;
+  Store& s = *f.store;
+  ASSERT_TRUE(s.create_device(record(f.t1, 1, "first", 1)).ok());
+  EXPECT_EQ(name_of(s, f.t1, 1), "first");  // now cached
+
+  auto rec = s.get_device(f.t1, test_eid(1));
+  ASSERT_TRUE(rec.ok());
+  rec->device.name = "updated";
+  rec->device.tags = {"a", "b"};
+  ASSERT_TRUE(s.update_device(rec->device).ok());
+  rec = s.get_device(f.t1, test_eid(1));
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->device.name, "updated");
+  EXPECT_EQ(rec->device.tags.size(), 2u);
+
+  domain::Profile p = rec->profiles.at(0);
+  p.iccid = test_iccid(999);
+  ASSERT_TRUE(s.put_profile(p).ok());
+  EXPECT_EQ(s.get_device(f.t1, test_eid(1))->profiles.size(), 2u);
+  ASSERT_TRUE(s.delete_profile(f.t1, test_iccid(999)).ok());
+  EXPECT_EQ(s.get_device(f.t1, test_eid(1))->profiles.size(), 1u);
+
+  auto counts = s.import_devices({record(f.t1, 1, "imported", 3), record(f.t1, 2, "other", 0)});
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  rec = s.get_device(f.t1, test_eid(1));
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->device.name, "imported");
+  EXPECT_EQ(rec->profiles.size(), 3u);
+
+  ASSERT_TRUE(s.delete_device(f.t1, test_eid(1)).ok());
+  EXPECT_EQ(s.get_device(f.t1, test_eid(1)).error().code, Errc::not_found);
+  // A cached miss is not remembered: creating it again is seen at once.
+  ASSERT_TRUE(s.create_device(record(f.t1, 1, "again", 0)).ok());
+  EXPECT_EQ(name_of(s, f.t1, 1), "again");
+}
+
+TEST(SqliteDeviceCache, WriteByAnotherStoreOnTheSameDirectoryBecomesVisible) {
+  using namespace sqlite_cache_test_detail;
+  Fixture f;
+  ASSERT_TRUE(f.store->create_device(record(f.t1, 1, "before", 1)).ok());
+  EXPECT_EQ(name_of(*f.store, f.t1, 1), "before");  // cached in the first store
+
+  auto other = open_sqlite_store(f.tmp.path());  // stands for another process (`esimo import`)
+  ASSERT_TRUE(other.ok());
+  auto rec = (*other)->get_device(f.t1, test_eid(1));
+  ASSERT_TRUE(rec.ok());
+  rec->device.name = "after";
+  ASSERT_TRUE((*other)->update_device(rec->device).ok());
+
+  // The bound is about 250 ms; poll with a generous deadline (no timing assertion).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string seen;
+  while ((seen = name_of(*f.store, f.t1, 1)) != "after" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(seen, "after");
+}
+
+TEST(SqliteDeviceCache, TenantsStayIsolatedThroughTheCache) {
+  using namespace sqlite_cache_test_detail;
+  Fixture f;
+  ASSERT_TRUE(f.store->create_device(record(f.t1, 1, "mine", 1)).ok());
+  EXPECT_EQ(name_of(*f.store, f.t1, 1), "mine");
+  EXPECT_EQ(f.store->get_device(f.t2, test_eid(1)).error().code, Errc::not_found);
+  auto r2 = record(f.t2, 1, "theirs", 0);
+  ASSERT_TRUE(f.store->create_device(r2).ok());
+  EXPECT_EQ(name_of(*f.store, f.t1, 1), "mine");
+  EXPECT_EQ(name_of(*f.store, f.t2, 1), "theirs");
+  EXPECT_EQ(f.store->get_device(f.t2, test_eid(1))->profiles.size(), 0u);
+}
+
+TEST(SqliteDeviceCache, ConcurrentReadersNeverSeeARecordOlderThanACompletedWrite) {
+  using namespace sqlite_cache_test_detail;
+  Fixture f;
+  ASSERT_TRUE(f.store->create_device(record(f.t1, 1, "0", 0)).ok());
+  auto base = f.store->get_device(f.t1, test_eid(1));
+  ASSERT_TRUE(base.ok());
+  constexpr int kWrites = 150;
+  std::atomic<int> done{0};
+  std::atomic<int> stale{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        const int floor = done.load();
+        auto r = f.store->get_device(f.t1, test_eid(1));
+        if (!r.ok() || std::stoi(r->device.name) < floor) ++stale;
+      }
+    });
+  }
+  domain::Device d = base->device;
+  for (int v = 1; v <= kWrites; ++v) {
+    d.name = std::to_string(v);
+    ASSERT_TRUE(f.store->update_device(d).ok());
+    done.store(v);
+  }
+  stop.store(true);
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(stale.load(), 0);
+  EXPECT_EQ(name_of(*f.store, f.t1, 1), std::to_string(kWrites));
 }
 
 }  // namespace esimo::store::testing
