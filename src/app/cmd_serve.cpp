@@ -204,6 +204,7 @@ int cmd_serve(const ServeArgs& args, Io io) {
                           {"tls", tls},
                           {"catalog_seeded", seeded->seeded},
                           {"data_dir", config->data_dir.string()}});
+  log::flush();  // the start-up line is written now, not with the next buffered batch
   if (args.esipa_port_file && esipa_server) {
     if (auto s = cmd_serve_detail::write_port_file(*args.esipa_port_file, esipa_server->port()); !s.ok()) {
       esipa_server->stop(std::chrono::milliseconds(0));

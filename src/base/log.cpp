@@ -1,10 +1,14 @@
 #include "base/log.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <mutex>
 
 #include "base/clock.hpp"
 
@@ -13,12 +17,50 @@ namespace {
 
 std::atomic<Level> g_level{Level::info};
 
+// Log lines go to stderr through a buffer: a server logs one line per request, and a write(2) per line was the largest
+// remaining cost of a cheap request (docs/performance.md). The buffer is written out when it passes 64 KiB, every
+// kFlushInterval (spdlog's periodic flusher), at once for warnings and errors, and at exit; a process killed with
+// SIGKILL can lose up to kFlushInterval of info/debug lines (docs/operations.md).
+class BufferedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  ~BufferedStderrSink() override {
+    std::lock_guard lock(mutex_);
+    write_out();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    buffer_.append(msg.payload.data(), msg.payload.size());
+    buffer_.push_back('\n');
+    if (buffer_.size() >= kFlushBytes) write_out();
+  }
+  void flush_() override { write_out(); }
+
+ private:
+  static constexpr std::size_t kFlushBytes = 64 * 1024;
+  void write_out() {
+    std::size_t done = 0;
+    while (done < buffer_.size()) {
+      ssize_t n = ::write(STDERR_FILENO, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // stderr closed or full: drop rather than block the server
+      done += static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+  }
+  std::string buffer_;
+};
+
+constexpr std::chrono::seconds kFlushInterval{1};  // spdlog 1.10 flushes periodically in whole seconds
+
 spdlog::logger& logger() {
   static auto instance = [] {
-    auto l = std::make_shared<spdlog::logger>("esimo", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto l = std::make_shared<spdlog::logger>("esimo", std::make_shared<BufferedStderrSink>());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
-    l->flush_on(spdlog::level::trace);
+    l->flush_on(spdlog::level::warn);
+    spdlog::register_logger(l);
+    spdlog::flush_every(kFlushInterval);
     return l;
   }();
   return *instance;
@@ -38,6 +80,8 @@ const char* level_name(Level l) {
 }  // namespace
 
 void set_level(Level level) { g_level.store(level); }
+
+void flush() { logger().flush(); }
 Level level() { return g_level.load(); }
 
 bool parse_level(std::string_view name, Level& out) {
@@ -93,7 +137,7 @@ void write(Level lvl, std::string_view msg, std::initializer_list<Field> fields)
     }
   }
   line.push_back('}');
-  logger().log(spdlog::level::info, line);
+  logger().log(lvl >= Level::warn ? spdlog::level::warn : spdlog::level::info, line);
 }
 
 }  // namespace esimo::log

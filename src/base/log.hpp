@@ -36,6 +36,10 @@ inline void info(std::string_view m, std::initializer_list<Field> f = {}) { writ
 inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::warn, m, f); }
 inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::error, m, f); }
 
+// Writes out buffered lines now. Lines are buffered (written every second, at once from warn up, and at exit); call
+// this after a line someone waits for, such as the server's start-up line.
+void flush();
+
 // JSON string escaping shared with the metrics and API writers.
 void append_json_string(std::string& out, std::string_view s);
 
