@@ -140,9 +140,11 @@ TEST_F(EsipaServiceTest, RejectsBeforeTheEimSeesTheBody) {
 
 TEST_F(EsipaServiceTest, MetricsPerMessageKindAndOneLogLinePerRequest) {
   log::set_level(log::Level::info);
+  log::flush();  // nothing logged earlier lands in the capture
   ::testing::internal::CaptureStderr();
   send(Method::post, "/gsma/rsp2/asn1", get_eim_package_body());
   send(Method::post, "/gsma/rsp2/asn1", get_eim_package_body(), "", "application/x-gsma-rsp-asn1");
+  log::flush();  // log lines are buffered
   std::string err = ::testing::internal::GetCapturedStderr();
   log::set_level(log::Level::warn);
   std::size_t lines = 0;

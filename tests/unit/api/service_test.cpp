@@ -179,8 +179,10 @@ TEST_F(ServiceTest, HeadIsGetWithoutBody) {
 
 TEST_F(ServiceTest, OneJsonLogLinePerRequest) {
   log::set_level(log::Level::info);
+  log::flush();  // nothing logged earlier lands in the capture
   ::testing::internal::CaptureStderr();
   auto r = get("/v1/devices/" + eid_n(3), a_viewer_);
+  log::flush();  // log lines are buffered
   std::string err = ::testing::internal::GetCapturedStderr();
   log::set_level(log::Level::warn);
   EXPECT_EQ(r.status, 404);
