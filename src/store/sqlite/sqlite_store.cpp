@@ -462,22 +462,9 @@ Result<PageOf<domain::Carrier>> SqliteStore::list_carriers(TenantId tenant, cons
   ESIMO_TRY(auto txn, ReadTxn::begin(*db));
   ESIMO_TRY(Stmt * s, db->prepare(sql));
   s->bind(1, tenant).bind(2, tenant).bind(3, page.after);
-  int i = 4;
-  for (const auto& b : binds) s->bind(i++, b);
-  s->bind(i, static_cast<std::int64_t>(page.limit + 1));
-  PageOf<domain::Carrier> out;
-  for (;;) {
-    ESIMO_TRY(bool row, s->step("list carriers"));
-    if (!row) break;
-    if (out.items.size() == page.limit) {
-      out.next_after = out.items.back().id;
-      break;
-    }
-    ESIMO_TRY(domain::Carrier c, carrier_from_row(*db, *s));
-    out.items.push_back(std::move(c));
-  }
-  s->reset();
-  return out;
+  return read_page<domain::Carrier>(
+      *s, 4, binds, page, "list carriers", [&](const Stmt& row) { return carrier_from_row(*db, row); },
+      [](const domain::Carrier& c) { return c.id; });
 }
 
 Result<domain::Carrier> SqliteStore::find_carrier_by_plmn(TenantId tenant, const domain::Plmn& plmn) {

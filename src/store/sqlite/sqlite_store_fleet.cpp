@@ -270,23 +270,14 @@ Result<PageOf<domain::Device>> SqliteStore::list_devices(TenantId tenant, const 
   ESIMO_TRY(auto txn, ReadTxn::begin(*db));
   ESIMO_TRY(Stmt * s, db->prepare(sql));
   s->bind(1, tenant).bind(2, page.after);
-  int i = 3;
-  for (const auto& b : binds) s->bind(i++, b);
-  s->bind(i, static_cast<std::int64_t>(page.limit + 1));
-  PageOf<domain::Device> out;
-  for (;;) {
-    ESIMO_TRY(bool row, s->step("list devices"));
-    if (!row) break;
-    if (out.items.size() == page.limit) {
-      out.next_after = out.items.back().eid.str();
-      break;
-    }
-    ESIMO_TRY(domain::Device d, device_from_row(*s));
-    ESIMO_CHECK(load_device_tags(*db, d));
-    out.items.push_back(std::move(d));
-  }
-  s->reset();
-  return out;
+  return read_page<domain::Device>(
+      *s, 3, binds, page, "list devices",
+      [&](const Stmt& row) -> Result<domain::Device> {
+        ESIMO_TRY(domain::Device d, device_from_row(row));
+        ESIMO_CHECK(load_device_tags(*db, d));
+        return d;
+      },
+      [](const domain::Device& d) { return d.eid.str(); });
 }
 
 Status SqliteStore::update_device(const domain::Device& device) {
@@ -420,22 +411,9 @@ Result<PageOf<domain::Profile>> SqliteStore::list_profiles(TenantId tenant, cons
   auto db = readers_->lease();
   ESIMO_TRY(Stmt * s, db->prepare(sql));
   s->bind(1, tenant).bind(2, page.after);
-  int i = 3;
-  for (const auto& b : binds) s->bind(i++, b);
-  s->bind(i, static_cast<std::int64_t>(page.limit + 1));
-  PageOf<domain::Profile> out;
-  for (;;) {
-    ESIMO_TRY(bool row, s->step("list profiles"));
-    if (!row) break;
-    if (out.items.size() == page.limit) {
-      out.next_after = out.items.back().iccid.str();
-      break;
-    }
-    ESIMO_TRY(domain::Profile p, profile_from_row(*s));
-    out.items.push_back(std::move(p));
-  }
-  s->reset();
-  return out;
+  return read_page<domain::Profile>(
+      *s, 3, binds, page, "list profiles", [](const Stmt& row) { return profile_from_row(row); },
+      [](const domain::Profile& p) { return p.iccid.str(); });
 }
 
 Status SqliteStore::put_profile(const domain::Profile& profile) {
@@ -569,22 +547,9 @@ Result<PageOf<domain::Operation>> SqliteStore::list_operations(TenantId tenant, 
   auto db = readers_->lease();
   ESIMO_TRY(Stmt * s, db->prepare(sql));
   s->bind(1, tenant).bind(2, page.after);
-  int i = 3;
-  for (const auto& b : binds) s->bind(i++, b);
-  s->bind(i, static_cast<std::int64_t>(page.limit + 1));
-  PageOf<domain::Operation> out;
-  for (;;) {
-    ESIMO_TRY(bool row, s->step("list operations"));
-    if (!row) break;
-    if (out.items.size() == page.limit) {
-      out.next_after = out.items.back().id;
-      break;
-    }
-    ESIMO_TRY(domain::Operation o, operation_from_row(*s));
-    out.items.push_back(std::move(o));
-  }
-  s->reset();
-  return out;
+  return read_page<domain::Operation>(
+      *s, 3, binds, page, "list operations", [](const Stmt& row) { return operation_from_row(row); },
+      [](const domain::Operation& o) { return o.id; });
 }
 
 Status SqliteStore::update_operation(const domain::Operation& op, domain::OperationState expected) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "base/metrics.hpp"
@@ -58,6 +59,28 @@ class ReadTxn {
 // Paging limits common to every list.
 inline constexpr std::size_t kMaxPageLimit = 10000;
 Status validate_page(const Page& page);
+
+// The shared tail of every keyset-paged list: binds `binds` from `next_index` on and then limit + 1, makes one item per
+// row with `make(stmt)` (a Result), and sets next_after from `key(last item)` only when a further row exists.
+template <class T, class Make, class Key>
+Result<PageOf<T>> read_page(Stmt& s, int next_index, const std::vector<std::string>& binds, const Page& page,
+                            std::string_view what, Make&& make, Key&& key) {
+  for (const auto& b : binds) s.bind(next_index++, b);
+  s.bind(next_index, static_cast<std::int64_t>(page.limit + 1));
+  PageOf<T> out;
+  for (;;) {
+    ESIMO_TRY(bool row, s.step(what));
+    if (!row) break;
+    if (out.items.size() == page.limit) {
+      out.next_after = key(out.items.back());
+      break;
+    }
+    ESIMO_TRY(T item, make(s));
+    out.items.push_back(std::move(item));
+  }
+  s.reset();
+  return out;
+}
 
 class SqliteStore final : public Store {
  public:
