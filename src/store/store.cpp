@@ -32,5 +32,8 @@ Result<std::vector<domain::Operation>> Store::list_queued_operations(TenantId, c
 Result<std::vector<domain::Operation>> Store::list_open_operations() {
   return store_defaults::no_eim_state("list_open_operations");
 }
+Status Store::apply_package_result(const PackageResultUpdate&) {
+  return store_defaults::no_eim_state("apply_package_result");
+}
 
 }  // namespace esimo::store

@@ -99,6 +99,30 @@ struct EimPackageRecord {
   TimePoint created_at{};
 };
 
+// A profile's state as an eUICC result or notification proved it (SGP.32: profiles change only from those).
+struct ProfileStateChange {
+  domain::Iccid iccid;
+  bool deleted = false;  // the profile is gone from the eUICC (its row is removed)
+  domain::ProfileState state = domain::ProfileState::disabled;
+  bool fallback = false;
+};
+
+// Everything one eUICC package result (or notification) changes on one device, for Store::apply_package_result.
+struct PackageResultUpdate {
+  TenantId tenant_id = 0;
+  domain::Eid eid;
+  // Each operation's state, outcome and result_json, compare-and-set against `expected` (as update_operation).
+  struct OperationUpdate {
+    domain::Operation op;
+    domain::OperationState expected = domain::OperationState::delivered;
+  };
+  std::vector<OperationUpdate> operations;
+  std::vector<ProfileStateChange> profiles;  // profiles of this device; only state and fallback (or the row) change
+  bool set_active_iccid = false;             // when true the device's active profile becomes active_iccid
+  std::optional<domain::Iccid> active_iccid;
+  TimePoint at{};  // updated_at of the changed profiles and of the device
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -193,6 +217,11 @@ class Store {
   virtual Result<std::vector<domain::Operation>> list_queued_operations(TenantId tenant, const domain::Eid& eid);
   // Every queued or delivered operation of every tenant, in creation order (eIM start-up).
   virtual Result<std::vector<domain::Operation>> list_open_operations();
+  // Applies what one eUICC package result proved, in ONE transaction: the operations' states and outcomes, the
+  // device's profile states and its active profile. conflict when an operation is not in its expected state;
+  // not_found when the device, an operation of it or a changed profile of it is missing; invalid_argument for an
+  // operation of another device or a transition the state machine forbids. Nothing is written when any step fails.
+  virtual Status apply_package_result(const PackageResultUpdate& update);
 };
 
 }  // namespace esimo::store

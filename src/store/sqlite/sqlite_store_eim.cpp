@@ -207,6 +207,92 @@ Status SqliteStore::record_package(const EimPackageRecord& pkg, const std::vecto
   });
 }
 
+Status SqliteStore::apply_package_result(const PackageResultUpdate& u) {
+  ESIMO_STORE_OP("apply_package_result");
+  const std::string dkey = "device " + u.eid.str();
+  for (const auto& ou : u.operations) {
+    const auto& op = ou.op;
+    if (op.tenant_id != u.tenant_id || op.eid != u.eid) {
+      return Error(Errc::invalid_argument, "operation " + op.id + " is not an operation of " + dkey, "operations");
+    }
+    if (op.state != ou.expected && !domain::transition_allowed(ou.expected, op.state)) {
+      return Error(Errc::invalid_argument,
+                   "operation " + op.id + " cannot go from " + std::string(domain::to_string(ou.expected)) + " to " +
+                       std::string(domain::to_string(op.state)),
+                   "state");
+    }
+  }
+  const Status st = writer_->submit([&](Connection& db) -> Status {
+    // The device first: a missing one fails the whole update before anything is written.
+    if (u.set_active_iccid) {
+      ESIMO_TRY(Stmt * dev, db.prepare("UPDATE devices SET active_iccid = ?, updated_at = ? "
+                                       "WHERE tenant_id = ? AND eid = ?"));
+      ESIMO_CHECK(dev->bind(1, opt_str(u.active_iccid))
+                      .bind(2, u.at)
+                      .bind(3, u.tenant_id)
+                      .bind(4, u.eid.str())
+                      .run("set the active profile of " + dkey));
+      if (db.changes() != 1) return Error(Errc::not_found, dkey + " not found", "eid");
+    } else {
+      ESIMO_TRY(bool exists, row_exists(db, "SELECT 1 FROM devices WHERE tenant_id = ? AND eid = ?", u.tenant_id,
+                                        u.eid.str()));
+      if (!exists) return Error(Errc::not_found, dkey + " not found", "eid");
+    }
+    if (!u.operations.empty()) {
+      // Compare-and-set in the UPDATE itself; only a miss reads the row to say why.
+      ESIMO_TRY(Stmt * upd, db.prepare("UPDATE operations SET state = ?, reason = ?, outcome = ?, result_json = ?, "
+                                       "updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ? AND eid = ? "
+                                       "AND state = ?"));
+      for (const auto& ou : u.operations) {
+        const auto& op = ou.op;
+        const std::string key = "operation " + op.id;
+        ESIMO_CHECK(upd->bind(1, domain::to_string(op.state))
+                        .bind(2, op.reason)
+                        .bind(3, op.outcome)
+                        .bind(4, op.result_json)
+                        .bind(5, op.updated_at)
+                        .bind(6, op.expires_at)
+                        .bind(7, u.tenant_id)
+                        .bind(8, op.id)
+                        .bind(9, u.eid.str())
+                        .bind(10, domain::to_string(ou.expected))
+                        .run("update " + key));
+        if (db.changes() == 1) continue;
+        ESIMO_TRY(Stmt * cur, db.prepare("SELECT state FROM operations WHERE tenant_id = ? AND id = ? AND eid = ?"));
+        cur->bind(1, u.tenant_id).bind(2, op.id).bind(3, u.eid.str());
+        ESIMO_TRY(bool row, cur->step("lookup " + key));
+        const std::string current = row ? cur->text(0) : std::string();
+        cur->reset();
+        if (!row) return Error(Errc::not_found, key + " of " + dkey + " not found", "operations");
+        return Error(Errc::conflict,
+                     key + " is " + current + ", not " + std::string(domain::to_string(ou.expected)) + " as expected",
+                     "state");
+      }
+    }
+    for (const auto& p : u.profiles) {
+      const std::string key = "profile " + p.iccid.str() + " of " + dkey;
+      if (p.deleted) {
+        ESIMO_TRY(Stmt * del, db.prepare("DELETE FROM profiles WHERE tenant_id = ? AND iccid = ? AND eid = ?"));
+        ESIMO_CHECK(del->bind(1, u.tenant_id).bind(2, p.iccid.str()).bind(3, u.eid.str()).run("delete " + key));
+      } else {
+        ESIMO_TRY(Stmt * put, db.prepare("UPDATE profiles SET state = ?, fallback = ?, updated_at = ? "
+                                         "WHERE tenant_id = ? AND iccid = ? AND eid = ?"));
+        ESIMO_CHECK(put->bind(1, domain::to_string(p.state))
+                        .bind(2, static_cast<std::int64_t>(p.fallback ? 1 : 0))
+                        .bind(3, u.at)
+                        .bind(4, u.tenant_id)
+                        .bind(5, p.iccid.str())
+                        .bind(6, u.eid.str())
+                        .run("update " + key));
+      }
+      if (db.changes() != 1) return Error(Errc::not_found, key + " not found", "profiles");
+    }
+    return {};
+  });
+  if (!u.profiles.empty() || u.set_active_iccid) invalidate_device(u.tenant_id, u.eid.str());
+  return st;
+}
+
 Result<EimPackageRecord> SqliteStore::get_package(ByteView eim_transaction_id) {
   ESIMO_STORE_OP("get_package");
   const std::string tid_hex = to_hex(eim_transaction_id);

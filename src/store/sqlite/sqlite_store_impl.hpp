@@ -148,6 +148,7 @@ class SqliteStore final : public Store {
   Result<std::vector<domain::Operation>> find_operations_by_transaction(std::string_view eim_transaction_id) override;
   Result<std::vector<domain::Operation>> list_queued_operations(TenantId tenant, const domain::Eid& eid) override;
   Result<std::vector<domain::Operation>> list_open_operations() override;
+  Status apply_package_result(const PackageResultUpdate& update) override;
 
  private:
   // Flushes cache_ if another process committed since the last check (at most every kExternalCheckEvery, from the

@@ -17,6 +17,7 @@ using domain::Device;
 using domain::Operation;
 using domain::OperationState;
 using domain::Profile;
+using domain::ProfileState;
 using ::testing::ElementsAre;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -962,6 +963,115 @@ TEST_P(StoreConformance, EimPackagesAreAtomicAndCountersOnlyGrow) {
   EXPECT_EQ(store_->get_euicc_state(u, test_eid(2)).error().code, Errc::not_found);
   ASSERT_TRUE(store_->delete_device(t, test_eid(1)).ok());
   EXPECT_EQ(store_->get_euicc_state(t, test_eid(1)).error().code, Errc::not_found);
+}
+
+// A package result is applied in one transaction: operations, profile states and the active profile, or nothing.
+TEST_P(StoreConformance, PackageResultIsAppliedWhollyOrNotAtAll) {
+  seed_small_catalog();
+  TenantId t = make_tenant("acme");
+  Profile p1 = profile(t, 1, 1);
+  p1.state = ProfileState::enabled;
+  Profile p2 = profile(t, 1, 2, "br-claro");
+  Profile p3 = profile(t, 1, 3);
+  p3.fallback = true;
+  Device d = device(t, 1);
+  d.active_iccid = p1.iccid;
+  ASSERT_TRUE(store_->create_device({d, {p1, p2, p3}}).ok());
+  ASSERT_TRUE(store_->create_device({device(t, 2), {}}).ok());
+  using conformance_detail::make_op;
+  ASSERT_TRUE(store_->create_operation(make_op(t, "op_1", d.eid)).ok());
+  ASSERT_TRUE(store_->create_operation(make_op(t, "op_2", d.eid)).ok());
+  ASSERT_TRUE(store_->create_operation(make_op(t, "op_other", test_eid(2))).ok());
+  EimPackageRecord pkg;
+  pkg.eim_transaction_id = {0x0A};
+  pkg.tenant_id = t;
+  pkg.eid = d.eid;
+  pkg.eim_id = "eim-1";
+  pkg.kind = "psmo";
+  pkg.counter_value = 1;
+  pkg.created_at = test_time(3000);
+  ASSERT_TRUE(store_->record_package(pkg, {"op_1", "op_2"}).ok());
+  ASSERT_TRUE(store_->get_device(t, d.eid).ok());  // a cached read must not survive the update
+
+  auto done = [&](const std::string& id, OperationState state, std::string outcome) {
+    auto op = store_->get_operation(t, id);
+    EXPECT_TRUE(op.ok());
+    Operation o = *op;
+    o.state = state;
+    o.outcome = std::move(outcome);
+    o.result_json = R"({"verified":true})";
+    o.updated_at = test_time(4000);
+    return PackageResultUpdate::OperationUpdate{o, OperationState::delivered};
+  };
+  PackageResultUpdate u;
+  u.tenant_id = t;
+  u.eid = d.eid;
+  u.at = test_time(4000);
+  u.operations = {done("op_1", OperationState::succeeded, "ok"), done("op_2", OperationState::failed, "cat_busy")};
+  u.profiles = {ProfileStateChange{p1.iccid, false, ProfileState::disabled, false},
+                ProfileStateChange{p2.iccid, false, ProfileState::enabled, false},
+                ProfileStateChange{p3.iccid, true, ProfileState::disabled, false}};
+  u.set_active_iccid = true;
+  u.active_iccid = p2.iccid;
+
+  // A step that fails (a profile this device does not hold) leaves everything as it was.
+  PackageResultUpdate bad = u;
+  bad.profiles.push_back(ProfileStateChange{test_iccid(9), false, ProfileState::enabled, false});
+  EXPECT_EQ(store_->apply_package_result(bad).error().code, Errc::not_found);
+  EXPECT_EQ(store_->get_operation(t, "op_1")->state, OperationState::delivered);
+  EXPECT_EQ(store_->get_device(t, d.eid)->device.active_iccid, p1.iccid);
+  EXPECT_EQ(store_->get_profile(t, p2.iccid)->state, ProfileState::disabled);
+  EXPECT_TRUE(store_->get_profile(t, p3.iccid).ok());
+  // An operation of another device, or a forbidden transition, is refused before anything is written.
+  PackageResultUpdate foreign = u;
+  foreign.operations.push_back(done("op_other", OperationState::succeeded, "ok"));
+  foreign.operations.back().op.eid = test_eid(2);
+  EXPECT_EQ(store_->apply_package_result(foreign).error().code, Errc::invalid_argument);
+  PackageResultUpdate backwards = u;
+  backwards.operations[0].op.state = OperationState::queued;
+  EXPECT_EQ(store_->apply_package_result(backwards).error().code, Errc::invalid_argument);
+
+  ASSERT_TRUE(store_->apply_package_result(u).ok());
+  auto op1 = store_->get_operation(t, "op_1");
+  EXPECT_EQ(op1->state, OperationState::succeeded);
+  EXPECT_EQ(op1->outcome, "ok");
+  EXPECT_EQ(op1->result_json, R"({"verified":true})");
+  EXPECT_EQ(op1->eim_transaction_id, "0a");  // what record_package wrote stays
+  EXPECT_EQ(store_->get_operation(t, "op_2")->outcome, "cat_busy");
+  auto rec = store_->get_device(t, d.eid);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->device.active_iccid, p2.iccid);
+  EXPECT_EQ(rec->device.updated_at, test_time(4000));
+  ASSERT_EQ(rec->profiles.size(), 2u);
+  EXPECT_EQ(store_->get_profile(t, p1.iccid)->state, ProfileState::disabled);
+  auto got2 = store_->get_profile(t, p2.iccid);
+  EXPECT_EQ(got2->state, ProfileState::enabled);
+  EXPECT_EQ(got2->carrier_id, "br-claro");  // only state and fallback change
+  EXPECT_EQ(got2->updated_at, test_time(4000));
+  EXPECT_EQ(store_->get_profile(t, p3.iccid).error().code, Errc::not_found);
+
+  // The same update again: the operations are no longer delivered (a duplicate result) -> conflict, nothing written.
+  PackageResultUpdate again = u;
+  again.profiles = {ProfileStateChange{p1.iccid, false, ProfileState::enabled, true}};
+  again.set_active_iccid = true;
+  again.active_iccid = p1.iccid;
+  EXPECT_EQ(store_->apply_package_result(again).error().code, Errc::conflict);
+  EXPECT_EQ(store_->get_device(t, d.eid)->device.active_iccid, p2.iccid);
+  EXPECT_FALSE(store_->get_profile(t, p1.iccid)->fallback);
+  // Profiles alone (a notification): the device's active profile may be cleared.
+  PackageResultUpdate note;
+  note.tenant_id = t;
+  note.eid = d.eid;
+  note.at = test_time(5000);
+  note.profiles = {ProfileStateChange{p2.iccid, false, ProfileState::disabled, false}};
+  note.set_active_iccid = true;
+  ASSERT_TRUE(store_->apply_package_result(note).ok());
+  EXPECT_FALSE(store_->get_device(t, d.eid)->device.active_iccid.has_value());
+  note.eid = test_eid(7);
+  EXPECT_EQ(store_->apply_package_result(note).error().code, Errc::not_found);
+  reopen();
+  EXPECT_EQ(store_->get_operation(t, "op_1")->state, OperationState::succeeded);
+  EXPECT_EQ(store_->get_profile(t, p2.iccid)->state, ProfileState::disabled);
 }
 
 }  // namespace esimo::store::testing
