@@ -238,6 +238,11 @@ Result<Iccid> Iccid::parse(std::string_view text) {
   return i;
 }
 
+Result<Iccid> Iccid::from_payload(std::string_view digits) {
+  ESIMO_CHECK(idd::check_digits("ICCID payload", digits, 17, 19));
+  return parse(std::string(digits) + idd::luhn_check_digit(digits));
+}
+
 std::array<std::uint8_t, 10> Iccid::to_wire() const {
   std::array<std::uint8_t, 10> out;
   out.fill(0xff);

@@ -35,6 +35,8 @@ class Eid {
 class Iccid {
  public:
   static Result<Iccid> parse(std::string_view text);
+  // Completes 17-19 digits with their Luhn check digit.
+  static Result<Iccid> from_payload(std::string_view digits);
   const std::string& str() const { return value_; }
   // 10 bytes, BCD with nibbles swapped per byte and padded with 'F' (the ICCID data object, tag 5A, SGP.22).
   std::array<std::uint8_t, 10> to_wire() const;
