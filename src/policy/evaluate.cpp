@@ -1,0 +1,344 @@
+// Compilation and evaluation of policies against a device's evidence (semantics in docs/policies.md).
+#include "policy/evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace esimo::policy {
+
+namespace evaluate_detail {
+
+void collect_reads(const Condition& c, std::uint32_t& mask) {
+  switch (c.kind) {
+    case Condition::Kind::metric:
+      mask |= is_signal(c.metric) ? kReadsSignal : is_latency(c.metric) ? kReadsLatency : kReadsSavings;
+      break;
+    case Condition::Kind::country_changed:
+    case Condition::Kind::country_in:
+    case Condition::Kind::roaming: mask |= kReadsGeography; break;
+    case Condition::Kind::no_service: mask |= kReadsService; break;
+    case Condition::Kind::carrier_status: mask |= kReadsCarrierStatus | kReadsGeography; break;
+    case Condition::Kind::outage: mask |= kReadsOutage; break;
+    case Condition::Kind::carrier_is: mask |= kReadsCarrier; break;
+    default: break;
+  }
+  for (const auto& ch : c.children) collect_reads(ch, mask);
+}
+
+std::string fmt_number(double v, std::string_view unit) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::string out(buf);
+  if (!unit.empty()) {
+    out += ' ';
+    out += unit;
+  }
+  return out;
+}
+
+std::string fmt_money(std::int64_t micros, const domain::Currency& cur) {
+  domain::Money m;
+  m.micros = micros;
+  m.currency = cur;
+  return m.amount_str() + " " + cur.str();
+}
+
+// Samples at or before now: [0, n).
+template <class S>
+std::size_t visible(std::span<const S> s, TimePoint now) {
+  std::size_t n = s.size();
+  while (n > 0 && s[n - 1].at > now) --n;
+  return n;
+}
+
+// The shared "held for D" logic over a series whose values are read by value_of (nullopt: does not satisfy).
+template <class S, class ValueOf, class Fmt>
+bool held(std::span<const S> s, const Condition& c, double threshold, const Evidence& e, ValueOf value_of, Fmt fmt,
+          Observation& obs) {
+  std::size_t n = visible(s, e.now);
+  if (n == 0) {
+    obs.detail = "no samples";
+    return false;
+  }
+  auto sat = [&](std::size_t i) {
+    auto v = value_of(s[i]);
+    return v.has_value() && compare(*v, c.op, threshold);
+  };
+  if (!c.window) {
+    auto v = value_of(s[n - 1]);
+    obs.value = v;
+    obs.detail = "latest " + (v ? fmt(*v) : std::string("in another currency")) + " at " + format_rfc3339(s[n - 1].at);
+    return sat(n - 1);
+  }
+  obs.window = c.window;
+  TimePoint start = e.now - *c.window;
+  std::size_t a = n;
+  for (std::size_t i = n; i-- > 0;) {
+    if (s[i].at <= start) {
+      a = i;
+      break;
+    }
+  }
+  if (a == n) {
+    obs.detail = "history since " + format_rfc3339(s[0].at) + " is shorter than " + format_duration(*c.window);
+    return false;
+  }
+  bool want_max = c.op == CmpOp::lt || c.op == CmpOp::le;
+  std::optional<double> extreme;
+  for (std::size_t i = a; i < n; ++i) {
+    if (!sat(i)) {
+      auto v = value_of(s[i]);
+      obs.detail = "not held over the last " + format_duration(*c.window) + ": " +
+                   (v ? fmt(*v) : std::string("a value in another currency")) + " at " + format_rfc3339(s[i].at);
+      return false;
+    }
+    double v = *value_of(s[i]);
+    if (!extreme || (want_max ? v > *extreme : v < *extreme)) extreme = v;
+  }
+  if (c.op == CmpOp::eq || c.op == CmpOp::ne) extreme = value_of(s[n - 1]);
+  std::size_t k = a;
+  while (k > 0 && sat(k - 1)) --k;
+  obs.value = extreme;
+  obs.since = s[k].at;
+  std::string which = c.op == CmpOp::eq || c.op == CmpOp::ne ? "latest " : want_max ? "max " : "min ";
+  obs.detail = which + fmt(*extreme) + " over the last " + format_duration(*c.window) + " (" + std::to_string(n - a) +
+               " samples, held since " + format_rfc3339(s[k].at) + ")";
+  return true;
+}
+
+double percentile_of(Metric m) {
+  switch (m) {
+    case Metric::latency_p50: return 50;
+    case Metric::latency_p95: return 95;
+    default: return 99;
+  }
+}
+
+bool latency_term(const Condition& c, const Evidence& e, Observation& obs) {
+  Duration window = c.window.value_or(kDefaultLatencyWindow);
+  obs.window = window;
+  std::span<const Sample> s = e.latency_ms;
+  std::size_t n = visible(s, e.now);
+  TimePoint start = e.now - window;
+  if (n == 0 || s[0].at > start) {
+    obs.detail = n == 0 ? std::string("no samples")
+                        : "history since " + format_rfc3339(s[0].at) + " is shorter than " + format_duration(window);
+    return false;
+  }
+  std::vector<double> v;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s[i].at > start) v.push_back(s[i].value);
+  }
+  if (v.empty()) {
+    obs.detail = "no samples in the last " + format_duration(window);
+    return false;
+  }
+  std::sort(v.begin(), v.end());
+  // Nearest-rank percentile.
+  double p = percentile_of(c.metric);
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  double value = v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+  obs.value = value;
+  obs.detail = std::string(to_string(c.metric)).substr(8) + " " + fmt_number(value, "ms") + " over the last " +
+               format_duration(window) + " (" + std::to_string(v.size()) + " samples)";
+  return compare(value, c.op, c.threshold);
+}
+
+const std::span<const Sample>& signal_series(const Evidence& e, Metric m) {
+  return m == Metric::rsrp ? e.rsrp : m == Metric::rsrq ? e.rsrq : e.sinr;
+}
+
+bool since_for(const std::optional<TimePoint>& since, const std::optional<Duration>& window, const Evidence& e,
+               Observation& obs, std::string_view what) {
+  if (!since) {
+    obs.detail = "not " + std::string(what);
+    return false;
+  }
+  obs.since = since;
+  Duration held = e.now - *since;
+  obs.window = window;
+  obs.detail = std::string(what) + " since " + format_rfc3339(*since) + " (" + format_duration(held) + ")";
+  return !window || held >= *window;
+}
+
+bool term(const Condition& c, const Evidence& e, Observation& obs) {
+  obs.term = c.text;
+  switch (c.kind) {
+    case Condition::Kind::metric: {
+      if (is_latency(c.metric)) return latency_term(c, e, obs);
+      if (is_signal(c.metric)) {
+        std::string unit(unit_of(c.metric));
+        return held(
+            signal_series(e, c.metric), c, c.threshold, e, [](const Sample& s) { return std::optional<double>(s.value); },
+            [&](double v) { return fmt_number(v, unit); }, obs);
+      }
+      const domain::Money& thr = *c.money;
+      return held(
+          e.savings_monthly, c, static_cast<double>(thr.micros), e,
+          [&](const MoneySample& s) {
+            return s.amount.currency == thr.currency ? std::optional<double>(static_cast<double>(s.amount.micros))
+                                                     : std::nullopt;
+          },
+          [&](double v) { return fmt_money(static_cast<std::int64_t>(v), thr.currency); }, obs);
+    }
+    case Condition::Kind::country_changed: {
+      if (!e.country || !e.previous_country || !e.country_since) {
+        obs.detail = "no country change seen";
+        return false;
+      }
+      obs.since = e.country_since;
+      obs.detail = e.previous_country->str() + " -> " + e.country->str() + " at " + format_rfc3339(*e.country_since);
+      if (c.window) {
+        obs.window = c.window;
+        return e.now - *e.country_since <= *c.window;
+      }
+      // Without "within": the change is news until the device's profile has been switched after it.
+      return !e.last_switch_at || *e.last_switch_at < *e.country_since;
+    }
+    case Condition::Kind::country_in: {
+      if (!e.country) {
+        obs.detail = "country unknown";
+        return false;
+      }
+      bool in = std::find(c.countries.begin(), c.countries.end(), *e.country) != c.countries.end();
+      obs.detail = "country " + e.country->str();
+      return in != c.negated;
+    }
+    case Condition::Kind::roaming:
+      if (!e.roaming) {
+        obs.detail = "not roaming";
+        return false;
+      }
+      if (!c.window) {
+        obs.detail = "roaming";
+        if (e.roaming_since) obs.detail += " since " + format_rfc3339(*e.roaming_since);
+        obs.since = e.roaming_since;
+        return true;
+      }
+      return since_for(e.roaming_since, c.window, e, obs, "roaming");
+    case Condition::Kind::no_service:
+      return since_for(e.no_service_since, c.window, e, obs, "without service");
+    case Condition::Kind::carrier_status: {
+      domain::CarrierStatus st = domain::CarrierStatus::up;
+      for (const auto& entry : e.carrier_status) {
+        if (entry.carrier_id == e.carrier_id && e.country && entry.country == *e.country) st = entry.status;
+      }
+      obs.detail = "carrier " + e.carrier_id + (e.country ? " in " + e.country->str() : std::string()) + " is " +
+                   std::string(domain::to_string(st));
+      return (st == c.status) != c.negated;
+    }
+    case Condition::Kind::outage:
+      obs.detail = e.outage ? "outage declared on " + e.carrier_id + (e.country ? " in " + e.country->str() : "")
+                            : "no outage";
+      return e.outage;
+    case Condition::Kind::carrier_is: {
+      bool any = std::any_of(c.carriers.begin(), c.carriers.end(),
+                             [&](const CarrierRef& r) { return r.matches(e.carrier_id, e.serving_plmn); });
+      obs.detail = "carrier " + e.carrier_id + (e.serving_plmn ? " (" + e.serving_plmn->str() + ")" : "");
+      return any != c.negated;
+    }
+    default: return false;
+  }
+}
+
+void observe_terms(const Condition& c, const Evidence& e, std::vector<Observation>& out) {
+  if (c.kind == Condition::Kind::all_of || c.kind == Condition::Kind::any_of || c.kind == Condition::Kind::negation) {
+    for (const auto& ch : c.children) observe_terms(ch, e, out);
+    return;
+  }
+  Observation o;
+  (void)term(c, e, o);
+  out.push_back(std::move(o));
+}
+
+}  // namespace evaluate_detail
+
+CompiledPolicy CompiledPolicy::compile(Policy effective) {
+  CompiledPolicy out;
+  if (effective.rules) {
+    for (Rule& r : *effective.rules) {
+      if (!r.enabled) continue;
+      evaluate_detail::collect_reads(r.when, out.reads_);
+      out.rules_.push_back(r);
+    }
+  }
+  out.policy_ = std::move(effective);
+  return out;
+}
+
+bool evaluate_condition(const Condition& c, const Evidence& e, std::vector<Observation>* observed) {
+  switch (c.kind) {
+    case Condition::Kind::all_of: {
+      std::size_t mark = observed != nullptr ? observed->size() : 0;
+      for (const auto& ch : c.children) {
+        if (!evaluate_condition(ch, e, observed)) {
+          if (observed != nullptr) observed->resize(mark);
+          return false;
+        }
+      }
+      return true;
+    }
+    case Condition::Kind::any_of: {
+      bool any = false;
+      for (const auto& ch : c.children) {
+        std::size_t mark = observed != nullptr ? observed->size() : 0;
+        if (evaluate_condition(ch, e, observed)) {
+          any = true;
+        } else if (observed != nullptr) {
+          observed->resize(mark);
+        }
+      }
+      return any;
+    }
+    case Condition::Kind::negation: {
+      if (evaluate_condition(c.children[0], e, nullptr)) return false;
+      if (observed != nullptr) {
+        // What made the inner condition false is the evidence for "not": what each of its terms observed.
+        std::vector<Observation> inner;
+        evaluate_detail::observe_terms(c.children[0], e, inner);
+        Observation o;
+        o.term = c.text;
+        for (const auto& in : inner) o.detail += (o.detail.empty() ? "" : "; ") + in.term + ": " + in.detail;
+        observed->push_back(std::move(o));
+      }
+      return true;
+    }
+    default: {
+      Observation o;
+      bool v = evaluate_detail::term(c, e, o);
+      if (v && observed != nullptr) observed->push_back(std::move(o));
+      return v;
+    }
+  }
+}
+
+std::optional<Firing> evaluate(const CompiledPolicy& policy, const Evidence& evidence) {
+  const auto& rules = policy.rules();
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    std::vector<Observation> obs;
+    if (!evaluate_condition(rules[i].when, evidence, &obs)) continue;
+    Firing f;
+    f.policy = policy.name();
+    f.origin = rules[i].policy;
+    f.rule = rules[i].name;
+    f.rule_index = i;
+    f.action = rules[i].action;
+    f.urgent = rules[i].urgent;
+    f.evidence = std::move(obs);
+    return f;
+  }
+  return std::nullopt;
+}
+
+std::string Firing::reason() const {
+  std::string out = "policy " + (origin.empty() ? policy : origin) + ", rule " + rule + ":";
+  for (std::size_t i = 0; i < evidence.size(); ++i) {
+    out += i == 0 ? " " : "; ";
+    out += evidence[i].term + " [" + evidence[i].detail + "]";
+  }
+  out += " -> " + action.text;
+  return out;
+}
+
+}  // namespace esimo::policy

@@ -1,0 +1,170 @@
+#pragma once
+// The compiled, evaluable form of an (effective) policy; the per-device evidence it is evaluated against; the guards
+// as pure functions; the choice of the best eligible carrier. Pure: time comes from Evidence::now, never a clock.
+// Semantics of every term: docs/policies.md.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "domain/identifiers.hpp"
+#include "domain/model.hpp"
+#include "policy/condition.hpp"
+#include "policy/policy.hpp"
+
+namespace esimo::policy {
+
+// One measurement at a time. Series are ordered oldest first; samples after Evidence::now are ignored. A value holds
+// from its time until the next sample (a step function), so the sample at or before the start of a window says what
+// the window started with.
+struct Sample {
+  TimePoint at{};
+  double value = 0;
+};
+struct MoneySample {
+  TimePoint at{};
+  domain::Money amount;
+};
+
+// Status feed entry for one (carrier, country). A carrier absent from the list is up.
+struct CarrierStatusEntry {
+  std::string carrier_id;
+  domain::CountryCode country;
+  domain::CarrierStatus status = domain::CarrierStatus::up;
+};
+
+// What the engine knows about one device when it evaluates a policy. Views only: the engine owns the storage.
+struct Evidence {
+  TimePoint now{};
+  std::string carrier_id;                          // carrier of the enabled profile
+  std::optional<domain::Plmn> serving_plmn;
+  std::optional<domain::CountryCode> country;      // where the device is
+  std::optional<domain::CountryCode> previous_country;
+  std::optional<TimePoint> country_since;          // when it entered `country` from `previous_country`
+  bool roaming = false;
+  std::optional<TimePoint> roaming_since;
+  std::optional<TimePoint> no_service_since;       // set while the device has no service
+  std::span<const Sample> rsrp;                    // dBm
+  std::span<const Sample> rsrq;                    // dB
+  std::span<const Sample> sinr;                    // dB
+  std::span<const Sample> latency_ms;              // one sample per measurement (percentiles are taken over these)
+  std::span<const MoneySample> savings_monthly;    // estimate of the monthly saving of the best alternative
+  std::span<const CarrierStatusEntry> carrier_status;
+  bool outage = false;                             // an outage is declared on (carrier_id, country)
+  std::optional<TimePoint> last_switch_at;         // last change of the enabled profile (any cause)
+  std::optional<TimePoint> last_action_at;         // last action of the engine on this device
+  unsigned switches_last_24h = 0;                  // profile switches in the rolling 24 hours before now
+};
+
+// Which parts of the evidence a compiled policy reads: the engine re-evaluates a device only when one of them changed.
+enum EvidenceBits : std::uint32_t {
+  kReadsSignal = 1u << 0,
+  kReadsLatency = 1u << 1,
+  kReadsSavings = 1u << 2,
+  kReadsGeography = 1u << 3,   // country, country changes, roaming
+  kReadsCarrierStatus = 1u << 4,
+  kReadsOutage = 1u << 5,
+  kReadsService = 1u << 6,     // no_service
+  kReadsCarrier = 1u << 7,     // carrier ==
+};
+
+// Default window of latency percentiles without "for".
+inline constexpr Duration kDefaultLatencyWindow = std::chrono::minutes(15);
+
+class CompiledPolicy {
+ public:
+  // From a parsed document or the result of merge_policies(). Disabled rules are dropped.
+  static CompiledPolicy compile(Policy effective);
+
+  const Policy& policy() const { return policy_; }
+  const std::string& name() const { return policy_.name; }
+  const std::vector<Rule>& rules() const { return rules_; }
+  std::uint32_t reads() const { return reads_; }
+
+ private:
+  Policy policy_;
+  std::vector<Rule> rules_;
+  std::uint32_t reads_ = 0;
+};
+
+// What one term of a condition observed: the term as written and the numbers and window behind it.
+struct Observation {
+  std::string term;                 // "signal.rsrp < -115 dBm for 10m"
+  std::string detail;               // "max -118.0 dBm over the last 10m (7 samples, since 2026-11-25T10:02:00Z)"
+  std::optional<double> value;      // the value compared (latest, percentile, extreme of the window), in its unit
+  std::optional<Duration> window;   // the window it was judged over
+  std::optional<TimePoint> since;   // since when the condition has held, when known
+};
+
+// A rule that fired: names the policy, the rule and the evidence.
+struct Firing {
+  std::string policy;        // effective policy name ("fleet <- trucks <- 8904...")
+  std::string origin;        // the document the rule comes from
+  std::string rule;
+  std::size_t rule_index = 0;  // in CompiledPolicy::rules()
+  Action action;
+  bool urgent = false;
+  std::vector<Observation> evidence;
+
+  // "policy fleet-default, rule weak-signal: signal.rsrp < -115 dBm for 10m [max -118.0 dBm over the last 10m ...]
+  //  -> switch best". Fits an Operation::reason.
+  std::string reason() const;
+};
+
+// Evaluates the rules in order; the first whose condition holds fires. Guards are not applied (see check_guards).
+std::optional<Firing> evaluate(const CompiledPolicy& policy, const Evidence& evidence);
+
+// Evaluates one condition; appends what its satisfied terms observed.
+bool evaluate_condition(const Condition& c, const Evidence& e, std::vector<Observation>* observed);
+
+// ---- Guards (pure) ----
+enum class GuardKind : std::uint8_t { none, min_dwell, cooldown, max_switches_per_day, quiet_hours, hysteresis };
+std::string_view to_string(GuardKind g);
+
+struct GuardVerdict {
+  bool allowed = true;
+  GuardKind blocked_by = GuardKind::none;
+  std::optional<TimePoint> retry_at;  // earliest time the guard lets it through, when known
+  std::string reason;                 // "min_dwell 30m: last switch 2026-11-25T10:00:00Z"
+};
+
+GuardVerdict check_min_dwell(const Guards& g, const std::optional<TimePoint>& last_switch_at, TimePoint now);
+GuardVerdict check_cooldown(const Guards& g, const std::optional<TimePoint>& last_action_at, TimePoint now);
+GuardVerdict check_max_switches(const Guards& g, unsigned switches_last_24h);
+bool in_quiet_hours(const QuietHours& q, TimePoint now);
+GuardVerdict check_quiet_hours(const Guards& g, TimePoint now);
+// All guards for one action: switches (switch best/to, download local) face min_dwell, cooldown, max_switches_per_day
+// and quiet_hours; an urgent rule (outage, carrier.status, no_service) skips quiet_hours and min_dwell. Setting the
+// fallback and alerts face cooldown only.
+GuardVerdict check_guards(const Guards& g, const Action& action, bool urgent, const Evidence& e);
+
+// ---- Carrier choice ----
+struct Candidate {
+  std::string carrier_id;
+  std::optional<domain::Plmn> plmn;
+  domain::CarrierStatus status = domain::CarrierStatus::up;
+  bool outage = false;
+  std::optional<double> rsrp_dbm;
+  std::optional<double> rsrq_db;
+  std::optional<double> sinr_db;
+  std::optional<double> latency_ms;
+  std::optional<domain::Money> monthly_cost;
+};
+
+// Allowed (allow list empty or unset, or listed), not denied, not down, no outage.
+bool carrier_eligible(const Policy& p, const Candidate& c);
+// A candidate beats the current carrier by every configured hysteresis margin whose two values are known.
+GuardVerdict check_hysteresis(const Hysteresis& h, const Candidate& current, const Candidate& candidate);
+
+struct Choice {
+  std::size_t index = 0;  // into candidates
+  std::string why;        // "preferred #1", "objective cost: 1.20 EUR/month", ...
+};
+// The best eligible candidate other than the current carrier: preference order first, then the objective (cost:
+// lowest monthly cost; signal: highest RSRP; latency: lowest latency; unknown values last), then the carrier id. When
+// the current carrier is up with no outage, a candidate must also pass the hysteresis margins.
+std::optional<Choice> choose_best(const Policy& p, const Candidate* current, std::span<const Candidate> candidates);
+
+}  // namespace esimo::policy
