@@ -1,0 +1,380 @@
+#include "policy/evaluate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace esimo::policy {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const TimePoint kNow = *parse_rfc3339("2026-11-25T12:00:00Z");
+
+TimePoint ago(Duration d) { return kNow - d; }
+
+Condition cond(std::string_view text) {
+  Condition c;
+  ExprError e;
+  EXPECT_TRUE(parse_condition(text, c, e)) << text << ": " << e.message;
+  return c;
+}
+
+bool holds(std::string_view text, const Evidence& e, std::vector<Observation>* obs = nullptr) {
+  return evaluate_condition(cond(text), e, obs);
+}
+
+Evidence base_evidence() {
+  Evidence e;
+  e.now = kNow;
+  e.carrier_id = "fr-orange";
+  e.serving_plmn = *domain::Plmn::parse("208-01");
+  e.country = *domain::CountryCode::parse("FR");
+  return e;
+}
+
+TEST(Evaluate, SignalHeldForAWindow) {
+  Evidence e = base_evidence();
+  std::vector<Sample> rsrp = {{ago(minutes(20)), -110}, {ago(minutes(12)), -118}, {ago(minutes(6)), -121},
+                              {ago(minutes(1)), -117}};
+  e.rsrp = rsrp;
+  std::vector<Observation> obs;
+  ASSERT_TRUE(holds("signal.rsrp < -115 dBm for 10m", e, &obs));
+  ASSERT_EQ(obs.size(), 1u);
+  EXPECT_EQ(obs[0].term, "signal.rsrp < -115 dBm for 10m");
+  EXPECT_EQ(obs[0].value, -117.0);  // the worst case for "<" is the highest value in the window
+  EXPECT_EQ(obs[0].window, Duration(minutes(10)));
+  EXPECT_EQ(obs[0].since, ago(minutes(12)));
+  EXPECT_NE(obs[0].detail.find("max -117.0 dBm over the last 10m (3 samples"), std::string::npos) << obs[0].detail;
+  // Held for 12 minutes only: a 15 minute window starts with the -110 sample.
+  EXPECT_FALSE(holds("signal.rsrp < -115 dBm for 15m", e));
+  // Without a window: the latest sample.
+  EXPECT_TRUE(holds("signal.rsrp < -115 dBm", e));
+  EXPECT_FALSE(holds("signal.rsrp < -120 dBm", e));
+  // History shorter than the window.
+  EXPECT_FALSE(holds("signal.rsrp < -100 dBm for 1h", e, &obs));
+  // Samples after now are ignored.
+  std::vector<Sample> future = rsrp;
+  future.push_back({kNow + minutes(1), -80});
+  e.rsrp = future;
+  EXPECT_TRUE(holds("signal.rsrp < -115 dBm for 10m", e));
+  // No samples at all.
+  e.rsrp = {};
+  EXPECT_FALSE(holds("signal.rsrp < -115 dBm", e));
+}
+
+TEST(Evaluate, RsrqAndSinr) {
+  Evidence e = base_evidence();
+  std::vector<Sample> rsrq = {{ago(minutes(30)), -16}, {ago(minutes(2)), -18}};
+  std::vector<Sample> sinr = {{ago(minutes(30)), 1}, {ago(minutes(2)), -3}};
+  e.rsrq = rsrq;
+  e.sinr = sinr;
+  EXPECT_TRUE(holds("signal.rsrq <= -15 dB for 20m", e));
+  EXPECT_FALSE(holds("signal.sinr < 0 dB for 20m", e));  // was 1 dB at the window's start
+  EXPECT_TRUE(holds("signal.sinr < 0 dB for 1m", e));
+}
+
+TEST(Evaluate, LatencyPercentileOverTheWindow) {
+  Evidence e = base_evidence();
+  std::vector<Sample> lat;
+  lat.push_back({ago(minutes(40)), 100});  // before the window: only proves the history is long enough
+  for (int i = 0; i < 10; ++i) lat.push_back({ago(minutes(14 - i)), i < 6 ? 500.0 : 120.0});
+  e.latency_ms = lat;
+  std::vector<Observation> obs;
+  ASSERT_TRUE(holds("latency.p50 > 400 ms for 15m", e, &obs));  // 6 of 10 at 500 ms: p50 = 500
+  EXPECT_EQ(obs[0].value, 500.0);
+  EXPECT_NE(obs[0].detail.find("p50 500.0 ms over the last 15m (10 samples)"), std::string::npos) << obs[0].detail;
+  EXPECT_FALSE(holds("latency.p50 > 400 ms for 5m", e));  // the last 5 minutes are fast
+  EXPECT_TRUE(holds("latency.p95 > 400 ms", e));           // default window 15m
+  EXPECT_FALSE(holds("latency.p50 > 400 ms for 1h", e));   // history since 40 minutes only
+}
+
+TEST(Evaluate, SavingsHeldInTheSameCurrency) {
+  Evidence e = base_evidence();
+  auto eur = [](const char* a) { return *domain::Money::parse(a, "EUR"); };
+  std::vector<MoneySample> s = {{ago(hours(24 * 9)), eur("2.50")}, {ago(hours(24 * 3)), eur("2.10")}};
+  e.savings_monthly = s;
+  std::vector<Observation> obs;
+  ASSERT_TRUE(holds("savings.monthly > 2.00 EUR for 7d", e, &obs));
+  EXPECT_NE(obs[0].detail.find("min 2.10 EUR over the last 7d"), std::string::npos) << obs[0].detail;
+  EXPECT_FALSE(holds("savings.monthly > 2.20 EUR for 7d", e));
+  EXPECT_FALSE(holds("savings.monthly > 2.00 USD", e));  // another currency never satisfies
+}
+
+TEST(Evaluate, Geography) {
+  Evidence e = base_evidence();
+  EXPECT_FALSE(holds("country changed", e));
+  e.previous_country = *domain::CountryCode::parse("ES");
+  e.country_since = ago(minutes(20));
+  std::vector<Observation> obs;
+  ASSERT_TRUE(holds("country changed", e, &obs));  // no switch since the change
+  EXPECT_EQ(obs[0].detail, "ES -> FR at 2026-11-25T11:40:00Z");
+  e.last_switch_at = ago(minutes(10));
+  EXPECT_FALSE(holds("country changed", e));  // already acted on
+  EXPECT_TRUE(holds("country changed within 30m", e));
+  EXPECT_FALSE(holds("country changed within 15m", e));
+  EXPECT_TRUE(holds("country in [BR, FR]", e));
+  EXPECT_FALSE(holds("country not in [BR, FR]", e));
+  EXPECT_TRUE(holds("country == FR", e));
+  EXPECT_TRUE(holds("country != DE", e));
+  e.country.reset();
+  EXPECT_FALSE(holds("country in [FR]", e));
+  EXPECT_FALSE(holds("country not in [FR]", e));  // unknown country satisfies neither
+  e = base_evidence();
+  EXPECT_FALSE(holds("roaming", e));
+  e.roaming = true;
+  e.roaming_since = ago(hours(24 * 61));
+  EXPECT_TRUE(holds("roaming", e));
+  EXPECT_TRUE(holds("roaming for 60d", e));
+  EXPECT_FALSE(holds("roaming for 90d", e));
+}
+
+TEST(Evaluate, CarrierStatusOutageServiceAndCarrier) {
+  Evidence e = base_evidence();
+  std::vector<CarrierStatusEntry> st = {{"fr-orange", *domain::CountryCode::parse("ES"), domain::CarrierStatus::down},
+                                        {"fr-sfr", *domain::CountryCode::parse("FR"), domain::CarrierStatus::down}};
+  e.carrier_status = st;
+  EXPECT_FALSE(holds("carrier.status == down", e));  // down elsewhere, or another carrier
+  EXPECT_TRUE(holds("carrier.status == up", e));     // absent from the feed: up
+  st.push_back({"fr-orange", *domain::CountryCode::parse("FR"), domain::CarrierStatus::degraded});
+  e.carrier_status = st;
+  EXPECT_TRUE(holds("carrier.status == degraded", e));
+  EXPECT_TRUE(holds("carrier.status != up", e));
+  EXPECT_FALSE(holds("outage detected", e));
+  e.outage = true;
+  EXPECT_TRUE(holds("outage detected", e));
+  EXPECT_FALSE(holds("no_service", e));
+  e.no_service_since = ago(minutes(6));
+  EXPECT_TRUE(holds("no_service", e));
+  EXPECT_TRUE(holds("no_service for 5m", e));
+  EXPECT_FALSE(holds("no_service for 10m", e));
+  EXPECT_TRUE(holds("carrier == \"FR-ORANGE\"", e));   // ids compare case-insensitively without a catalog
+  EXPECT_TRUE(holds("carrier == \"208-01\"", e));      // by serving PLMN
+  EXPECT_TRUE(holds("carrier not in [\"fr-sfr\"]", e));
+}
+
+TEST(Evaluate, BooleanOperatorsAndTheirEvidence) {
+  Evidence e = base_evidence();
+  e.outage = true;
+  e.roaming = true;
+  std::vector<Observation> obs;
+  ASSERT_TRUE(holds("outage detected and not country in [BR]", e, &obs));
+  ASSERT_EQ(obs.size(), 2u);
+  EXPECT_EQ(obs[1].term, "not country in [BR]");
+  EXPECT_EQ(obs[1].detail, "country in [BR]: country FR");
+  obs.clear();
+  ASSERT_TRUE(holds("country in [BR] or roaming or outage detected", e, &obs));
+  ASSERT_EQ(obs.size(), 2u);  // only the branches that hold are evidence
+  EXPECT_EQ(obs[0].term, "roaming");
+  EXPECT_FALSE(holds("(country in [BR] or roaming) and not outage detected", e));
+}
+
+CompiledPolicy compiled(std::string_view json) {
+  Diagnostic d;
+  auto p = parse_policy(json, ParseOptions{}, &d);
+  EXPECT_TRUE(p.ok()) << d.to_string();
+  return CompiledPolicy::compile(p.ok() ? *p : Policy{});
+}
+
+TEST(Evaluate, FirstMatchingRuleFiresAndNamesPolicyRuleAndEvidence) {
+  CompiledPolicy cp = compiled(R"({"name": "fleet-default", "scope": {"fleet": true}, "rules": [
+      {"name": "off", "enabled": false},
+      {"name": "outage", "when": "outage detected", "do": "switch best"},
+      {"name": "weak", "when": "signal.rsrp < -115 dBm for 10m", "do": "switch to carrier \"fr-sfr\""},
+      {"name": "also-weak", "when": "signal.rsrp < -100 dBm", "do": "alert \"weak\""}]})");
+  EXPECT_EQ(cp.rules().size(), 3u);  // the disabled rule is dropped
+  EXPECT_EQ(cp.reads(), kReadsOutage | kReadsSignal);
+  Evidence e = base_evidence();
+  EXPECT_FALSE(evaluate(cp, e));
+  std::vector<Sample> rsrp = {{ago(minutes(11)), -120}, {ago(minutes(3)), -119}};
+  e.rsrp = rsrp;
+  auto f = evaluate(cp, e);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, "weak");
+  EXPECT_EQ(f->rule_index, 1u);
+  EXPECT_EQ(f->policy, "fleet-default");
+  EXPECT_EQ(f->action.kind, ActionKind::switch_to);
+  EXPECT_FALSE(f->urgent);
+  EXPECT_EQ(f->reason(),
+            "policy fleet-default, rule weak: signal.rsrp < -115 dBm for 10m [max -119.0 dBm over the last 10m "
+            "(2 samples, held since 2026-11-25T11:49:00Z)] -> switch to carrier \"fr-sfr\"");
+  e.outage = true;
+  f = evaluate(cp, e);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, "outage");
+  EXPECT_TRUE(f->urgent);
+}
+
+TEST(Evaluate, MergedPolicyNamesTheDocumentOfTheRule) {
+  Diagnostic d;
+  auto fleet = parse_policy(R"({"name": "fleet", "scope": {"fleet": true}, "rules": [
+      {"name": "outage", "when": "outage detected", "do": "switch best"}]})", ParseOptions{}, &d);
+  auto group = parse_policy(R"({"name": "trucks", "scope": {"group": "trucks"}, "rules": [
+      {"name": "brazil", "when": "country in [BR]", "do": "download local profile"}]})", ParseOptions{}, &d);
+  ASSERT_TRUE(fleet.ok() && group.ok());
+  const Policy* chain[] = {&*fleet, &*group};
+  CompiledPolicy cp = CompiledPolicy::compile(merge_policies(chain));
+  Evidence e = base_evidence();
+  e.outage = true;
+  auto f = evaluate(cp, e);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->policy, "fleet <- trucks");
+  EXPECT_EQ(f->origin, "fleet");
+  EXPECT_EQ(f->rule, "outage");
+}
+
+// ---- Guards ----
+Guards guards(std::string_view json) {
+  auto p = parse_policy(std::string(R"({"name": "g", "scope": {"fleet": true}, "guards": )") + std::string(json) + "}",
+                        ParseOptions{});
+  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
+  return p.ok() ? p->guards : Guards{};
+}
+
+TEST(Guards, MinDwell) {
+  Guards g = guards(R"({"min_dwell": "30m"})");
+  EXPECT_TRUE(check_min_dwell(g, std::nullopt, kNow).allowed);
+  GuardVerdict v = check_min_dwell(g, ago(minutes(10)), kNow);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.blocked_by, GuardKind::min_dwell);
+  EXPECT_EQ(v.retry_at, kNow + minutes(20));
+  EXPECT_EQ(v.reason,
+            "min_dwell: 30m after the last switch at 2026-11-25T11:50:00Z (until 2026-11-25T12:20:00Z)");
+  EXPECT_TRUE(check_min_dwell(g, ago(minutes(30)), kNow).allowed);
+  EXPECT_TRUE(check_min_dwell(Guards{}, ago(seconds(1)), kNow).allowed);
+}
+
+TEST(Guards, Cooldown) {
+  Guards g = guards(R"({"cooldown": "1h"})");
+  GuardVerdict v = check_cooldown(g, ago(minutes(59)), kNow);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.blocked_by, GuardKind::cooldown);
+  EXPECT_EQ(v.retry_at, kNow + minutes(1));
+  EXPECT_TRUE(check_cooldown(g, ago(minutes(61)), kNow).allowed);
+}
+
+TEST(Guards, MaxSwitchesPerDay) {
+  Guards g = guards(R"({"max_switches_per_day": 3})");
+  EXPECT_TRUE(check_max_switches(g, 2).allowed);
+  GuardVerdict v = check_max_switches(g, 3);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.reason, "max_switches_per_day: 3 switches in the last 24h (limit 3)");
+  EXPECT_FALSE(check_max_switches(guards(R"({"max_switches_per_day": 0})"), 0).allowed);
+}
+
+TEST(Guards, QuietHoursWrapMidnightWithOffset) {
+  Guards g = guards(R"({"quiet_hours": "22:00-06:00 +01:00"})");
+  const QuietHours& q = *g.quiet_hours;
+  EXPECT_TRUE(in_quiet_hours(q, *parse_rfc3339("2026-11-25T21:00:00Z")));   // 22:00 local
+  EXPECT_FALSE(in_quiet_hours(q, *parse_rfc3339("2026-11-25T20:59:00Z")));  // 21:59 local
+  EXPECT_TRUE(in_quiet_hours(q, *parse_rfc3339("2026-11-26T04:59:00Z")));   // 05:59 local
+  EXPECT_FALSE(in_quiet_hours(q, *parse_rfc3339("2026-11-26T05:00:00Z")));  // 06:00 local: end is exclusive
+  GuardVerdict v = check_quiet_hours(g, *parse_rfc3339("2026-11-25T23:30:20Z"));
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.blocked_by, GuardKind::quiet_hours);
+  EXPECT_EQ(v.retry_at, parse_rfc3339("2026-11-26T05:00:00Z"));
+  Guards day = guards(R"({"quiet_hours": "09:00-17:00"})");
+  EXPECT_TRUE(in_quiet_hours(*day.quiet_hours, *parse_rfc3339("2026-11-25T12:00:00Z")));
+  EXPECT_FALSE(in_quiet_hours(*day.quiet_hours, *parse_rfc3339("2026-11-25T17:00:00Z")));
+}
+
+TEST(Guards, CombinedPerActionKindAndUrgency) {
+  Guards g = guards(R"({"min_dwell": "30m", "cooldown": "10m", "max_switches_per_day": 2,
+                        "quiet_hours": "11:00-13:00"})");
+  Evidence e = base_evidence();  // 12:00 UTC: inside the quiet hours
+  Action sw;
+  sw.kind = ActionKind::switch_best;
+  Action alert;
+  alert.kind = ActionKind::alert;
+  EXPECT_EQ(check_guards(g, sw, false, e).blocked_by, GuardKind::quiet_hours);
+  EXPECT_TRUE(check_guards(g, sw, true, e).allowed);     // urgent: quiet hours do not hold it
+  EXPECT_TRUE(check_guards(g, alert, false, e).allowed);  // alerts face the cooldown only
+  e.last_switch_at = ago(minutes(20));
+  EXPECT_EQ(check_guards(g, sw, false, e).blocked_by, GuardKind::min_dwell);
+  EXPECT_TRUE(check_guards(g, sw, true, e).allowed);     // urgent: no dwell
+  e.switches_last_24h = 2;
+  EXPECT_EQ(check_guards(g, sw, true, e).blocked_by, GuardKind::max_switches_per_day);
+  EXPECT_TRUE(check_guards(g, alert, false, e).allowed);
+  e.last_action_at = ago(minutes(5));
+  EXPECT_EQ(check_guards(g, sw, true, e).blocked_by, GuardKind::cooldown);
+  EXPECT_EQ(check_guards(g, alert, false, e).blocked_by, GuardKind::cooldown);
+}
+
+TEST(Guards, Hysteresis) {
+  Hysteresis h;
+  h.rsrp_db = 6;
+  h.latency_ms = 50;
+  Candidate cur{"a"};
+  cur.rsrp_dbm = -110;
+  cur.latency_ms = 300;
+  Candidate cand{"b"};
+  cand.rsrp_dbm = -105;
+  cand.latency_ms = 200;
+  GuardVerdict v = check_hysteresis(h, cur, cand);
+  EXPECT_FALSE(v.allowed);  // 5 dB better, 6 needed
+  EXPECT_EQ(v.blocked_by, GuardKind::hysteresis);
+  cand.rsrp_dbm = -104;
+  EXPECT_TRUE(check_hysteresis(h, cur, cand).allowed);
+  cand.latency_ms = 260;
+  EXPECT_FALSE(check_hysteresis(h, cur, cand).allowed);  // 40 ms faster, 50 needed
+  cand.latency_ms.reset();
+  EXPECT_TRUE(check_hysteresis(h, cur, cand).allowed);   // unknown values do not block
+}
+
+// ---- Carrier choice ----
+Policy choice_policy(std::string_view extra) {
+  auto p = parse_policy(std::string(R"({"name": "c", "scope": {"fleet": true})") + std::string(extra) + "}",
+                        ParseOptions{});
+  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
+  return p.ok() ? *p : Policy{};
+}
+
+Candidate cand(const char* id, double rsrp, double latency, const char* cost) {
+  Candidate c;
+  c.carrier_id = id;
+  c.rsrp_dbm = rsrp;
+  c.latency_ms = latency;
+  c.monthly_cost = *domain::Money::parse(cost, "EUR");
+  return c;
+}
+
+TEST(Choose, ObjectivePreferenceEligibilityAndHysteresis) {
+  std::vector<Candidate> cs = {cand("a", -100, 90, "3.00"), cand("b", -90, 150, "1.00"), cand("c", -80, 60, "2.00")};
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost")"), nullptr, cs)->index, 1u);
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "signal")"), nullptr, cs)->index, 2u);
+  auto lat = choose_best(choice_policy(R"(, "objective": "latency")"), nullptr, cs);
+  EXPECT_EQ(lat->index, 2u);
+  EXPECT_EQ(lat->why, "objective latency: latency 60.0 ms");
+  auto cost = choose_best(choice_policy(R"(, "objective": "cost")"), nullptr, cs);
+  EXPECT_EQ(cost->why, "objective cost: 1.00 EUR/month");
+  // Preference beats the objective.
+  auto pref = choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"prefer": ["a"]})"), nullptr, cs);
+  EXPECT_EQ(pref->index, 0u);
+  EXPECT_EQ(pref->why, "preferred #1");
+  // Denied, not allowed, down or in outage: never chosen.
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"deny": ["b"]})"), nullptr, cs)->index, 2u);
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"allow": ["a"]})"), nullptr, cs)->index, 0u);
+  cs[1].status = domain::CarrierStatus::down;
+  cs[2].outage = true;
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost")"), nullptr, cs)->index, 0u);
+  // The current carrier is never its own best; with it healthy, hysteresis applies.
+  cs[1].status = domain::CarrierStatus::up;
+  cs[2].outage = false;
+  Policy sig = choice_policy(R"(, "objective": "signal", "guards": {"hysteresis": {"rsrp_db": 15}})");
+  Candidate current = cand("a", -100, 90, "3.00");
+  auto best = choose_best(sig, &current, cs);
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->index, 2u);  // c is 20 dB better, b only 10
+  current.rsrp_dbm = -90;
+  EXPECT_FALSE(choose_best(sig, &current, cs));
+  current.outage = true;  // an unhealthy current carrier: no hysteresis
+  EXPECT_EQ(choose_best(sig, &current, cs)->index, 2u);
+  EXPECT_FALSE(choose_best(sig, nullptr, std::span<const Candidate>{}));
+}
+
+}  // namespace
+}  // namespace esimo::policy
