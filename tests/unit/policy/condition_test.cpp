@@ -6,7 +6,7 @@
 #include <string>
 
 namespace esimo::policy {
-namespace {
+namespace condition_test_local {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -230,5 +230,5 @@ TEST(Action, ErrorsNameThePosition) {
   }
 }
 
-}  // namespace
+}  // namespace condition_test_local
 }  // namespace esimo::policy

@@ -5,7 +5,7 @@
 #include <string>
 
 namespace esimo::policy {
-namespace {
+namespace document_tree_test_local {
 
 TEST(JsonDocument, KeepsLineAndColumnOfValuesAndKeys) {
   std::string text = "{\n  \"name\": \"a\",\n  \"rules\": [\n    {\"when\": \"x\"}\n  ]\n}";
@@ -180,5 +180,5 @@ TEST(YamlDocument, RefusesDeepNesting) {
   EXPECT_NE(err.message.find("64"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace document_tree_test_local
 }  // namespace esimo::policy

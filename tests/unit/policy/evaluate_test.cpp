@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace esimo::policy {
-namespace {
+namespace evaluate_test_local {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -376,5 +376,5 @@ TEST(Choose, ObjectivePreferenceEligibilityAndHysteresis) {
   EXPECT_FALSE(choose_best(sig, nullptr, std::span<const Candidate>{}));
 }
 
-}  // namespace
+}  // namespace evaluate_test_local
 }  // namespace esimo::policy

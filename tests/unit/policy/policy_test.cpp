@@ -7,7 +7,7 @@
 #include <string>
 
 namespace esimo::policy {
-namespace {
+namespace policy_test_local {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -424,5 +424,5 @@ TEST(PolicyRobustness, TruncationsAndMutationsAreRejectedCleanly) {
   }
 }
 
-}  // namespace
+}  // namespace policy_test_local
 }  // namespace esimo::policy
