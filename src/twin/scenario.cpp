@@ -917,6 +917,9 @@ Result<SimTime> parse_sim_duration(std::string_view text) {
     std::size_t j = i;
     while (j < text.size() && text[j] >= 'a' && text[j] <= 'z') ++j;
     const std::string_view unit = text.substr(i, j - i);
+    if (unit.empty() && i < text.size()) {
+      return bad("has an unexpected '" + std::string(1, text[i]) + "' after a number");
+    }
     std::int64_t us = 0;
     if (unit == "ms") us = 1000;
     else if (unit == "s") us = 1'000'000;
