@@ -303,7 +303,8 @@ class Parser {
         out.kind = ActionKind::set_fallback_to;
         if (!carrier_name(out.carrier)) return false;
       } else {
-        return fail(peek(), "expected 'best' or 'to carrier \"<name>\"' after 'set fallback', found " + describe(peek()));
+        return fail(peek(),
+                    "expected 'best' or 'to carrier \"<name>\"' after 'set fallback', found " + describe(peek()));
       }
     } else if (is_word(first, "alert")) {
       next();
@@ -532,7 +533,8 @@ class Parser {
 
   bool country_list(Condition& c) {
     const Token& open = peek();
-    if (open.kind != Tok::lbracket) return fail(open, "expected '[' and a list of country codes, found " + describe(open));
+    if (open.kind != Tok::lbracket)
+      return fail(open, "expected '[' and a list of country codes, found " + describe(open));
     next();
     while (true) {
       const Token& t = peek();
@@ -660,7 +662,8 @@ class Parser {
       next();
     } else if (w == "outage") {
       out.kind = Condition::Kind::outage;
-      if (!is_word(peek(), "detected")) return fail(peek(), "expected 'detected' after 'outage', found " + describe(peek()));
+      if (!is_word(peek(), "detected"))
+        return fail(peek(), "expected 'detected' after 'outage', found " + describe(peek()));
       next();
     } else if (w == "carrier") {
       out.kind = Condition::Kind::carrier_is;

@@ -40,17 +40,17 @@ bool compare(double lhs, CmpOp op, double rhs);
 // One node of a parsed condition. Composite nodes (all_of, any_of, negation) hold children; the others are terms.
 struct Condition {
   enum class Kind : std::uint8_t {
-    all_of,          // a and b and ...
-    any_of,          // a or b or ...
-    negation,        // not a
-    metric,          // signal.rsrp < -115 dBm [for 10m]; latency.p95 > 400 ms [for 15m]; savings.monthly > 2.00 EUR [for 7d]
-    country_changed, // country changed [within 1h]
-    country_in,      // country in [BR, TR] / country not in [...] / country == BR / country != BR
-    roaming,         // roaming [for 60d]
-    no_service,      // no_service [for 5m]
-    carrier_status,  // carrier.status == down / != up
-    outage,          // outage detected
-    carrier_is,      // carrier == "orange-fr" / carrier in ["a", "b"] / carrier != ... / carrier not in [...]
+    all_of,           // a and b and ...
+    any_of,           // a or b or ...
+    negation,         // not a
+    metric,           // signal.rsrp < -115 dBm [for 10m]; latency.p95 > 400 ms; savings.monthly > 2.00 EUR for 7d
+    country_changed,  // country changed [within 1h]
+    country_in,       // country in [BR, TR] / country not in [...] / country == BR / country != BR
+    roaming,          // roaming [for 60d]
+    no_service,       // no_service [for 5m]
+    carrier_status,   // carrier.status == down / != up
+    outage,           // outage detected
+    carrier_is,       // carrier == "orange-fr" / carrier in ["a", "b"] / carrier != ... / carrier not in [...]
   };
   Kind kind = Kind::all_of;
   std::uint32_t position = 0;  // 1-based start of this node in the expression
@@ -68,7 +68,14 @@ struct Condition {
   std::vector<CarrierRef> carriers;
 };
 
-enum class ActionKind : std::uint8_t { switch_best, switch_to, download_local, set_fallback_best, set_fallback_to, alert };
+enum class ActionKind : std::uint8_t {
+  switch_best,        // switch best
+  switch_to,          // switch to carrier "<ref>"
+  download_local,     // download local profile
+  set_fallback_best,  // set fallback best
+  set_fallback_to,    // set fallback to carrier "<ref>"
+  alert,              // alert "<text>"
+};
 std::string_view to_string(ActionKind k);  // "switch_best", ...
 bool is_switch(ActionKind k);              // changes the enabled profile (switch_best, switch_to, download_local)
 

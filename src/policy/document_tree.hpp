@@ -45,7 +45,8 @@ bool read_json_document(std::string_view text, DocNode& out, SyntaxError& error)
 
 // The YAML subset of docs/policies.md: block mappings and sequences by indentation (spaces only), plain, single- and
 // double-quoted one-line scalars, one-line flow sequences/mappings ([a, b], {fleet: true}), '#' comments, an optional
-// leading '---'. Anchors, aliases, tags, block scalars (| >) and multi-line flow collections are refused with a message.
+// leading '---'. Anchors, aliases, tags, block scalars (| >) and multi-line flow collections are refused with a
+// message.
 bool read_yaml_document(std::string_view text, DocNode& out, SyntaxError& error);
 
 }  // namespace esimo::policy

@@ -52,26 +52,31 @@ std::size_t visible(std::span<const S> s, TimePoint now) {
   return n;
 }
 
-// The shared "held for D" logic over a series whose values are read by value_of (nullopt: does not satisfy).
+// The shared "held for D" logic over a series whose values are read by value_of (nullopt: does not satisfy). Text is
+// built only when obs is given: the engine's hot path evaluates without it.
 template <class S, class ValueOf, class Fmt>
 bool held(std::span<const S> s, const Condition& c, double threshold, const Evidence& e, ValueOf value_of, Fmt fmt,
-          Observation& obs) {
+          Observation* obs) {
   std::size_t n = visible(s, e.now);
   if (n == 0) {
-    obs.detail = "no samples";
+    if (obs != nullptr) obs->detail = "no samples";
     return false;
   }
   auto sat = [&](std::size_t i) {
     auto v = value_of(s[i]);
     return v.has_value() && compare(*v, c.op, threshold);
   };
+  auto fmt_opt = [&](const std::optional<double>& v) {
+    return v ? fmt(*v) : std::string("a value in another currency");
+  };
   if (!c.window) {
-    auto v = value_of(s[n - 1]);
-    obs.value = v;
-    obs.detail = "latest " + (v ? fmt(*v) : std::string("in another currency")) + " at " + format_rfc3339(s[n - 1].at);
-    return sat(n - 1);
+    bool ok = sat(n - 1);
+    if (obs != nullptr) {
+      obs->value = value_of(s[n - 1]);
+      obs->detail = "latest " + fmt_opt(obs->value) + " at " + format_rfc3339(s[n - 1].at);
+    }
+    return ok;
   }
-  obs.window = c.window;
   TimePoint start = e.now - *c.window;
   std::size_t a = n;
   for (std::size_t i = n; i-- > 0;) {
@@ -80,30 +85,36 @@ bool held(std::span<const S> s, const Condition& c, double threshold, const Evid
       break;
     }
   }
+  if (obs != nullptr) obs->window = c.window;
   if (a == n) {
-    obs.detail = "history since " + format_rfc3339(s[0].at) + " is shorter than " + format_duration(*c.window);
+    if (obs != nullptr) {
+      obs->detail = "history since " + format_rfc3339(s[0].at) + " is shorter than " + format_duration(*c.window);
+    }
     return false;
   }
   bool want_max = c.op == CmpOp::lt || c.op == CmpOp::le;
   std::optional<double> extreme;
   for (std::size_t i = a; i < n; ++i) {
     if (!sat(i)) {
-      auto v = value_of(s[i]);
-      obs.detail = "not held over the last " + format_duration(*c.window) + ": " +
-                   (v ? fmt(*v) : std::string("a value in another currency")) + " at " + format_rfc3339(s[i].at);
+      if (obs != nullptr) {
+        obs->detail = "not held over the last " + format_duration(*c.window) + ": " + fmt_opt(value_of(s[i])) +
+                      " at " + format_rfc3339(s[i].at);
+      }
       return false;
     }
     double v = *value_of(s[i]);
     if (!extreme || (want_max ? v > *extreme : v < *extreme)) extreme = v;
   }
-  if (c.op == CmpOp::eq || c.op == CmpOp::ne) extreme = value_of(s[n - 1]);
+  if (obs == nullptr) return true;
+  bool equality = c.op == CmpOp::eq || c.op == CmpOp::ne;
+  if (equality) extreme = value_of(s[n - 1]);
   std::size_t k = a;
   while (k > 0 && sat(k - 1)) --k;
-  obs.value = extreme;
-  obs.since = s[k].at;
-  std::string which = c.op == CmpOp::eq || c.op == CmpOp::ne ? "latest " : want_max ? "max " : "min ";
-  obs.detail = which + fmt(*extreme) + " over the last " + format_duration(*c.window) + " (" + std::to_string(n - a) +
-               " samples, held since " + format_rfc3339(s[k].at) + ")";
+  obs->value = extreme;
+  obs->since = s[k].at;
+  obs->detail = std::string(equality ? "latest " : want_max ? "max " : "min ") + fmt(*extreme) + " over the last " +
+                format_duration(*c.window) + " (" + std::to_string(n - a) + " samples, held since " +
+                format_rfc3339(s[k].at) + ")";
   return true;
 }
 
@@ -115,33 +126,41 @@ double percentile_of(Metric m) {
   }
 }
 
-bool latency_term(const Condition& c, const Evidence& e, Observation& obs) {
+bool latency_term(const Condition& c, const Evidence& e, Observation* obs) {
   Duration window = c.window.value_or(kDefaultLatencyWindow);
-  obs.window = window;
+  if (obs != nullptr) obs->window = window;
   std::span<const Sample> s = e.latency_ms;
   std::size_t n = visible(s, e.now);
   TimePoint start = e.now - window;
   if (n == 0 || s[0].at > start) {
-    obs.detail = n == 0 ? std::string("no samples")
-                        : "history since " + format_rfc3339(s[0].at) + " is shorter than " + format_duration(window);
+    if (obs != nullptr) {
+      obs->detail = n == 0 ? std::string("no samples")
+                           : "history since " + format_rfc3339(s[0].at) + " is shorter than " + format_duration(window);
+    }
     return false;
   }
-  std::vector<double> v;
+  // Per-thread scratch: no allocation per evaluation once warm.
+  thread_local std::vector<double> v;
+  v.clear();
   for (std::size_t i = 0; i < n; ++i) {
     if (s[i].at > start) v.push_back(s[i].value);
   }
   if (v.empty()) {
-    obs.detail = "no samples in the last " + format_duration(window);
+    if (obs != nullptr) obs->detail = "no samples in the last " + format_duration(window);
     return false;
   }
-  std::sort(v.begin(), v.end());
   // Nearest-rank percentile.
   double p = percentile_of(c.metric);
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  double value = v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
-  obs.value = value;
-  obs.detail = std::string(to_string(c.metric)).substr(8) + " " + fmt_number(value, "ms") + " over the last " +
-               format_duration(window) + " (" + std::to_string(v.size()) + " samples)";
+  auto rank = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))),
+                                      1, v.size());
+  auto nth = v.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+  std::nth_element(v.begin(), nth, v.end());
+  double value = *nth;
+  if (obs != nullptr) {
+    obs->value = value;
+    obs->detail = std::string(to_string(c.metric)).substr(8) + " " + fmt_number(value, "ms") + " over the last " +
+                  format_duration(window) + " (" + std::to_string(v.size()) + " samples)";
+  }
   return compare(value, c.op, c.threshold);
 }
 
@@ -150,27 +169,30 @@ const std::span<const Sample>& signal_series(const Evidence& e, Metric m) {
 }
 
 bool since_for(const std::optional<TimePoint>& since, const std::optional<Duration>& window, const Evidence& e,
-               Observation& obs, std::string_view what) {
+               Observation* obs, std::string_view what) {
   if (!since) {
-    obs.detail = "not " + std::string(what);
+    if (obs != nullptr) obs->detail = "not " + std::string(what);
     return false;
   }
-  obs.since = since;
-  Duration held = e.now - *since;
-  obs.window = window;
-  obs.detail = std::string(what) + " since " + format_rfc3339(*since) + " (" + format_duration(held) + ")";
-  return !window || held >= *window;
+  Duration held_for = e.now - *since;
+  if (obs != nullptr) {
+    obs->since = since;
+    obs->window = window;
+    obs->detail = std::string(what) + " since " + format_rfc3339(*since) + " (" + format_duration(held_for) + ")";
+  }
+  return !window || held_for >= *window;
 }
 
-bool term(const Condition& c, const Evidence& e, Observation& obs) {
-  obs.term = c.text;
+bool term(const Condition& c, const Evidence& e, Observation* obs) {
+  if (obs != nullptr) obs->term = c.text;
   switch (c.kind) {
     case Condition::Kind::metric: {
       if (is_latency(c.metric)) return latency_term(c, e, obs);
       if (is_signal(c.metric)) {
-        std::string unit(unit_of(c.metric));
+        std::string_view unit = unit_of(c.metric);
         return held(
-            signal_series(e, c.metric), c, c.threshold, e, [](const Sample& s) { return std::optional<double>(s.value); },
+            signal_series(e, c.metric), c, c.threshold, e,
+            [](const Sample& s) { return std::optional<double>(s.value); },
             [&](double v) { return fmt_number(v, unit); }, obs);
       }
       const domain::Money& thr = *c.money;
@@ -184,36 +206,38 @@ bool term(const Condition& c, const Evidence& e, Observation& obs) {
     }
     case Condition::Kind::country_changed: {
       if (!e.country || !e.previous_country || !e.country_since) {
-        obs.detail = "no country change seen";
+        if (obs != nullptr) obs->detail = "no country change seen";
         return false;
       }
-      obs.since = e.country_since;
-      obs.detail = e.previous_country->str() + " -> " + e.country->str() + " at " + format_rfc3339(*e.country_since);
-      if (c.window) {
-        obs.window = c.window;
-        return e.now - *e.country_since <= *c.window;
+      if (obs != nullptr) {
+        obs->since = e.country_since;
+        obs->window = c.window;
+        obs->detail = e.previous_country->str() + " -> " + e.country->str() + " at " + format_rfc3339(*e.country_since);
       }
+      if (c.window) return e.now - *e.country_since <= *c.window;
       // Without "within": the change is news until the device's profile has been switched after it.
       return !e.last_switch_at || *e.last_switch_at < *e.country_since;
     }
     case Condition::Kind::country_in: {
       if (!e.country) {
-        obs.detail = "country unknown";
+        if (obs != nullptr) obs->detail = "country unknown";
         return false;
       }
       bool in = std::find(c.countries.begin(), c.countries.end(), *e.country) != c.countries.end();
-      obs.detail = "country " + e.country->str();
+      if (obs != nullptr) obs->detail = "country " + e.country->str();
       return in != c.negated;
     }
     case Condition::Kind::roaming:
       if (!e.roaming) {
-        obs.detail = "not roaming";
+        if (obs != nullptr) obs->detail = "not roaming";
         return false;
       }
       if (!c.window) {
-        obs.detail = "roaming";
-        if (e.roaming_since) obs.detail += " since " + format_rfc3339(*e.roaming_since);
-        obs.since = e.roaming_since;
+        if (obs != nullptr) {
+          obs->detail = "roaming";
+          if (e.roaming_since) obs->detail += " since " + format_rfc3339(*e.roaming_since);
+          obs->since = e.roaming_since;
+        }
         return true;
       }
       return since_for(e.roaming_since, c.window, e, obs, "roaming");
@@ -224,18 +248,23 @@ bool term(const Condition& c, const Evidence& e, Observation& obs) {
       for (const auto& entry : e.carrier_status) {
         if (entry.carrier_id == e.carrier_id && e.country && entry.country == *e.country) st = entry.status;
       }
-      obs.detail = "carrier " + e.carrier_id + (e.country ? " in " + e.country->str() : std::string()) + " is " +
-                   std::string(domain::to_string(st));
+      if (obs != nullptr) {
+        obs->detail = "carrier " + e.carrier_id + (e.country ? " in " + e.country->str() : std::string()) + " is " +
+                      std::string(domain::to_string(st));
+      }
       return (st == c.status) != c.negated;
     }
     case Condition::Kind::outage:
-      obs.detail = e.outage ? "outage declared on " + e.carrier_id + (e.country ? " in " + e.country->str() : "")
-                            : "no outage";
+      if (obs != nullptr) {
+        obs->detail = e.outage ? "outage declared on " + e.carrier_id + (e.country ? " in " + e.country->str() : "")
+                               : std::string("no outage");
+      }
       return e.outage;
     case Condition::Kind::carrier_is: {
       bool any = std::any_of(c.carriers.begin(), c.carriers.end(),
                              [&](const CarrierRef& r) { return r.matches(e.carrier_id, e.serving_plmn); });
-      obs.detail = "carrier " + e.carrier_id + (e.serving_plmn ? " (" + e.serving_plmn->str() + ")" : "");
+      if (obs != nullptr)
+        obs->detail = "carrier " + e.carrier_id + (e.serving_plmn ? " (" + e.serving_plmn->str() + ")" : "");
       return any != c.negated;
     }
     default: return false;
@@ -248,7 +277,7 @@ void observe_terms(const Condition& c, const Evidence& e, std::vector<Observatio
     return;
   }
   Observation o;
-  (void)term(c, e, o);
+  (void)term(c, e, &o);
   out.push_back(std::move(o));
 }
 
@@ -285,6 +314,7 @@ bool evaluate_condition(const Condition& c, const Evidence& e, std::vector<Obser
         std::size_t mark = observed != nullptr ? observed->size() : 0;
         if (evaluate_condition(ch, e, observed)) {
           any = true;
+          if (observed == nullptr) return true;
         } else if (observed != nullptr) {
           observed->resize(mark);
         }
@@ -305,9 +335,10 @@ bool evaluate_condition(const Condition& c, const Evidence& e, std::vector<Obser
       return true;
     }
     default: {
+      if (observed == nullptr) return evaluate_detail::term(c, e, nullptr);
       Observation o;
-      bool v = evaluate_detail::term(c, e, o);
-      if (v && observed != nullptr) observed->push_back(std::move(o));
+      bool v = evaluate_detail::term(c, e, &o);
+      if (v) observed->push_back(std::move(o));
       return v;
     }
   }
@@ -316,8 +347,10 @@ bool evaluate_condition(const Condition& c, const Evidence& e, std::vector<Obser
 std::optional<Firing> evaluate(const CompiledPolicy& policy, const Evidence& evidence) {
   const auto& rules = policy.rules();
   for (std::size_t i = 0; i < rules.size(); ++i) {
+    // Hot path without any text; the observations are gathered only for the rule that fires.
+    if (!evaluate_condition(rules[i].when, evidence, nullptr)) continue;
     std::vector<Observation> obs;
-    if (!evaluate_condition(rules[i].when, evidence, &obs)) continue;
+    (void)evaluate_condition(rules[i].when, evidence, &obs);
     Firing f;
     f.policy = policy.name();
     f.origin = rules[i].policy;

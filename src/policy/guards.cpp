@@ -200,7 +200,8 @@ std::optional<Choice> choose_best(const Policy& p, const Candidate* current, std
     out.why = "objective " + std::string(to_string(*p.objective));
     switch (*p.objective) {
       case Objective::cost:
-        if (c.monthly_cost) out.why += ": " + c.monthly_cost->amount_str() + " " + c.monthly_cost->currency.str() + "/month";
+        if (c.monthly_cost)
+          out.why += ": " + c.monthly_cost->amount_str() + " " + c.monthly_cost->currency.str() + "/month";
         break;
       case Objective::signal:
         if (c.rsrp_dbm) out.why += ": rsrp " + guards_detail::fmt1(*c.rsrp_dbm) + " dBm";

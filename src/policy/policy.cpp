@@ -123,7 +123,8 @@ class Interpreter {
 
   bool policy(const DocNode& root, Policy& out) {
     if (root.kind != DocNode::Kind::object) return fail("", root.pos, "a policy is a JSON object, not " + kn(root));
-    if (!known_keys(root, "", {"name", "description", "scope", "carriers", "objective", "rules", "guards"})) return false;
+    if (!known_keys(root, "", {"name", "description", "scope", "carriers", "objective", "rules", "guards"}))
+      return false;
     const DocNode* name = root.find("name");
     if (name == nullptr) return fail("name", root.pos, "missing required key \"name\"");
     if (!string_of(*name, "name", out.name)) return false;
@@ -136,7 +137,10 @@ class Interpreter {
       if (!string_of(*d, "description", out.description)) return false;
     }
     const DocNode* scope = root.find("scope");
-    if (scope == nullptr) return fail("scope", root.pos, "missing required key \"scope\" ({\"fleet\": true}, {\"group\": \"...\"} or {\"device\": \"<EID>\"})");
+    if (scope == nullptr)
+      return fail(
+          "scope", root.pos,
+          "missing required key \"scope\" ({\"fleet\": true}, {\"group\": \"...\"} or {\"device\": \"<EID>\"})");
     if (!scope_of(*scope, out.scope)) return false;
     if (const DocNode* c = root.find("carriers")) {
       if (!carriers_of(*c, out.carriers)) return false;
@@ -192,7 +196,8 @@ class Interpreter {
   bool scope_of(const DocNode& n, Scope& out) {
     if (n.kind != DocNode::Kind::object || n.members.size() != 1) {
       return fail("scope", n.pos,
-                  "scope is an object with exactly one key: {\"fleet\": true}, {\"group\": \"...\"} or {\"device\": \"<EID>\"}");
+                  "scope is an object with exactly one key: {\"fleet\": true}, {\"group\": \"...\"} or {\"device\": "
+                  "\"<EID>\"}");
     }
     if (!known_keys(n, "scope", {"fleet", "group", "device"})) return false;
     const auto& [key, v] = n.members[0];
@@ -239,12 +244,14 @@ class Interpreter {
       if (ref.text.empty()) return fail(p, item.pos, "empty carrier name");
       if (ref.text[0] >= '0' && ref.text[0] <= '9') {
         auto plmn = domain::Plmn::parse(ref.text);
-        if (!plmn.ok()) return fail(p, item.pos, "invalid PLMN \"" + ref.text + "\" (expected MCC-MNC, e.g. \"208-01\")");
+        if (!plmn.ok())
+          return fail(p, item.pos, "invalid PLMN \"" + ref.text + "\" (expected MCC-MNC, e.g. \"208-01\")");
         ref.plmn = *plmn;
       }
       if (auto m = resolve(ref); !m.empty()) return fail(p, item.pos, m);
       for (const auto& prev : out) {
-        if (iequals_ascii(prev.text, ref.text)) return fail(p, item.pos, "carrier \"" + ref.text + "\" is listed twice");
+        if (iequals_ascii(prev.text, ref.text))
+          return fail(p, item.pos, "carrier \"" + ref.text + "\" is listed twice");
       }
       out.push_back(std::move(ref));
     }
@@ -341,10 +348,12 @@ class Interpreter {
         rule.name = "rule-" + std::to_string(i + 1);
       }
       if (const DocNode* en = r.find("enabled")) {
-        if (en->kind != DocNode::Kind::boolean) return fail(path + ".enabled", en->pos, "expected true or false, found " + kn(*en));
+        if (en->kind != DocNode::Kind::boolean)
+          return fail(path + ".enabled", en->pos, "expected true or false, found " + kn(*en));
         rule.enabled = en->boolean;
         if (!rule.enabled && !rule.named) {
-          return fail(path + ".enabled", en->pos, "a disabled rule needs a \"name\": it removes the inherited rule of that name");
+          return fail(path + ".enabled", en->pos,
+                      "a disabled rule needs a \"name\": it removes the inherited rule of that name");
         }
       }
       const DocNode* when = r.find("when");
@@ -414,7 +423,8 @@ class Interpreter {
       out.max_switches_per_day = static_cast<unsigned>(v->number);
     }
     if (const DocNode* h = n.find("hysteresis")) {
-      if (h->kind != DocNode::Kind::object) return fail("guards.hysteresis", h->pos, "expected an object, found " + kn(*h));
+      if (h->kind != DocNode::Kind::object)
+        return fail("guards.hysteresis", h->pos, "expected an object, found " + kn(*h));
       if (!known_keys(*h, "guards.hysteresis", {"rsrp_db", "rsrq_db", "sinr_db", "latency_ms"})) return false;
       if (const DocNode* v = h->find("rsrp_db")) {
         if (!number_of(*v, "guards.hysteresis.rsrp_db", 0, 60, out.hysteresis.rsrp_db)) return false;
@@ -440,7 +450,8 @@ class Interpreter {
       }
     }
     if (const DocNode* v = n.find("rollback")) {
-      if (v->kind != DocNode::Kind::boolean) return fail("guards.rollback", v->pos, "expected true or false, found " + kn(*v));
+      if (v->kind != DocNode::Kind::boolean)
+        return fail("guards.rollback", v->pos, "expected true or false, found " + kn(*v));
       out.rollback = v->boolean;
     }
     return true;

@@ -40,7 +40,9 @@ class YamlReader {
     error_.message = std::move(message);
     return false;
   }
-  bool fail_line(const Line& l, std::size_t k, std::string message) { return fail_at(pos_of(l, k), std::move(message)); }
+  bool fail_line(const Line& l, std::size_t k, std::string message) {
+    return fail_at(pos_of(l, k), std::move(message));
+  }
 
   // Comment-only and blank lines are dropped; tabs in indentation, directives and further documents are refused.
   bool split_lines() {

@@ -356,8 +356,10 @@ TEST(Choose, ObjectivePreferenceEligibilityAndHysteresis) {
   EXPECT_EQ(pref->index, 0u);
   EXPECT_EQ(pref->why, "preferred #1");
   // Denied, not allowed, down or in outage: never chosen.
-  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"deny": ["b"]})"), nullptr, cs)->index, 2u);
-  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"allow": ["a"]})"), nullptr, cs)->index, 0u);
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"deny": ["b"]})"), nullptr, cs)->index,
+            2u);
+  EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost", "carriers": {"allow": ["a"]})"), nullptr, cs)->index,
+            0u);
   cs[1].status = domain::CarrierStatus::down;
   cs[2].outage = true;
   EXPECT_EQ(choose_best(choice_policy(R"(, "objective": "cost")"), nullptr, cs)->index, 0u);

@@ -220,7 +220,8 @@ TEST(PolicyDocument, RejectsMalformedDocuments) {
        "unknown key"},
       {head + R"("rules": [{"when": "roaming", "do": "reboot"}]})", "rules[0].do", "reboot", "unknown action", 1},
       {head + R"("rules": ["roaming"]})", "rules[0]", "\"roaming\"", "a rule is an object"},
-      {head + R"("rules": [{"name": "a", "when": "roaming", "do": "switch best"}, {"name": "a", "when": "roaming", "do": "switch best"}]})",
+      {head +
+           R"("rules": [{"name": "a", "when": "roaming", "do": "switch best"}, {"name": "a", "when": "roaming", "do": "switch best"}]})",
        "rules[1].name", "\"a\"", "duplicate rule name"},
       {head + R"("rules": [{"enabled": false}]})", "rules[0].enabled", "false", "needs a \"name\""},
       {head + R"("guards": {"min_dwell": "30 minutes"}})", "guards.min_dwell", "\"30 minutes\"", "invalid duration"},
@@ -289,13 +290,15 @@ TEST(PolicyDocument, UnknownCarriersAreRejectedWithTheirPosition) {
   EXPECT_EQ(d.path, "carriers.deny[0]");
   EXPECT_EQ(d.column, text.find("\"Vivo") + 1);
   EXPECT_NE(d.message.find("unknown carrier \"Vivo\""), std::string::npos);
-  text = R"({"name": "p", "scope": {"fleet": true}, "rules": [{"when": "roaming", "do": "switch to carrier \"208-99\""}]})";
+  text =
+      R"({"name": "p", "scope": {"fleet": true}, "rules": [{"when": "roaming", "do": "switch to carrier \"208-99\""}]})";
   d = parse_bad(text, Format::json, &cat);
   EXPECT_EQ(d.path, "rules[0].do");
   EXPECT_EQ(d.expression_position, 19u);
   EXPECT_EQ(d.column, text.find("\\\"208-99") + 1);  // the escaped quote before 208-99 takes two columns
-  d = parse_bad(R"({"name": "p", "scope": {"fleet": true}, "rules": [{"when": "carrier in [\"fr-sfr\", \"nope\"]", "do": "switch best"}]})",
-                Format::json, &cat);
+  d = parse_bad(
+      R"({"name": "p", "scope": {"fleet": true}, "rules": [{"when": "carrier in [\"fr-sfr\", \"nope\"]", "do": "switch best"}]})",
+      Format::json, &cat);
   EXPECT_EQ(d.path, "rules[0].when");
   EXPECT_EQ(d.expression_position, 23u);
   // Without a catalog the same documents are accepted.
