@@ -953,6 +953,13 @@ Result<CancelSessionResponse> decode_cancel_session_response_alternative(ByteVie
   return c::get_cancel_alternative(*t, p);
 }
 
+Result<ServerSigned1> decode_server_signed1(ByteView der) {
+  return c::decode_top(der, "serverSigned1", der::kSequence, c::get_server_signed1);
+}
+Result<SmdpSigned2> decode_smdp_signed2(ByteView der) {
+  return c::decode_top(der, "smdpSigned2", der::kSequence, c::get_smdp_signed2);
+}
+
 Result<Bytes> encode_server_signed1(const ServerSigned1& m) {
   return c::encode_with([&](der::Writer& w) { return c::put_server_signed1(w, m); });
 }

@@ -247,6 +247,10 @@ Result<CancelSessionResponse> decode_cancel_session_response(ByteView der);
 Result<Bytes> encode_cancel_session_response_alternative(const CancelSessionResponse& m);
 Result<CancelSessionResponse> decode_cancel_session_response_alternative(ByteView der);
 
+// The signed parts alone (the ESipa wrappers and ES9+ carry ServerSigned1 and SmdpSigned2 as separate TLVs).
+Result<ServerSigned1> decode_server_signed1(ByteView der);
+Result<SmdpSigned2> decode_smdp_signed2(ByteView der);
+
 // The DER of each signed part (what the signature covers, before any appended data object).
 Result<Bytes> encode_server_signed1(const ServerSigned1& m);
 Result<Bytes> encode_euicc_signed1(const EuiccSigned1& m);

@@ -138,6 +138,7 @@ Status Ipa::provide(sgp::EimPackageResult result, PollReport& report) {
 }
 
 Status Ipa::deliver_pending(PollReport& report) {
+  ESIMO_CHECK(deliver_installation_results(report));  // ProfileInstallationResults left by an interrupted download
   const bool v12 = euicc_.version() == sgp::Version::v1_2;
   std::vector<std::pair<std::int64_t, Bytes>> undelivered;
   for (const auto& r : euicc_.stored_results()) {
@@ -250,14 +251,7 @@ Result<PollReport> Ipa::poll_until_idle(std::size_t max_rounds) {
       ESIMO_CHECK(provide(std::move(data), report));
       continue;
     }
-    const auto& trigger = std::get<sgp::ProfileDownloadTriggerRequest>(*response);
-    report.lines.push_back("profile download requested: download not supported yet (answered undefinedError)");
-    sgp::ProfileDownloadTriggerResult result;
-    if (v12) result.eim_transaction_id = trigger.eim_transaction_id;
-    sgp::ProfileDownloadError err;
-    if (v12) err.profile_download_error_reason = 127;  // undefinedError
-    result.result = err;
-    ESIMO_CHECK(provide(std::move(result), report));
+    ESIMO_CHECK(run_download(std::get<sgp::ProfileDownloadTriggerRequest>(*response), report));
   }
   report.lines.push_back("stopped after " + std::to_string(max_rounds) + " round(s) with packages still coming");
   return report;

@@ -9,10 +9,22 @@
 //   2. GetEimPackageRequest (notifyStateChange / stateChangeCause after a fallback or rollback, rPLMN when known) ->
 //      EuiccPackageRequest: run on the eUICC, ProvideEimPackageResult (v1.2 with the EID, v1.0 without);
 //      IpaEuiccDataRequest: ProvideEimPackageResult ipaEuiccDataResponse;
-//      ProfileDownloadTriggerRequest: not supported yet, answered with profileDownloadError undefinedError(127);
+//      ProfileDownloadTriggerRequest: the indirect profile download (ipa_download.cpp, below);
 //      eimPackageError noEimPackageAvailable: idle, stop; any other eimPackageError: an Error;
 //   3. EimAcknowledgements in a ProvideEimPackageResultResponse drop the acknowledged notifications and results;
 //   4. repeat from 1 until idle or max_rounds.
+// Indirect profile download (SGP.32 §3.2.3 with SGP.22 ES10b on the eUICC), on ProfileDownloadTriggerRequest with an
+// activation code: GetEuiccChallenge + EUICCInfo1 -> InitiateAuthenticationRequestEsipa -> AuthenticateServer on the
+// eUICC -> AuthenticateClientRequestEsipa -> PrepareDownload (with the hashCc the eIM supplies) ->
+// GetBoundProfilePackageRequestEsipa -> LoadBoundProfilePackage. The ProfileInstallationResult (success or error) is
+// then delivered as HandleNotificationEsipa pendingNotification (and dropped from the eUICC once accepted), and the
+// trigger is answered with ProvideEimPackageResult profileDownloadTriggerResult carrying the same
+// ProfileInstallationResult. When the eUICC refuses a step (or cannot load the BPP), the IPA cancels the session on
+// the eUICC and sends CancelSessionRequestEsipa with the eUICC's CancelSessionResponse, then answers the trigger with
+// profileDownloadError (v1.2 reason undefinedError(127); errorResponse = the eUICC's refusal when there is one). When
+// the eIM/SM-DP+ refuses a step, the eUICC's session is dropped locally and the trigger answered the same way.
+// Other profileDownloadData (contactDefaultSmdp, contactSmds) are answered with profileDownloadError.
+//
 // When an exchange fails while an enable with rollbackFlag is pending, the eUICC rolls back (the new profile could not
 // reach the eIM) before the error is returned.
 //
@@ -25,6 +37,7 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "base/clock.hpp"
 #include "base/result.hpp"
 #include "twin/software_euicc.hpp"
 
@@ -75,6 +88,10 @@ struct IpaOptions {
   // 3 octets (TS 24.008) of the last registered PLMN, sent in GetEimPackageRequest; unset: the enabled profile's home
   // PLMN when it has one.
   std::optional<Bytes> rplmn;
+  // Profile download (ipa_download.cpp): the time the eUICC checks SM-DP+ certificates at (the twin's virtual clock);
+  // null: the wall clock. device_tac: DeviceInfo.tac sent in ctxParams1.
+  const Clock* clock = nullptr;
+  Bytes device_tac = {0x35, 0x29, 0x06, 0x11};
 };
 
 struct PollReport {
@@ -84,6 +101,9 @@ struct PollReport {
   std::size_t data_requests = 0;   // IpaEuiccDataRequests answered
   std::size_t notifications_sent = 0;
   bool idle = false;  // the eIM said noEimPackageAvailable
+  std::size_t downloads = 0;                 // ProfileDownloadTriggerRequests handled
+  std::vector<std::string> installed_iccids;  // profiles a download installed
+  std::vector<std::string> download_errors;   // why a download failed, one named reason each
 };
 
 class Ipa {
@@ -96,6 +116,10 @@ class Ipa {
   Status deliver_pending(PollReport& report);
   Status handle_result_response(ByteView body, PollReport& report);
   Status provide(sgp::EimPackageResult result, PollReport& report);
+  // Indirect profile download (ipa_download.cpp).
+  Status run_download(const sgp::ProfileDownloadTriggerRequest& trigger, PollReport& report);
+  Status deliver_installation_results(PollReport& report);
+  Status cancel_download(const Bytes& transaction_id, std::int64_t reason, PollReport& report);
 
   SoftwareEuicc& euicc_;
   EsipaTransport& transport_;

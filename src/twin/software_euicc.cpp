@@ -180,7 +180,10 @@ Result<SoftwareEuicc> SoftwareEuicc::create(SoftwareEuiccConfig c) {
 Result<SoftwareEuicc> SoftwareEuicc::create_with_test_pki(const crypto::TestPki& pki, const domain::Eid& eid,
                                                           sgp::Version version, TimePoint now) {
   ESIMO_TRY(auto kc, crypto::make_test_euicc(pki, eid.str(), now));
-  return create(SoftwareEuiccConfig{eid, version, std::move(kc.key), std::move(kc.certificate), pki.eum.certificate});
+  ESIMO_TRY(SoftwareEuicc e,
+            create(SoftwareEuiccConfig{eid, version, std::move(kc.key), std::move(kc.certificate), pki.eum.certificate}));
+  e.set_trusted_ci(pki.ci.certificate);  // verifies SM-DP+ certificates in a profile download
+  return e;
 }
 
 Result<ProfileSpec> parse_profile_spec(std::string_view text) {

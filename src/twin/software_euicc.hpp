@@ -39,6 +39,7 @@
 #include "crypto/test_pki.hpp"
 #include "domain/identifiers.hpp"
 #include "sgp/messages.hpp"
+#include "sgp/rsp22.hpp"
 
 namespace esimo::twin {
 
@@ -119,6 +120,30 @@ struct StateChange {
   std::optional<std::int64_t> cause;  // StateChangeCause (v1.2): 1 fallback
 };
 
+// ---- profile download (SGP.22 ES10b as SGP.32 indirect download uses it; see euicc_download.cpp) ----
+// One download session between GetEuiccChallenge and LoadBoundProfilePackage / CancelSession. Volatile: not saved
+// with the state (a real eUICC loses it on reset too).
+struct DownloadSession {
+  Bytes euicc_challenge;
+  bool authenticated = false;         // AuthenticateServer succeeded
+  Bytes transaction_id;
+  std::string server_address;
+  std::optional<std::string> matching_id;
+  Bytes euicc_signature1;
+  bool prepared = false;              // PrepareDownload succeeded
+  std::optional<crypto::PrivateKey> one_time_key;  // otSK.EUICC.ECKA
+  Bytes euicc_otpk;                   // otPK.EUICC.ECKA, uncompressed point
+  Bytes euicc_signature2;
+  std::optional<crypto::PublicKey> dppb_key;  // from CERT.DPpb.ECDSA, verifies the BPP's smdpSign
+};
+
+// A ProfileInstallationResult waiting for delivery (the install notification of SGP.22 §3.1.3 / SGP.32 §3.2.2); kept
+// until the IPA handed it to the eIM (HandleNotificationEsipa).
+struct StoredInstallationResult {
+  std::int64_t seq_number = 0;
+  Bytes der;  // the whole ProfileInstallationResult (BF37)
+};
+
 struct SoftwareEuiccConfig {
   domain::Eid eid;
   sgp::Version version = sgp::Version::v1_2;
@@ -194,6 +219,48 @@ class SoftwareEuicc {
   const Bytes& eum_certificate_der() const { return *eum_cert_der_; }
   crypto::PublicKey public_key() const { return key_.public_key(); }
 
+  // ---- profile download (ES10b; euicc_download.cpp). Protocol failures are answered in the SGP.22 response (error
+  // alternatives with their named codes); an Error is returned only for input that does not decode or an internal
+  // failure. ----
+  // The CI whose key verifies SM-DP+ certificates (CERT.DPauth / CERT.DPpb chains). create_with_test_pki sets it;
+  // without it AuthenticateServer answers ciPKUnknown(7).
+  void set_trusted_ci(const crypto::Certificate& ci);
+  const std::optional<Bytes>& trusted_ci_der() const { return trusted_ci_der_; }
+  // ES10b.GetEUICCChallenge: 16 fresh octets; starts a new session (any previous one is dropped).
+  Bytes get_euicc_challenge();
+  // ES10b.GetEUICCInfo (EUICCInfo1) and the EUICCInfo2 (BF22) this eUICC signs into euiccSigned1.
+  sgp::rsp22::EuiccInfo1 get_euicc_info1() const;
+  Bytes euicc_info2_der() const;
+  // ES10b.AuthenticateServer (SGP.22 §5.7.13): serverCertificate chain up to the trusted CI at `now` (DPauth role),
+  // serverSignature1 over serverSigned1, the session's challenge, euiccCiPKIdToBeUsed; then euiccSigned1 signed with
+  // the eUICC key, with the eUICC and EUM certificates.
+  Result<sgp::rsp22::AuthenticateServerResponse> authenticate_server(const sgp::rsp22::AuthenticateServerRequest& req,
+                                                                     TimePoint now);
+  Result<Bytes> authenticate_server_der(ByteView bf38, TimePoint now);
+  // ES10b.PrepareDownload (§5.7.5): CERT.DPpb chain, smdpSignature2 over smdpSigned2 || euiccSignature1, the
+  // transaction id; generates otPK/otSK.EUICC.ECKA and signs euiccSigned2 (|| smdpSignature2). ccRequiredFlag without
+  // hashCc -> undefinedError(127).
+  Result<sgp::rsp22::PrepareDownloadResponse> prepare_download(const sgp::rsp22::PrepareDownloadRequest& req,
+                                                               TimePoint now);
+  Result<Bytes> prepare_download_der(ByteView bf21, TimePoint now);
+  // ES10b.LoadBoundProfilePackage (§5.7.6), simplified as docs/twin.md "Profile download" says: verifies smdpSign,
+  // derives the session keys from ECDH(otSK.EUICC, otPK.DP), checks each element's MAC, installs the profile
+  // (disabled) from the StoreMetadataRequest and returns the signed ProfileInstallationResult (success or errorResult
+  // with its ErrorReason), which is also kept for delivery (installation_results()). A BPP that does not decode is an
+  // Error (the IPA cancels the session with loadBppExecutionError).
+  Result<sgp::rsp22::ProfileInstallationResult> load_bound_profile_package(ByteView bf36);
+  // ES10b.CancelSession (§5.7.14): signed EuiccCancelSessionSigned for the session's transaction id, or
+  // cancelSessionResponseError invalidTransactionId(5). Ends the session.
+  Result<sgp::rsp22::CancelSessionResponse> cancel_session(const sgp::rsp22::CancelSessionRequest& req);
+  const std::optional<DownloadSession>& download_session() const { return session_; }
+  const std::vector<StoredInstallationResult>& installation_results() const { return installation_results_; }
+  // Drops a delivered ProfileInstallationResult (also done by acknowledge-style callers with its seqNumber).
+  void remove_installation_result(std::int64_t seq_number);
+  // Persistence of the download state (trusted CI, undelivered installation results) as one JSON object; used by
+  // state_file.cpp under the key "download" (absent in older files: nothing to restore).
+  std::string download_state_to_json() const;
+  Status download_state_from_json(std::string_view json_text);
+
  private:
   SoftwareEuicc(domain::Eid eid, sgp::Version v, crypto::PrivateKey key, Bytes euicc_cert,
                 std::shared_ptr<const Bytes> eum_cert, Bytes ci_pkid);
@@ -233,6 +300,17 @@ class SoftwareEuicc {
   std::int64_t next_seq_number_ = 1;
   std::int64_t next_association_token_ = 1;
   std::uint32_t next_isdp_index_ = 1;
+
+  // profile download (euicc_download.cpp)
+  std::optional<Bytes> trusted_ci_der_;
+  std::optional<DownloadSession> session_;
+  std::vector<StoredInstallationResult> installation_results_;
+  Result<sgp::rsp22::ProfileInstallationResult> finish_installation(const Bytes& transaction_id,
+                                                                    const std::string& smdp_oid,
+                                                                    const std::optional<Bytes>& iccid,
+                                                                    std::variant<sgp::rsp22::SuccessResult,
+                                                                                 sgp::rsp22::ErrorResult>
+                                                                        final_result);
 
   friend class SoftwareEuiccState;  // persistence (state_file.cpp)
 };

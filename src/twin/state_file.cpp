@@ -6,7 +6,8 @@
 //               fallback_attribute, fallback_allowed}],
 //   notifications: [{seq_number, event, iccid}], package_results: [{seq_number, der (hex), delivered}],
 //   immediate_enable {flag, default_smdp_oid, default_smdp_address}, default_dp_address, rollback, fallback_return,
-//   state_change {notify, cause}, next_seq_number, next_association_token, next_isdp_index.
+//   state_change {notify, cause}, next_seq_number, next_association_token, next_isdp_index,
+//   download {trusted_ci_pem, installation_results: [{seq_number, der (hex)}]} (optional; euicc_download.cpp).
 // Loading checks every field and names the first bad one (Error::field holds its JSON path).
 #include <boost/json.hpp>
 #include <fstream>
@@ -213,6 +214,7 @@ std::string SoftwareEuiccState::to_json(const SoftwareEuicc& e) {
   o["next_seq_number"] = e.next_seq_number_;
   o["next_association_token"] = e.next_association_token_;
   o["next_isdp_index"] = e.next_isdp_index_;
+  o["download"] = json::parse(e.download_state_to_json());  // trusted CI, undelivered installation results
   return json::serialize(o);
 }
 
@@ -374,6 +376,9 @@ Result<SoftwareEuicc> SoftwareEuiccState::from_json(std::string_view text) {
   ESIMO_TRY(auto isdp, o.integer("next_isdp_index", 1));
   if (isdp > 0xEFFF) return bad("next_isdp_index", "out of range");
   e.next_isdp_index_ = static_cast<std::uint32_t>(isdp);
+  if (const auto* d = o.find("download"); d && !d->is_null()) {
+    ESIMO_CHECK(e.download_state_from_json(json::serialize(*d)));
+  }
   return e;
 }
 
