@@ -26,8 +26,11 @@ struct DocNode {
   bool boolean = false;
   double number = 0;
   std::vector<DocNode> items;                             // array
-  std::vector<std::pair<std::string, DocNode>> members;   // object, in document order; keys unique
-  std::vector<SourcePos> key_pos;                         // object: position of each member's key
+  // object members in document order, keys unique: keys[i], values[i], key_pos[i]. (Parallel vectors, because a
+  // std::pair holding the still incomplete DocNode is not allowed here.)
+  std::vector<std::string> keys;
+  std::vector<DocNode> values;
+  std::vector<SourcePos> key_pos;
 
   const DocNode* find(std::string_view key) const;
 };

@@ -8,8 +8,8 @@
 namespace esimo::policy {
 
 const DocNode* DocNode::find(std::string_view key) const {
-  for (const auto& [k, v] : members) {
-    if (k == key) return &v;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return &values[i];
   }
   return nullptr;
 }
@@ -266,7 +266,8 @@ class JsonReader {
       skip_ws();
       DocNode v;
       if (!value(v, depth + 1)) return false;
-      out.members.emplace_back(std::move(key), std::move(v));
+      out.keys.push_back(std::move(key));
+      out.values.push_back(std::move(v));
       out.key_pos.push_back(kpos);
       skip_ws();
       if (i_ >= s_.size()) return fail("unterminated object (expected ',' or '}')");

@@ -176,8 +176,8 @@ class Interpreter {
   }
 
   bool known_keys(const DocNode& obj, const std::string& path, std::initializer_list<std::string_view> keys) {
-    for (std::size_t i = 0; i < obj.members.size(); ++i) {
-      const std::string& k = obj.members[i].first;
+    for (std::size_t i = 0; i < obj.keys.size(); ++i) {
+      const std::string& k = obj.keys[i];
       if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
       std::string expected;
       for (auto key : keys) expected += (expected.empty() ? "" : ", ") + std::string(key);
@@ -194,13 +194,14 @@ class Interpreter {
   }
 
   bool scope_of(const DocNode& n, Scope& out) {
-    if (n.kind != DocNode::Kind::object || n.members.size() != 1) {
+    if (n.kind != DocNode::Kind::object || n.keys.size() != 1) {
       return fail("scope", n.pos,
                   "scope is an object with exactly one key: {\"fleet\": true}, {\"group\": \"...\"} or {\"device\": "
                   "\"<EID>\"}");
     }
     if (!known_keys(n, "scope", {"fleet", "group", "device"})) return false;
-    const auto& [key, v] = n.members[0];
+    const std::string& key = n.keys[0];
+    const DocNode& v = n.values[0];
     if (key == "fleet") {
       if (v.kind != DocNode::Kind::boolean || !v.boolean) return fail("scope.fleet", v.pos, "scope.fleet must be true");
       out.kind = ScopeKind::fleet;

@@ -173,7 +173,8 @@ class YamlReader {
         ++i_;
         if (!inline_value(l, k, v)) return false;
       }
-      out.members.emplace_back(key.text, std::move(v));
+      out.keys.push_back(key.text);
+      out.values.push_back(std::move(v));
       out.key_pos.push_back(key.pos);
       if (i_ < lines_.size() && lines_[i_].indent > indent) {
         return fail_line(lines_[i_], 0, "unexpected indentation");
@@ -383,7 +384,8 @@ class YamlReader {
       DocNode v;
       if (!flow_scalar(l, k, v, false, depth)) return false;
       if (out.kind == DocNode::Kind::object) {
-        out.members.emplace_back(key.text, std::move(v));
+        out.keys.push_back(key.text);
+        out.values.push_back(std::move(v));
         out.key_pos.push_back(key.pos);
       } else {
         out.items.push_back(std::move(v));

@@ -13,7 +13,7 @@ TEST(JsonDocument, KeepsLineAndColumnOfValuesAndKeys) {
   SyntaxError err;
   ASSERT_TRUE(read_json_document(text, root, err)) << err.message;
   ASSERT_EQ(root.kind, DocNode::Kind::object);
-  ASSERT_EQ(root.members.size(), 2u);
+  ASSERT_EQ(root.keys.size(), 2u);
   EXPECT_EQ(root.key_pos[0].line, 2u);
   EXPECT_EQ(root.key_pos[0].column, 3u);
   const DocNode* name = root.find("name");
