@@ -119,6 +119,11 @@ Smdp::Smdp(SmdpIdentity identity, SmdpOptions options, const Clock& clock)
 
 Smdp::~Smdp() = default;
 
+void Smdp::set_address(std::string address) {
+  std::lock_guard lock(mu_);
+  options_.address = std::move(address);
+}
+
 OrderStatus Smdp::status_locked(const Order& o) const {
   OrderStatus s{o.spec.matching_id, download::format_activation_code(options_.address, o.spec.matching_id),
                 o.spec.iccid};

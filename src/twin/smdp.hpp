@@ -88,6 +88,9 @@ class Smdp {
   std::optional<OrderStatus> order(std::string_view matching_id) const;
   std::size_t active_sessions() const;
   const SmdpOptions& options() const { return options_; }
+  TimePoint now() const { return clock_.now(); }
+  // The address once known (a listener on port 0 learns its port after the SM-DP+ exists).
+  void set_address(std::string address);
 
   // ---- ES9+ (SGP.22 §5.6) ----
   sgp::es9::InitiateAuthenticationResponse initiate_authentication(const sgp::es9::InitiateAuthenticationRequest& req);
