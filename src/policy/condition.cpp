@@ -369,41 +369,27 @@ class Parser {
   }
 
   bool or_expr(Condition& out, int depth) {
-    std::size_t begin = peek().begin;
-    Condition first;
-    if (!and_expr(first, depth)) return false;
-    if (!is_word(peek(), "or")) {
-      out = std::move(first);
-      return true;
-    }
-    out = Condition{};
-    out.kind = Condition::Kind::any_of;
-    out.children.push_back(std::move(first));
-    while (is_word(peek(), "or")) {
-      next();
-      Condition c;
-      if (!and_expr(c, depth)) return false;
-      out.children.push_back(std::move(c));
-    }
-    finish(out, begin);
-    return true;
+    return chain(out, depth, "or", Condition::Kind::any_of, &Parser::and_expr);
   }
+  bool and_expr(Condition& out, int depth) { return chain(out, depth, "and", Condition::Kind::all_of, &Parser::unary); }
 
-  bool and_expr(Condition& out, int depth) {
+  // operand { word operand }: one node of `kind` when the word occurs, else the operand itself.
+  bool chain(Condition& out, int depth, std::string_view word, Condition::Kind kind,
+             bool (Parser::*operand)(Condition&, int)) {
     std::size_t begin = peek().begin;
     Condition first;
-    if (!unary(first, depth)) return false;
-    if (!is_word(peek(), "and")) {
+    if (!(this->*operand)(first, depth)) return false;
+    if (!is_word(peek(), word)) {
       out = std::move(first);
       return true;
     }
     out = Condition{};
-    out.kind = Condition::Kind::all_of;
+    out.kind = kind;
     out.children.push_back(std::move(first));
-    while (is_word(peek(), "and")) {
+    while (is_word(peek(), word)) {
       next();
       Condition c;
-      if (!unary(c, depth)) return false;
+      if (!(this->*operand)(c, depth)) return false;
       out.children.push_back(std::move(c));
     }
     finish(out, begin);
@@ -531,40 +517,34 @@ class Parser {
     return optional_window(c, "for");
   }
 
-  bool country_list(Condition& c) {
-    const Token& open = peek();
-    if (open.kind != Tok::lbracket)
-      return fail(open, "expected '[' and a list of country codes, found " + describe(open));
-    next();
-    while (true) {
-      const Token& t = peek();
-      if (t.kind != Tok::ident && t.kind != Tok::string) {
-        return fail(t, "expected an ISO 3166-1 alpha-2 country code, found " + describe(t));
-      }
-      auto cc = domain::CountryCode::parse(t.text);
-      if (!cc.ok()) return fail(t, "unknown country code '" + t.text + "' (ISO 3166-1 alpha-2)");
-      c.countries.push_back(*cc);
-      next();
-      if (peek().kind == Tok::comma) {
-        next();
-        continue;
-      }
-      if (peek().kind == Tok::rbracket) {
-        next();
-        return true;
-      }
-      return fail(peek(), "expected ',' or ']' in the list, found " + describe(peek()));
+  bool country_code(Condition& c) {
+    const Token& t = peek();
+    if (t.kind != Tok::ident && t.kind != Tok::string) {
+      return fail(t, "expected an ISO 3166-1 alpha-2 country code, found " + describe(t));
     }
+    auto cc = domain::CountryCode::parse(t.text);
+    if (!cc.ok()) return fail(t, "unknown country code '" + t.text + "' (ISO 3166-1 alpha-2)");
+    c.countries.push_back(*cc);
+    next();
+    return true;
   }
 
-  bool carrier_list(Condition& c) {
+  bool carrier_item(Condition& c) {
+    CarrierRef ref;
+    if (!carrier_name(ref)) return false;
+    c.carriers.push_back(std::move(ref));
+    return true;
+  }
+
+  // "[" item { "," item } "]"
+  bool bracket_list(Condition& c, bool (Parser::*item)(Condition&), std::string_view what) {
     const Token& open = peek();
-    if (open.kind != Tok::lbracket) return fail(open, "expected '[' and a list of carriers, found " + describe(open));
+    if (open.kind != Tok::lbracket) {
+      return fail(open, "expected '[' and a list of " + std::string(what) + ", found " + describe(open));
+    }
     next();
     while (true) {
-      CarrierRef ref;
-      if (!carrier_name(ref)) return false;
-      c.carriers.push_back(std::move(ref));
+      if (!(this->*item)(c)) return false;
       if (peek().kind == Tok::comma) {
         next();
         continue;
@@ -628,18 +608,7 @@ class Parser {
         out.kind = Condition::Kind::country_in;
         bool list = false;
         ok = membership(out, list, "country");
-        if (ok && list) {
-          ok = country_list(out);
-        } else if (ok) {
-          const Token& cc = peek();
-          if (cc.kind != Tok::ident && cc.kind != Tok::string) {
-            return fail(cc, "expected an ISO 3166-1 alpha-2 country code, found " + describe(cc));
-          }
-          auto code = domain::CountryCode::parse(cc.text);
-          if (!code.ok()) return fail(cc, "unknown country code '" + cc.text + "' (ISO 3166-1 alpha-2)");
-          out.countries.push_back(*code);
-          next();
-        }
+        if (ok) ok = list ? bracket_list(out, &Parser::country_code, "country codes") : country_code(out);
       }
     } else if (w == "roaming") {
       out.kind = Condition::Kind::roaming;
@@ -669,13 +638,7 @@ class Parser {
       out.kind = Condition::Kind::carrier_is;
       bool list = false;
       ok = membership(out, list, "carrier");
-      if (ok && list) {
-        ok = carrier_list(out);
-      } else if (ok) {
-        CarrierRef ref;
-        ok = carrier_name(ref);
-        if (ok) out.carriers.push_back(std::move(ref));
-      }
+      if (ok) ok = list ? bracket_list(out, &Parser::carrier_item, "carriers") : carrier_item(out);
     } else if (w == "signal" || w == "latency" || w == "savings" || w.rfind("signal.", 0) == 0 ||
                w.rfind("latency.", 0) == 0 || w.rfind("savings.", 0) == 0) {
       return fail(t_[pos_ - 1], "unknown metric '" + w +

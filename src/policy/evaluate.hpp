@@ -73,6 +73,7 @@ enum EvidenceBits : std::uint32_t {
 // Default window of latency percentiles without "for".
 inline constexpr Duration kDefaultLatencyWindow = std::chrono::minutes(15);
 
+// Immutable once compiled: evaluate() may run on any number of threads at once over one CompiledPolicy.
 class CompiledPolicy {
  public:
   // From a parsed document or the result of merge_policies(). Disabled rules are dropped.

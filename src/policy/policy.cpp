@@ -225,7 +225,7 @@ class Interpreter {
   std::string resolve(CarrierRef& ref) {
     if (opts_.catalog == nullptr) return "";
     for (const auto& c : *opts_.catalog) {
-      bool hit = c.id == ref.text || iequals_ascii(c.name, ref.text);
+      bool hit = iequals_ascii(c.id, ref.text) || iequals_ascii(c.name, ref.text);
       if (!hit && ref.plmn) hit = std::find(c.plmns.begin(), c.plmns.end(), *ref.plmn) != c.plmns.end();
       if (hit) ref.carrier_ids.push_back(c.id);
     }
