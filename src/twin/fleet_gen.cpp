@@ -48,7 +48,6 @@ CountryKey pick(const std::vector<std::pair<CountryKey, double>>& cum, double u)
 
 Result<FleetPlan> FleetPlan::make(const Scenario& scenario, const CarrierCatalog& catalog, std::uint64_t seed,
                                   std::uint64_t devices) {
-  using namespace fleet_gen_detail;  // NOLINT: function scope only
   if (devices == 0 || devices > 0xFFFFFFFFULL) {
     return Error(Errc::invalid_argument, "fleet size must be 1..4294967295 devices, got " + std::to_string(devices));
   }
@@ -82,8 +81,8 @@ Result<FleetPlan> FleetPlan::make(const Scenario& scenario, const CarrierCatalog
 
   for (const auto& gc : scenario.fleet.groups) {
     Group g;
-    g.countries = cumulative(gc.countries);
-    g.profile_countries = cumulative(gc.profile_countries);
+    g.countries = fleet_gen_detail::cumulative(gc.countries);
+    g.profile_countries = fleet_gen_detail::cumulative(gc.profile_countries);
     g.enabled_carriers = gc.enabled_carriers;
     std::vector<domain::CountryCode> pool_countries;
     for (const auto& [c, w] : gc.countries) pool_countries.push_back(c);
@@ -94,7 +93,8 @@ Result<FleetPlan> FleetPlan::make(const Scenario& scenario, const CarrierCatalog
       Pool p;
       p.country = key;
       for (CarrierIndex ci : catalog.in_country(c)) {
-        if (!gc.carriers.empty() && std::find(gc.carriers.begin(), gc.carriers.end(), ci) == gc.carriers.end()) continue;
+        if (!gc.carriers.empty() && std::find(gc.carriers.begin(), gc.carriers.end(), ci) == gc.carriers.end())
+          continue;
         p.carriers.push_back(ci);
       }
       g.pools.push_back(std::move(p));
@@ -127,7 +127,6 @@ const FleetPlan::Pool* FleetPlan::pool(const Group& g, CountryKey country) const
 bool FleetPlan::has_trajectory(std::uint16_t group) const { return !groups_[group].route.empty(); }
 
 DeviceSpec FleetPlan::device(std::uint32_t index) const {
-  using namespace fleet_gen_detail;  // NOLINT: function scope only
   DeviceSpec d;
   d.index = index;
   const auto it = std::upper_bound(group_begin_.begin(), group_begin_.end(), index);
@@ -135,11 +134,14 @@ DeviceSpec FleetPlan::device(std::uint32_t index) const {
   const Group& g = groups_[d.group];
   const GroupConfig& gc = scenario_->fleet.groups[d.group];
 
-  d.country = g.route.empty() ? pick(g.countries, unit_interval(twin_hash(seed_, kCountry, index))) : g.route[0].country;
+  d.country = g.route.empty() ? fleet_gen_detail::pick(
+                                    g.countries, unit_interval(twin_hash(seed_, fleet_gen_detail::kCountry, index)))
+                              : g.route[0].country;
 
   // Profiles: distinct home PLMNs (a fallback on the same network is no fallback).
   const unsigned span = gc.profiles_max - gc.profiles_min + 1;
-  unsigned want = gc.profiles_min + static_cast<unsigned>(twin_hash(seed_, kProfileCount, index) % span);
+  unsigned want =
+      gc.profiles_min + static_cast<unsigned>(twin_hash(seed_, fleet_gen_detail::kProfileCount, index) % span);
   const unsigned local = gc.local_profiles;
   std::array<PlmnKey, kMaxProfiles> used{};
   unsigned n = 0;
@@ -162,34 +164,39 @@ DeviceSpec FleetPlan::device(std::uint32_t index) const {
   };
   const unsigned foreign = want - std::min(want, local);
   for (unsigned slot = 0; slot < foreign; ++slot) {
-    const CountryKey from = g.profile_countries.empty()
-                                ? d.country
-                                : pick(g.profile_countries, unit_interval(twin_hash(seed_, kProfileCountry, index, slot)));
-    const std::uint64_t h = twin_hash(seed_, kCarrier, index, slot);
+    const CountryKey from =
+        g.profile_countries.empty()
+            ? d.country
+            : fleet_gen_detail::pick(g.profile_countries,
+                                     unit_interval(twin_hash(seed_, fleet_gen_detail::kProfileCountry, index, slot)));
+    const std::uint64_t h = twin_hash(seed_, fleet_gen_detail::kCarrier, index, slot);
     bool ok = false;
-    if (slot == 0 && !g.enabled_carriers.empty()) ok = take(pool(g, from), twin_hash(seed_, kEnabled, index), &g.enabled_carriers);
+    if (slot == 0 && !g.enabled_carriers.empty())
+      ok = take(pool(g, from), twin_hash(seed_, fleet_gen_detail::kEnabled, index), &g.enabled_carriers);
     if (!ok) ok = take(pool(g, from), h, nullptr);
     // That country's networks are all used: any other profile country, in order.
     for (std::size_t k = 0; !ok && k < g.profile_countries.size(); ++k) {
       ok = take(pool(g, g.profile_countries[k].first), h, nullptr);
     }
   }
-  for (unsigned slot = 0; slot < local; ++slot) take(pool(g, d.country), twin_hash(seed_, kCarrier, index, 16 + slot), nullptr);
+  for (unsigned slot = 0; slot < local; ++slot)
+    take(pool(g, d.country), twin_hash(seed_, fleet_gen_detail::kCarrier, index, 16 + slot), nullptr);
   d.profile_count = static_cast<std::uint8_t>(n);
   d.enabled = 0;
   d.fallback = (gc.fallback && n >= 2) ? 1 : kNoSlot;
   d.priority = gc.priority;
   d.poll_interval_s = static_cast<std::uint32_t>(
       std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(gc.poll_interval).count()));
-  const double usage_factor = 0.5 + unit_interval(twin_hash(seed_, kUsage, index));
+  const double usage_factor = 0.5 + unit_interval(twin_hash(seed_, fleet_gen_detail::kUsage, index));
   d.usage_kb_per_day = static_cast<std::uint32_t>(std::llround(gc.usage_mb_per_day * 1000.0 * usage_factor));
   if (!g.route.empty()) {
-    d.route_offset_s = static_cast<std::uint32_t>(twin_hash(seed_, kRoute, index) %
-                                                   static_cast<std::uint64_t>(std::max<std::int64_t>(1, g.cycle_us / 1000000)));
+    d.route_offset_s =
+        static_cast<std::uint32_t>(twin_hash(seed_, fleet_gen_detail::kRoute, index) %
+                                   static_cast<std::uint64_t>(std::max<std::int64_t>(1, g.cycle_us / 1000000)));
   } else if (gc.lat && gc.lon) {
     // Uniform in a disc of radius_km (small-distance approximation).
-    const double r = gc.radius_km * std::sqrt(unit_interval(twin_hash(seed_, kPosition, index, 0)));
-    const double theta = 2 * std::numbers::pi * unit_interval(twin_hash(seed_, kPosition, index, 1));
+    const double r = gc.radius_km * std::sqrt(unit_interval(twin_hash(seed_, fleet_gen_detail::kPosition, index, 0)));
+    const double theta = 2 * std::numbers::pi * unit_interval(twin_hash(seed_, fleet_gen_detail::kPosition, index, 1));
     const double lat = std::clamp(*gc.lat + r / 111.32 * std::cos(theta), -90.0, 90.0);
     const double coslat = std::max(0.01, std::cos(*gc.lat * std::numbers::pi / 180));
     double lon = *gc.lon + r / (111.32 * coslat) * std::sin(theta);

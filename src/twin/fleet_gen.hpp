@@ -31,17 +31,17 @@ inline constexpr std::uint8_t kNoSlot = 0xFF;
 inline constexpr std::int32_t kNoCoordinate = std::numeric_limits<std::int32_t>::min();
 
 struct DeviceSpec {
-  std::uint32_t index = 0;   // device number in the fleet: the DeviceKey of the network model
-  std::uint16_t group = 0;   // index into scenario.fleet.groups
-  CountryKey country = 0;    // deployed country (static devices) or the first stop of the route
+  std::uint32_t index = 0;  // device number in the fleet: the DeviceKey of the network model
+  std::uint16_t group = 0;  // index into scenario.fleet.groups
+  CountryKey country = 0;   // deployed country (static devices) or the first stop of the route
   std::array<CarrierIndex, kMaxProfiles> carriers{kNoCarrier, kNoCarrier, kNoCarrier, kNoCarrier};  // per slot
   std::uint8_t profile_count = 0;
-  std::uint8_t enabled = 0;        // slot of the enabled profile
-  std::uint8_t fallback = kNoSlot; // slot of the profile with the Fallback Attribute, or kNoSlot
-  std::uint8_t priority = 1;       // 0 low .. 3 critical
+  std::uint8_t enabled = 0;         // slot of the enabled profile
+  std::uint8_t fallback = kNoSlot;  // slot of the profile with the Fallback Attribute, or kNoSlot
+  std::uint8_t priority = 1;        // 0 low .. 3 critical
   std::uint32_t poll_interval_s = 900;
   std::uint32_t usage_kb_per_day = 5000;
-  std::uint32_t route_offset_s = 0;  // trajectory phase: where in its route cycle the device is at t = 0
+  std::uint32_t route_offset_s = 0;     // trajectory phase: where in its route cycle the device is at t = 0
   std::int32_t lat_e6 = kNoCoordinate;  // static position in micro-degrees, when the group gives one
   std::int32_t lon_e6 = kNoCoordinate;
 };
@@ -89,7 +89,7 @@ class FleetPlan {
     std::vector<std::pair<CountryKey, double>> profile_countries;  // cumulative weights (empty: deployed)
     std::vector<Pool> pools;
     std::vector<CarrierIndex> enabled_carriers;
-    std::vector<Stop> route;   // expanded (return routes unfolded)
+    std::vector<Stop> route;  // expanded (return routes unfolded)
     std::int64_t cycle_us = 0;
   };
   const Pool* pool(const Group& g, CountryKey country) const;

@@ -114,9 +114,9 @@ class NetworkModel {
   SimTime sample_interval_{};
   std::vector<Entry> entries_;
   std::vector<NetworkEvent> events_;
-  std::vector<PlmnKey> carrier_plmn_;                       // CarrierIndex -> home PLMN
-  std::vector<CountryKey> mcc_country_;                      // MCC (0..999) -> its country (0: none)
-  std::unordered_set<std::uint64_t> home_pairs_;           // (PLMN << 16 | country) of every catalog carrier's home
+  std::vector<PlmnKey> carrier_plmn_;                          // CarrierIndex -> home PLMN
+  std::vector<CountryKey> mcc_country_;                        // MCC (0..999) -> its country (0: none)
+  std::unordered_set<std::uint64_t> home_pairs_;               // (PLMN << 16 | country) of every catalog carrier's home
   std::unordered_map<std::uint64_t, std::uint16_t> explicit_;  // (PLMN << 16 | country) -> entry
   std::unordered_map<CountryKey, std::uint16_t> country_home_;     // country with an override -> entry (home)
   std::unordered_map<CountryKey, std::uint16_t> country_roaming_;  // ... (roaming)

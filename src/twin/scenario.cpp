@@ -38,14 +38,16 @@ class Reader {
   }
 
   // The table's keys, each checked against `known`; an unknown one is refused at its line.
-  Result<Fields> fields(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> known) {
+  Result<Fields> fields(const toml::table& t, const std::string& prefix,
+                        std::initializer_list<std::string_view> known) {
     Fields out;
     for (auto&& [k, node] : t) {
       const std::string key(k.str());
       const std::string full = prefix.empty() ? key : prefix + "." + key;
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string list;
-        for (auto it = known.begin(); it != known.end(); ++it) list += (it == known.begin() ? "" : ", ") + std::string(*it);
+        for (auto it = known.begin(); it != known.end(); ++it)
+          list += (it == known.begin() ? "" : ", ") + std::string(*it);
         return fail(node, full, "unknown key '" + full + "' (known here: " + list + ")");
       }
       out.emplace(key, &node);
@@ -88,8 +90,9 @@ class Reader {
     if (i == nullptr || i->get() < 0) return fail(n, key, "'" + key + "' must be a non-negative integer");
     const auto v = static_cast<std::uint64_t>(i->get());
     if (v < lo || v > hi) {
-      return fail(n, key, "'" + key + "' = " + std::to_string(v) + " is outside " + std::to_string(lo) + ".." +
-                              std::to_string(hi));
+      return fail(
+          n, key,
+          "'" + key + "' = " + std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
     }
     return v;
   }
@@ -160,7 +163,8 @@ class Reader {
     if (const auto* s = n.as_string()) {
       const auto& text = s->get();
       const auto sp = text.find(' ');
-      if (sp == std::string::npos) return fail(n, key, "'" + key + "' must be \"AMOUNT CURRENCY\" such as \"0.01 EUR\"");
+      if (sp == std::string::npos)
+        return fail(n, key, "'" + key + "' must be \"AMOUNT CURRENCY\" such as \"0.01 EUR\"");
       amount = text.substr(0, sp);
       currency = text.substr(sp + 1);
     } else if (const auto* t = n.as_table()) {
@@ -334,9 +338,8 @@ Result<EventKind> parse_event_kind(std::string_view s) {
                  EventKind::recovery}) {
     if (to_string(k) == s) return k;
   }
-  return Error(Errc::invalid_argument,
-               "unknown event kind '" + std::string(s) +
-                   "' (outage, degradation, latency_spike, price_change, recovery)");
+  return Error(Errc::invalid_argument, "unknown event kind '" + std::string(s) +
+                                           "' (outage, degradation, latency_spike, price_change, recovery)");
 }
 
 Status read_events(Reader& r, const toml::node& node, Scenario& s) {
@@ -450,8 +453,9 @@ Status read_events(Reader& r, const toml::node& node, Scenario& s) {
     if (e.kind == EventKind::degradation && !f.count("coverage") && !f.count("attach_success") &&
         !f.count("signal_shift_db") && !f.count("latency_factor") && !f.count("latency_add_ms")) {
       return r.fail(en, prefix,
-                    "'" + prefix + "' (degradation) changes nothing: give coverage, attach_success, "
-                    "signal_shift_db or latency");
+                    "'" + prefix +
+                        "' (degradation) changes nothing: give coverage, attach_success, "
+                        "signal_shift_db or latency");
     }
     if (e.kind == EventKind::recovery) e.end = e.start;
     s.events.push_back(std::move(e));
@@ -554,12 +558,14 @@ Result<Trajectory> read_trajectory(Reader& r, const toml::node& n, const std::st
   Trajectory tr;
   if (f.count("mode")) {
     ESIMO_TRY(std::string m, r.string(*f["mode"], key + ".mode"));
-    if (m != "loop" && m != "return") return r.fail(*f["mode"], key + ".mode", "'" + key + ".mode' must be loop or return");
+    if (m != "loop" && m != "return")
+      return r.fail(*f["mode"], key + ".mode", "'" + key + ".mode' must be loop or return");
     tr.return_route = m == "return";
   }
   if (!f.count("stops")) return r.fail(n, key, "'" + key + "' needs stops");
   const auto* a = f["stops"]->as_array();
-  if (a == nullptr || a->size() < 2) return r.fail(*f["stops"], key + ".stops", "'" + key + ".stops' needs at least 2 stops");
+  if (a == nullptr || a->size() < 2)
+    return r.fail(*f["stops"], key + ".stops", "'" + key + ".stops' needs at least 2 stops");
   for (std::size_t i = 0; i < a->size(); ++i) {
     const std::string sk = key + ".stops[" + std::to_string(i) + "]";
     ESIMO_TRY(const toml::table* st, r.table((*a)[i], sk));
@@ -568,7 +574,8 @@ Result<Trajectory> read_trajectory(Reader& r, const toml::node& n, const std::st
     TrajectoryStop stop;
     ESIMO_TRY(stop.country, r.country(*sf["country"], sk + ".country"));
     ESIMO_TRY(stop.dwell, r.duration(*sf["dwell"], sk + ".dwell"));
-    if (sf.count("lat") != sf.count("lon")) return r.fail((*a)[i], sk, "'" + sk + "' needs both lat and lon, or neither");
+    if (sf.count("lat") != sf.count("lon"))
+      return r.fail((*a)[i], sk, "'" + sk + "' needs both lat and lon, or neither");
     if (sf.count("lat")) {
       ESIMO_TRY(stop.lat, r.number(*sf["lat"], sk + ".lat", -90, 90));
       ESIMO_TRY(stop.lon, r.number(*sf["lon"], sk + ".lon", -180, 180));
@@ -618,7 +625,8 @@ Result<std::vector<CarrierIndex>> read_carrier_list(Reader& r, const toml::node&
     return out;
   }
   const auto* a = n.as_array();
-  if (a == nullptr || a->empty()) return r.fail(n, key, "'" + key + "' must be a carrier or a non-empty list of carriers");
+  if (a == nullptr || a->empty())
+    return r.fail(n, key, "'" + key + "' must be a carrier or a non-empty list of carriers");
   for (const auto& item : *a) ESIMO_CHECK(resolve_in_any(r, item, key, countries, out));
   return out;
 }
@@ -647,7 +655,8 @@ Status read_group(Reader& r, const toml::node& gn, std::size_t index, const Grou
   if (f.count("name")) {
     ESIMO_TRY(g.name, r.string(*f["name"], prefix + ".name"));
     for (const auto& other : s.fleet.groups) {
-      if (other.name == g.name) return r.fail(*f["name"], prefix + ".name", "group name '" + g.name + "' is used twice");
+      if (other.name == g.name)
+        return r.fail(*f["name"], prefix + ".name", "group name '" + g.name + "' is used twice");
     }
   }
   if (f.count("share")) {
@@ -698,7 +707,8 @@ Status read_group(Reader& r, const toml::node& gn, std::size_t index, const Grou
     ESIMO_TRY(g.carriers, read_carrier_list(r, *f["carriers"], prefix + ".carriers", all));
   }
   if (f.count("enabled_carrier")) {
-    ESIMO_TRY(g.enabled_carriers, read_carrier_list(r, *f["enabled_carrier"], prefix + ".enabled_carrier", pool_countries));
+    ESIMO_TRY(g.enabled_carriers,
+              read_carrier_list(r, *f["enabled_carrier"], prefix + ".enabled_carrier", pool_countries));
     if (!g.carriers.empty()) {
       for (CarrierIndex c : g.enabled_carriers) {
         if (std::find(g.carriers.begin(), g.carriers.end(), c) == g.carriers.end()) g.carriers.push_back(c);
@@ -711,31 +721,35 @@ Status read_group(Reader& r, const toml::node& gn, std::size_t index, const Grou
     for (const auto& c : deployed) {
       const auto n = distinct_networks(r.catalog(), c, g.carriers);
       if (n < g.profiles_min) {
-        return r.fail(gn, prefix, "'" + prefix + "': " + c.str() + " has " + std::to_string(n) +
-                                      " distinct carrier network(s) in the catalog" +
-                                      (g.carriers.empty() ? "" : " among the group's carriers") + ", " +
-                                      std::to_string(g.profiles_min) + " profiles needed");
+        return r.fail(gn, prefix,
+                      "'" + prefix + "': " + c.str() + " has " + std::to_string(n) +
+                          " distinct carrier network(s) in the catalog" +
+                          (g.carriers.empty() ? "" : " among the group's carriers") + ", " +
+                          std::to_string(g.profiles_min) + " profiles needed");
       }
     }
   } else {
     std::size_t n = 0;
     for (const auto& c : profile_homes) n += distinct_networks(r.catalog(), c, g.carriers);
     if (n < foreign_min) {
-      return r.fail(gn, prefix, "'" + prefix + "': profile_countries offer " + std::to_string(n) +
-                                    " distinct carrier network(s), " + std::to_string(foreign_min) + " needed");
+      return r.fail(gn, prefix,
+                    "'" + prefix + "': profile_countries offer " + std::to_string(n) +
+                        " distinct carrier network(s), " + std::to_string(foreign_min) + " needed");
     }
     for (const auto& c : deployed) {
       const auto local = distinct_networks(r.catalog(), c, g.carriers);
       if (local < g.local_profiles) {
-        return r.fail(gn, prefix, "'" + prefix + "': " + c.str() + " has " + std::to_string(local) +
-                                      " distinct carrier network(s), " + std::to_string(g.local_profiles) +
-                                      " local profiles needed");
+        return r.fail(gn, prefix,
+                      "'" + prefix + "': " + c.str() + " has " + std::to_string(local) +
+                          " distinct carrier network(s), " + std::to_string(g.local_profiles) +
+                          " local profiles needed");
       }
     }
   }
   if (f.count("position")) {
     const std::string pk = prefix + ".position";
-    if (g.trajectory) return r.fail(*f["position"], pk, "'" + prefix + "' has a trajectory: positions come from its stops");
+    if (g.trajectory)
+      return r.fail(*f["position"], pk, "'" + prefix + "' has a trajectory: positions come from its stops");
     ESIMO_TRY(const toml::table* pt, r.table(*f["position"], pk));
     ESIMO_TRY(Fields pf, r.fields(*pt, pk, {"lat", "lon", "radius_km"}));
     if (!pf.count("lat") || !pf.count("lon")) return r.fail(*f["position"], pk, "'" + pk + "' needs lat and lon");
@@ -803,8 +817,9 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
   Scenario s;
   s.source = std::string(r.source());
   s.networks.defaults = builtin_network_params();
-  ESIMO_TRY(Fields f, r.fields(root, "", {"name", "description", "seed", "duration", "start", "tick", "sample_interval",
-                                          "fleet", "networks", "events", "compliance"}));
+  ESIMO_TRY(Fields f, r.fields(root, "",
+                               {"name", "description", "seed", "duration", "start", "tick", "sample_interval", "fleet",
+                                "networks", "events", "compliance"}));
   // Top-level values first (events are checked against the duration and start), then the tables.
   if (!f.count("name")) return r.fail(1, "name", "the scenario needs a 'name'");
   ESIMO_TRY(s.name, r.string(*f["name"], "name"));
@@ -816,7 +831,8 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
   }
   if (f.count("duration")) {
     ESIMO_TRY(s.duration, r.duration(*f["duration"], "duration"));
-    if (s.duration > std::chrono::hours(24 * 366)) return r.fail(*f["duration"], "duration", "'duration' is over a year");
+    if (s.duration > std::chrono::hours(24 * 366))
+      return r.fail(*f["duration"], "duration", "'duration' is over a year");
   }
   if (f.count("start")) {
     ESIMO_TRY(s.start, r.time_point(*f["start"], "start"));
@@ -844,11 +860,16 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
 
 std::string_view to_string(EventKind k) {
   switch (k) {
-    case EventKind::outage: return "outage";
-    case EventKind::degradation: return "degradation";
-    case EventKind::latency_spike: return "latency_spike";
-    case EventKind::price_change: return "price_change";
-    case EventKind::recovery: return "recovery";
+    case EventKind::outage:
+      return "outage";
+    case EventKind::degradation:
+      return "degradation";
+    case EventKind::latency_spike:
+      return "latency_spike";
+    case EventKind::price_change:
+      return "price_change";
+    case EventKind::recovery:
+      return "recovery";
   }
   return "?";
 }
@@ -871,7 +892,8 @@ void NetworkLayer::apply_to(NetworkParams& p) const {
   if (monthly_fee) p.monthly_fee = *monthly_fee;
 }
 
-Result<Scenario> load_scenario_text(std::string_view toml_text, std::string_view source, const CarrierCatalog& catalog) {
+Result<Scenario> load_scenario_text(std::string_view toml_text, std::string_view source,
+                                    const CarrierCatalog& catalog) {
   const std::string src = source.empty() ? std::string("<string>") : std::string(source);
   toml::table root;
   try {
@@ -896,9 +918,8 @@ Result<Scenario> load_scenario(const std::filesystem::path& path, const CarrierC
 
 Result<SimTime> parse_sim_duration(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return Error(Errc::invalid_argument,
-                 "duration '" + std::string(text) + "' " + std::string(why) +
-                     " (write e.g. \"90s\", \"15m\", \"6h\", \"2d\", \"1h30m\", \"250ms\")");
+    return Error(Errc::invalid_argument, "duration '" + std::string(text) + "' " + std::string(why) +
+                                             " (write e.g. \"90s\", \"15m\", \"6h\", \"2d\", \"1h30m\", \"250ms\")");
   };
   if (text.empty()) return bad("is empty");
   std::int64_t plain = 0;
@@ -921,13 +942,20 @@ Result<SimTime> parse_sim_duration(std::string_view text) {
       return bad("has an unexpected '" + std::string(1, text[i]) + "' after a number");
     }
     std::int64_t us = 0;
-    if (unit == "ms") us = 1000;
-    else if (unit == "s") us = 1'000'000;
-    else if (unit == "m") us = 60'000'000;
-    else if (unit == "h") us = 3'600'000'000;
-    else if (unit == "d") us = 86'400'000'000;
-    else if (unit == "w") us = 604'800'000'000;
-    else return bad(unit.empty() ? "has a number without a unit" : "has an unknown unit '" + std::string(unit) + "'");
+    if (unit == "ms")
+      us = 1000;
+    else if (unit == "s")
+      us = 1'000'000;
+    else if (unit == "m")
+      us = 60'000'000;
+    else if (unit == "h")
+      us = 3'600'000'000;
+    else if (unit == "d")
+      us = 86'400'000'000;
+    else if (unit == "w")
+      us = 604'800'000'000;
+    else
+      return bad(unit.empty() ? "has a number without a unit" : "has an unknown unit '" + std::string(unit) + "'");
     if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / us) / 2) return bad("is too long");
     total += SimTime(static_cast<std::int64_t>(v) * us);
     i = j;

@@ -104,14 +104,14 @@ struct LatencyDist {
 // The built-in defaults are the member initialisers plus prices of 0.01 EUR per MB and 0.50 EUR per month
 // (builtin_network_params()).
 struct NetworkParams {
-  double coverage = 0.97;        // share of devices in the country this network serves (0..1), decided per device
-  double attach_success = 0.995; // probability one attach attempt succeeds (0..1)
-  NormalDist rsrp{-95, 8};       // dBm, sampled values clamped to [-140, -44]
-  NormalDist rsrq{-10, 3};       // dB, clamped to [-20, -3]
-  NormalDist sinr{12, 5};        // dB, clamped to [-10, 30]
-  LatencyDist latency{};         // round trip to the eIM, ms
-  domain::Money price_per_mb;    // data price (micros in a currency)
-  domain::Money monthly_fee;     // per SIM per month
+  double coverage = 0.97;         // share of devices in the country this network serves (0..1), decided per device
+  double attach_success = 0.995;  // probability one attach attempt succeeds (0..1)
+  NormalDist rsrp{-95, 8};        // dBm, sampled values clamped to [-140, -44]
+  NormalDist rsrq{-10, 3};        // dB, clamped to [-20, -3]
+  NormalDist sinr{12, 5};         // dB, clamped to [-10, 30]
+  LatencyDist latency{};          // round trip to the eIM, ms
+  domain::Money price_per_mb;     // data price (micros in a currency)
+  domain::Money monthly_fee;      // per SIM per month
 };
 NetworkParams builtin_network_params();
 
@@ -138,8 +138,8 @@ struct NetworkOverride {
 };
 
 struct NetworksConfig {
-  NetworkParams defaults;   // [networks.defaults] applied over the built-in defaults
-  NetworkLayer roaming;     // [networks.roaming]: on top of defaults when the carrier is not home in the country
+  NetworkParams defaults;  // [networks.defaults] applied over the built-in defaults
+  NetworkLayer roaming;    // [networks.roaming]: on top of defaults when the carrier is not home in the country
   std::vector<NetworkOverride> overrides;  // in file order; later ones win
 };
 
@@ -197,19 +197,19 @@ struct Trajectory {
 //    deployed country (a device deployed in BR on a US profile: profile_countries = {US}, local_profiles = 1).
 struct GroupConfig {
   std::string name;
-  double share = 1.0;                                    // of the fleet; shares are normalised over all groups
-  std::vector<std::pair<domain::CountryCode, double>> countries;          // deployed country weights
+  double share = 1.0;                                             // of the fleet; shares are normalised over all groups
+  std::vector<std::pair<domain::CountryCode, double>> countries;  // deployed country weights
   std::vector<std::pair<domain::CountryCode, double>> profile_countries;  // home countries of the profiles
-  std::vector<CarrierIndex> carriers;  // when set: profiles only from these carriers (still per country)
+  std::vector<CarrierIndex> carriers;          // when set: profiles only from these carriers (still per country)
   std::vector<CarrierIndex> enabled_carriers;  // when set: the enabled profile is of one of these where possible
   unsigned profiles_min = 2;
   unsigned profiles_max = 3;
   unsigned local_profiles = 0;
   SimTime poll_interval = std::chrono::minutes(15);
-  double usage_mb_per_day = 5.0;  // mean; each device draws 0.5x .. 1.5x
-  std::uint8_t priority = 1;      // 0 low, 1 normal, 2 high, 3 critical
+  double usage_mb_per_day = 5.0;                      // mean; each device draws 0.5x .. 1.5x
+  std::uint8_t priority = 1;                          // 0 low, 1 normal, 2 high, 3 critical
   SimTime fallback_after = std::chrono::minutes(10);  // device's own fallback after this long without service
-  bool fallback = true;           // devices get a fallback profile (the second one)
+  bool fallback = true;                               // devices get a fallback profile (the second one)
   std::optional<Trajectory> trajectory;
   // Static position: a point per device drawn within radius_km of (lat, lon) when set.
   std::optional<double> lat;
@@ -237,17 +237,17 @@ struct ComplianceRule {
 // The scenario
 
 struct Scenario {
-  std::string source;       // file it was loaded from ("<string>" for load_scenario_text without a name)
+  std::string source;  // file it was loaded from ("<string>" for load_scenario_text without a name)
   std::string name;
   std::string description;
-  std::uint64_t seed = 1;   // `--seed S` overrides it
+  std::uint64_t seed = 1;  // `--seed S` overrides it
   SimTime duration = std::chrono::hours(24);
   TimePoint start = TimePoint(std::chrono::seconds(1798761600));  // 2027-01-01T00:00:00Z unless given
-  SimTime tick = std::chrono::seconds(1);             // the simulator's time step
-  SimTime sample_interval = std::chrono::minutes(1);  // network samples are constant within one interval
+  SimTime tick = std::chrono::seconds(1);                         // the simulator's time step
+  SimTime sample_interval = std::chrono::minutes(1);              // network samples are constant within one interval
   FleetConfig fleet;
-  NetworksConfig networks;  // defaults start from builtin_network_params()
-  std::vector<NetworkEvent> events;       // sorted by start, then file order
+  NetworksConfig networks;           // defaults start from builtin_network_params()
+  std::vector<NetworkEvent> events;  // sorted by start, then file order
   std::vector<ComplianceRule> compliance;
 };
 

@@ -323,8 +323,8 @@ TEST(Scenario, ParsesEveryKey) {
 TEST(ScenarioErrors, UnknownKeysAreRefusedWithTheirLine) {
   expect_error("name = \"x\"\ncolour = \"red\"\n", "s.toml:2:", "unknown key 'colour'");
   expect_error(minimal_scenario("shares = 1\n"), "s.toml:8:", "unknown key 'fleet.groups[0].shares'");
-  expect_error(minimal_scenario("[networks.defaults]\ncoverge = 0.5\n"), "s.toml:9:",
-               "unknown key 'networks.defaults.coverge'");
+  expect_error(minimal_scenario("[networks.defaults]\ncoverge = 0.5\n"),
+               "s.toml:9:", "unknown key 'networks.defaults.coverge'");
   expect_error(minimal_scenario("[[events]]\nkind = \"outage\"\ncountry = \"DE\"\nstart = \"1h\"\nwhen = 1\n"),
                "s.toml:12:", "unknown key 'events[0].when'");
 }
@@ -337,21 +337,23 @@ TEST(ScenarioErrors, TomlSyntaxErrorNamesTheLine) {
 }
 
 TEST(ScenarioErrors, BadCountries) {
-  expect_error(minimal_scenario().replace(minimal_scenario().find("[\"DE\"]"), 6, "[\"XX\"]"), "s.toml:7:",
-               "not an assigned ISO 3166-1");
+  expect_error(minimal_scenario().replace(minimal_scenario().find("[\"DE\"]"), 6, "[\"XX\"]"),
+               "s.toml:7:", "not an assigned ISO 3166-1");
   expect_error(minimal_scenario("[[events]]\nkind = \"outage\"\ncountry = \"Germany\"\nstart = \"1h\"\n"),
                "s.toml:10:", "two letters");
 }
 
 TEST(ScenarioErrors, UnknownCarriers) {
-  expect_error(minimal_scenario("[[events]]\nkind = \"outage\"\ncarrier = \"Telekomm\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
-               "s.toml:10:", "carrier 'Telekomm' is not in the catalog for DE");
+  expect_error(
+      minimal_scenario("[[events]]\nkind = \"outage\"\ncarrier = \"Telekomm\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
+      "s.toml:10:", "carrier 'Telekomm' is not in the catalog for DE");
   // Known carrier, wrong country.
-  expect_error(minimal_scenario("[[events]]\nkind = \"outage\"\ncarrier = \"Orange\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
-               "s.toml:10:", "'Telekom'");
+  expect_error(
+      minimal_scenario("[[events]]\nkind = \"outage\"\ncarrier = \"Orange\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
+      "s.toml:10:", "'Telekom'");
   expect_error(minimal_scenario("carriers = [\"Vodafone\", \"Nope\"]\n"), "s.toml:8:", "carrier 'Nope'");
-  expect_error(minimal_scenario("[[networks.override]]\ncountry = \"DE\"\ncarrier = \"999-01\"\n"), "s.toml:10:",
-               "no carrier in the catalog has PLMN 999-01");
+  expect_error(minimal_scenario("[[networks.override]]\ncountry = \"DE\"\ncarrier = \"999-01\"\n"),
+               "s.toml:10:", "no carrier in the catalog has PLMN 999-01");
 }
 
 TEST(ScenarioErrors, ImpossibleTimeWindows) {
@@ -361,26 +363,27 @@ TEST(ScenarioErrors, ImpossibleTimeWindows) {
   expect_error(minimal_scenario(ev + "start = \"1h\"\nend = \"13h\"\n"), "s.toml:13:", "after the end of the scenario");
   expect_error(minimal_scenario(ev + "start = \"10h\"\nduration = \"3h\"\n"), "s.toml:13:", "ends at 13h");
   expect_error(minimal_scenario(ev + "start = 2026-12-31T23:00:00Z\n"), "s.toml:12:", "outside the scenario");
-  expect_error(minimal_scenario(ev + "start = \"1h\"\nend = \"2h\"\nduration = \"1h\"\n"), "s.toml:14:",
-               "both end and duration");
-  expect_error(minimal_scenario("[[events]]\nkind = \"recovery\"\ncarrier = \"O2\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
-               "s.toml:8:", "ends nothing");
-  expect_error(minimal_scenario("[[compliance]]\ncountry = \"BR\"\ndeadline = \"1d\"\n"), "s.toml:10:",
-               "outside the scenario");
+  expect_error(minimal_scenario(ev + "start = \"1h\"\nend = \"2h\"\nduration = \"1h\"\n"),
+               "s.toml:14:", "both end and duration");
+  expect_error(
+      minimal_scenario("[[events]]\nkind = \"recovery\"\ncarrier = \"O2\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
+      "s.toml:8:", "ends nothing");
+  expect_error(minimal_scenario("[[compliance]]\ncountry = \"BR\"\ndeadline = \"1d\"\n"),
+               "s.toml:10:", "outside the scenario");
 }
 
 TEST(ScenarioErrors, BadValues) {
   expect_error(minimal_scenario("[networks.defaults]\ncoverage = 1.5\n"), "s.toml:9:", "outside 0..1");
-  expect_error(minimal_scenario("[networks.defaults]\nlatency_ms = { p50 = 100, p95 = 50 }\n"), "s.toml:9:",
-               "p95 must not be below p50");
+  expect_error(minimal_scenario("[networks.defaults]\nlatency_ms = { p50 = 100, p95 = 50 }\n"),
+               "s.toml:9:", "p95 must not be below p50");
   expect_error(minimal_scenario("[networks.defaults]\nprice_per_mb = \"0.01 EURO\"\n"), "s.toml:9:", "currency");
   expect_error(minimal_scenario("poll_interval = \"5 minutes\"\n"), "s.toml:8:", "unexpected ' ' after a number");
   expect_error(minimal_scenario("poll_interval = \"5min\"\n"), "s.toml:8:", "unknown unit 'min'");
   expect_error(minimal_scenario("priority = \"urgent\"\n"), "s.toml:8:", "low, normal, high, critical");
   expect_error(minimal_scenario("profiles = 5\n"), "s.toml:8:", "outside 1..4");
   expect_error(minimal_scenario("profiles = [3, 2]\n"), "s.toml:8:", "max is below min");
-  expect_error(minimal_scenario("[[events]]\nkind = \"meteor\"\ncountry = \"DE\"\nstart = \"1h\"\n"), "s.toml:9:",
-               "unknown event kind 'meteor'");
+  expect_error(minimal_scenario("[[events]]\nkind = \"meteor\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
+               "s.toml:9:", "unknown event kind 'meteor'");
   expect_error(minimal_scenario("[[events]]\nkind = \"outage\"\ncountry = \"DE\"\nstart = \"1h\"\ncoverage = 0.5\n"),
                "s.toml:12:", "does not apply to a outage event");
   expect_error(minimal_scenario("[[events]]\nkind = \"price_change\"\ncountry = \"DE\"\nstart = \"1h\"\n"),
@@ -399,8 +402,8 @@ TEST(ScenarioErrors, GroupsThatCannotBeBuilt) {
   expect_error(minimal_scenario("carriers = [\"Telekom\", \"Congstar\"]\n"), "s.toml:6:", "2 profiles needed");
   expect_error(minimal_scenario("local_profiles = 1\n"), "s.toml:8:", "needs 'profile_countries'");
   expect_error(minimal_scenario("fallback = true\nprofiles = 1\n"), "s.toml:9:", "at least 2 profiles");
-  expect_error(minimal_scenario("profile_countries = [\"US\"]\nlocal_profiles = 2\nprofiles = 2\n"), "s.toml:9:",
-               "below the minimum profile count");
+  expect_error(minimal_scenario("profile_countries = [\"US\"]\nlocal_profiles = 2\nprofiles = 2\n"),
+               "s.toml:9:", "below the minimum profile count");
 }
 
 TEST(Scenario, LoadRefusesAMissingFile) {
