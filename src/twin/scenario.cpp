@@ -183,7 +183,32 @@ class Reader {
     auto m = domain::Money::parse(amount, currency);
     if (!m.ok()) return fail(n, key, key + ": " + m.error().message);
     if (m->micros < 0) return fail(n, key, "'" + key + "' must not be negative");
+    // One currency per scenario: the KPIs add prices up.
+    if (!currency_) {
+      currency_ = m->currency;
+      currency_key_ = key;
+      currency_line_ = line_of(n);
+    } else if (*currency_ != m->currency) {
+      return fail(n, key,
+                  "'" + key + "' is in " + m->currency.str() + " but '" + currency_key_ + "' (line " +
+                      std::to_string(currency_line_) + ") is in " + currency_->str() +
+                      ": a scenario prices everything in one currency");
+    }
     return *m;
+  }
+
+  // After the whole file: prices the file did not set come from the built-in defaults (EUR).
+  Status check_default_currency(const NetworkParams& defaults) const {
+    if (!currency_) return ok_status();
+    for (const auto* m : {&defaults.price_per_mb, &defaults.monthly_fee}) {
+      if (m->currency != *currency_) {
+        return fail(currency_line_, currency_key_,
+                    "prices are in " + currency_->str() + " but the built-in default " +
+                        (m == &defaults.price_per_mb ? "price_per_mb" : "monthly_fee") + " is in " +
+                        m->currency.str() + ": set it in [networks.defaults] in " + currency_->str());
+      }
+    }
+    return ok_status();
   }
 
   Result<NormalDist> normal(const toml::node& n, const std::string& key, double lo, double hi) {
@@ -246,6 +271,9 @@ class Reader {
  private:
   std::string source_;
   const CarrierCatalog& catalog_;
+  std::optional<domain::Currency> currency_;  // of the first price in the file
+  std::string currency_key_;
+  int currency_line_ = 0;
 };
 
 // ------------------------------------------------------------------------------------------------- networks
@@ -853,6 +881,7 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
   }
   if (f.count("events")) ESIMO_CHECK(read_events(r, *f["events"], s));
   if (f.count("compliance")) ESIMO_CHECK(read_compliance(r, *f["compliance"], s));
+  ESIMO_CHECK(r.check_default_currency(s.networks.defaults));
   return s;
 }
 

@@ -152,7 +152,7 @@ monthly_fee = "1.25 USD"
 
 [networks.roaming]
 coverage = 0.8
-price_per_mb = "0.05 EUR"
+price_per_mb = "0.05 USD"
 
 [[networks.override]]
 country = "BR"
@@ -196,8 +196,8 @@ kind = "price_change"
 carrier = "de-o2"
 country = "DE"
 start = "1d"
-price_per_mb = "0.03 EUR"
-monthly_fee = "2 EUR"
+price_per_mb = "0.03 USD"
+monthly_fee = "2 USD"
 
 [[events]]
 kind = "recovery"
@@ -391,6 +391,16 @@ TEST(ScenarioErrors, BadValues) {
   expect_error("name = \"x\"\n", "s.toml:1:", "needs a [fleet] table");
   expect_error("duration = \"1h\"\n[fleet]\n", "s.toml:1:", "needs a 'name'");
   expect_error("name = \"x\"\n[fleet]\ndevices = 10\n", "s.toml:2:", "at least one [[fleet.groups]]");
+}
+
+TEST(ScenarioErrors, PricesInMoreThanOneCurrency) {
+  expect_error(minimal_scenario("[networks.defaults]\nprice_per_mb = \"0.01 EUR\"\n[networks.roaming]\n"
+                                "price_per_mb = \"0.05 USD\"\n"),
+               "s.toml:11:", "is in USD but 'networks.defaults.price_per_mb' (line 9) is in EUR");
+  // All in USD, but the monthly fee left at the built-in EUR default.
+  expect_error(minimal_scenario("[networks.defaults]\nprice_per_mb = \"0.01 USD\"\n"), "s.toml:9:",
+               "the built-in default monthly_fee is in EUR");
+  EXPECT_TRUE(load(minimal_scenario("[networks.defaults]\nprice_per_mb = \"0.01 USD\"\nmonthly_fee = \"1 USD\"\n")).ok());
 }
 
 TEST(ScenarioErrors, GroupsThatCannotBeBuilt) {
