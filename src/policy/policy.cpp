@@ -154,6 +154,7 @@ class Interpreter {
       else return fail("objective", o->pos, "unknown objective \"" + s + "\" (expected cost, signal or latency)");
     }
     if (const DocNode* r = root.find("rules")) {
+      deny_ = out.carriers.deny ? &*out.carriers.deny : nullptr;
       out.rules.emplace();
       if (!rules_of(*r, *out.rules)) return false;
     }
@@ -324,6 +325,18 @@ class Interpreter {
     return true;
   }
 
+  // Denied in this document: the same text, or (with a catalog) a shared carrier id.
+  bool denied(const CarrierRef& ref) const {
+    if (deny_ == nullptr) return false;
+    for (const auto& d : *deny_) {
+      if (iequals_ascii(d.text, ref.text)) return true;
+      for (const auto& id : ref.carrier_ids) {
+        if (std::find(d.carrier_ids.begin(), d.carrier_ids.end(), id) != d.carrier_ids.end()) return true;
+      }
+    }
+    return false;
+  }
+
   bool rules_of(const DocNode& n, std::vector<Rule>& out) {
     if (n.kind != DocNode::Kind::array) return fail("rules", n.pos, "expected an array of rules, found " + kn(n));
     if (n.items.size() > 256) return fail("rules", n.pos, "at most 256 rules per policy");
@@ -377,7 +390,12 @@ class Interpreter {
           return fail(path + ".do", locate_in_string(src_, act->pos, e.position - 1), e.message, e.position);
         }
         if (rule.action.kind == ActionKind::switch_to || rule.action.kind == ActionKind::set_fallback_to) {
-          if (!resolve_expression_refs(rule.action.carrier, path + ".do", *act)) return false;
+          CarrierRef& ref = rule.action.carrier;
+          if (!resolve_expression_refs(ref, path + ".do", *act)) return false;
+          if (denied(ref)) {
+            return fail(path + ".do", locate_in_string(src_, act->pos, ref.position - 1),
+                        "carrier \"" + ref.text + "\" is denied by carriers.deny", ref.position);
+          }
         }
       }
       out.push_back(std::move(rule));
@@ -462,6 +480,7 @@ class Interpreter {
   const ParseOptions& opts_;
   Diagnostic& diag_;
   std::string policy_name_;
+  const std::vector<CarrierRef>* deny_ = nullptr;
 };
 
 }  // namespace policy_parse_detail

@@ -220,6 +220,8 @@ TEST(PolicyDocument, RejectsMalformedDocuments) {
        "unknown key"},
       {head + R"("rules": [{"when": "roaming", "do": "reboot"}]})", "rules[0].do", "reboot", "unknown action", 1},
       {head + R"("rules": ["roaming"]})", "rules[0]", "\"roaming\"", "a rule is an object"},
+      {head + R"("carriers": {"deny": ["x"]}, "rules": [{"when": "roaming", "do": "switch to carrier \"X\""}]})",
+       "rules[0].do", "\\\"X", "is denied", 19},
       {head +
            R"("rules": [{"name": "a", "when": "roaming", "do": "switch best"}, {"name": "a", "when": "roaming", "do": "switch best"}]})",
        "rules[1].name", "\"a\"", "duplicate rule name"},
@@ -301,6 +303,12 @@ TEST(PolicyDocument, UnknownCarriersAreRejectedWithTheirPosition) {
       Format::json, &cat);
   EXPECT_EQ(d.path, "rules[0].when");
   EXPECT_EQ(d.expression_position, 23u);
+  // Denied through the catalog: "Orange" covers fr-orange.
+  d = parse_bad(R"({"name": "p", "scope": {"fleet": true}, "carriers": {"deny": ["Orange"]},
+                    "rules": [{"when": "roaming", "do": "set fallback to carrier \"fr-orange\""}]})",
+                Format::json, &cat);
+  EXPECT_EQ(d.path, "rules[0].do");
+  EXPECT_NE(d.message.find("is denied"), std::string::npos);
   // Without a catalog the same documents are accepted.
   (void)parse_ok(R"({"name": "p", "scope": {"fleet": true}, "carriers": {"deny": ["Vivo"]}})");
 }
