@@ -17,6 +17,9 @@ namespace esimo::twin {
 namespace scenario_detail {
 
 using Fields = std::map<std::string, const toml::node*, std::less<>>;
+
+constexpr std::size_t kMaxTables = 10000;  // [[networks.override]], [[events]], [[compliance]] each
+constexpr std::size_t kMaxGroups = 1000;   // DeviceSpec::group is 16 bits; a thousand groups is plenty
 using Weights = std::vector<std::pair<domain::CountryCode, double>>;
 
 int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
@@ -53,6 +56,12 @@ class Reader {
       out.emplace(key, &node);
     }
     return out;
+  }
+
+  // Bounds that keep the model's tables small (the network model indexes its parameter sets in 16 bits).
+  Status check_count(const toml::array& a, const std::string& key, std::size_t max) const {
+    if (a.size() <= max) return ok_status();
+    return fail(a[max], key, "more than " + std::to_string(max) + " [[" + key + "]] tables");
   }
 
   Result<const toml::table*> table(const toml::node& n, const std::string& key) const {
@@ -340,6 +349,7 @@ Status read_networks(Reader& r, const toml::table& t, Scenario& s) {
   if (auto it = f.find("override"); it != f.end()) {
     const auto* arr = it->second->as_array();
     if (arr == nullptr) return r.fail(*it->second, "networks.override", "use [[networks.override]] tables");
+    ESIMO_CHECK(r.check_count(*arr, "networks.override", kMaxTables));
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const std::string prefix = "networks.override[" + std::to_string(i) + "]";
       ESIMO_TRY(const toml::table* ot, r.table((*arr)[i], prefix));
@@ -373,6 +383,7 @@ Result<EventKind> parse_event_kind(std::string_view s) {
 Status read_events(Reader& r, const toml::node& node, Scenario& s) {
   const auto* arr = node.as_array();
   if (arr == nullptr) return r.fail(node, "events", "use [[events]] tables");
+  ESIMO_CHECK(r.check_count(*arr, "events", kMaxTables));
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const std::string prefix = "events[" + std::to_string(i) + "]";
     const toml::node& en = (*arr)[i];
@@ -804,6 +815,7 @@ Status read_fleet(Reader& r, const toml::table& t, Scenario& s) {
   if (!f.count("groups")) return r.fail(t, "fleet.groups", "'fleet' needs at least one [[fleet.groups]]");
   const auto* arr = f["groups"]->as_array();
   if (arr == nullptr || arr->empty()) return r.fail(*f["groups"], "fleet.groups", "use [[fleet.groups]] tables");
+  ESIMO_CHECK(r.check_count(*arr, "fleet.groups", kMaxGroups));
   for (std::size_t i = 0; i < arr->size(); ++i) ESIMO_CHECK(read_group(r, (*arr)[i], i, d, s));
   double total = 0;
   for (const auto& g : s.fleet.groups) total += g.share;
@@ -814,6 +826,7 @@ Status read_fleet(Reader& r, const toml::table& t, Scenario& s) {
 Status read_compliance(Reader& r, const toml::node& node, Scenario& s) {
   const auto* arr = node.as_array();
   if (arr == nullptr) return r.fail(node, "compliance", "use [[compliance]] tables");
+  ESIMO_CHECK(r.check_count(*arr, "compliance", kMaxTables));
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const std::string prefix = "compliance[" + std::to_string(i) + "]";
     ESIMO_TRY(const toml::table* t, r.table((*arr)[i], prefix));
@@ -871,7 +884,10 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
   if (f.count("sample_interval")) {
     ESIMO_TRY(s.sample_interval, r.duration(*f["sample_interval"], "sample_interval"));
   }
-  if (s.tick > s.duration) return r.fail(*f["tick"], "tick", "'tick' is longer than the scenario");
+  if (s.tick > s.duration) {
+    return r.fail(f.count("tick") ? *f["tick"] : *f["duration"], "tick",
+                  "'tick' (" + format_sim_duration(s.tick) + ") is longer than the scenario");
+  }
   if (!f.count("fleet")) return r.fail(1, "fleet", "the scenario needs a [fleet] table");
   ESIMO_TRY(const toml::table* fleet, r.table(*f["fleet"], "fleet"));
   ESIMO_CHECK(read_fleet(r, *fleet, s));
@@ -987,6 +1003,7 @@ Result<SimTime> parse_sim_duration(std::string_view text) {
       return bad(unit.empty() ? "has a number without a unit" : "has an unknown unit '" + std::string(unit) + "'");
     if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / us) / 2) return bad("is too long");
     total += SimTime(static_cast<std::int64_t>(v) * us);
+    if (total.count() > std::numeric_limits<std::int64_t>::max() / 4) return bad("is too long");
     i = j;
   }
   return total;

@@ -393,6 +393,22 @@ TEST(ScenarioErrors, BadValues) {
   expect_error("name = \"x\"\n[fleet]\ndevices = 10\n", "s.toml:2:", "at least one [[fleet.groups]]");
 }
 
+TEST(ScenarioErrors, TickLongerThanTheScenario) {
+  expect_error("name = \"x\"\nduration = \"500ms\"\n[fleet]\n[[fleet.groups]]\ncountries = [\"DE\"]\n", "s.toml:2:",
+               "'tick' (1s) is longer than the scenario");
+  EXPECT_FALSE(parse_sim_duration("9000000000000s9000000000000s").ok());
+}
+
+TEST(ScenarioErrors, TooManyTables) {
+  std::string text = minimal_scenario();
+  for (int i = 0; i < 10001; ++i) text += "[[networks.override]]\ncountry = \"DE\"\ncoverage = 0.5\n";
+  auto s = load(text);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("more than 10000 [[networks.override]] tables"), std::string::npos)
+      << s.error().message;
+  EXPECT_EQ(s.error().message.rfind("s.toml:30008:", 0), 0u) << s.error().message;
+}
+
 TEST(ScenarioErrors, PricesInMoreThanOneCurrency) {
   expect_error(minimal_scenario("[networks.defaults]\nprice_per_mb = \"0.01 EUR\"\n[networks.roaming]\n"
                                 "price_per_mb = \"0.05 USD\"\n"),
