@@ -126,17 +126,52 @@ const FleetPlan::Pool* FleetPlan::pool(const Group& g, CountryKey country) const
 
 bool FleetPlan::has_trajectory(std::uint16_t group) const { return !groups_[group].route.empty(); }
 
-DeviceSpec FleetPlan::device(std::uint32_t index) const {
-  DeviceSpec d;
-  d.index = index;
+std::uint16_t FleetPlan::group_of(std::uint32_t index) const {
   const auto it = std::upper_bound(group_begin_.begin(), group_begin_.end(), index);
-  d.group = static_cast<std::uint16_t>(std::min<std::size_t>(it - group_begin_.begin() - 1, groups_.size() - 1));
+  return static_cast<std::uint16_t>(std::min<std::size_t>(it - group_begin_.begin() - 1, groups_.size() - 1));
+}
+
+// Where the device is: its country, route phase and static point (the part of the spec position_at needs).
+void FleetPlan::place(DeviceSpec& d) const {
+  const std::uint32_t index = d.index;
   const Group& g = groups_[d.group];
   const GroupConfig& gc = scenario_->fleet.groups[d.group];
-
   d.country = g.route.empty() ? fleet_gen_detail::pick(
                                     g.countries, unit_interval(twin_hash(seed_, fleet_gen_detail::kCountry, index)))
                               : g.route[0].country;
+  if (!g.route.empty()) {
+    d.route_offset_s =
+        static_cast<std::uint32_t>(twin_hash(seed_, fleet_gen_detail::kRoute, index) %
+                                   static_cast<std::uint64_t>(std::max<std::int64_t>(1, g.cycle_us / 1000000)));
+  } else if (gc.lat && gc.lon) {
+    // Uniform in a disc of radius_km (small-distance approximation).
+    const double r = gc.radius_km * std::sqrt(unit_interval(twin_hash(seed_, fleet_gen_detail::kPosition, index, 0)));
+    const double theta = 2 * std::numbers::pi * unit_interval(twin_hash(seed_, fleet_gen_detail::kPosition, index, 1));
+    const double lat = std::clamp(*gc.lat + r / 111.32 * std::cos(theta), -90.0, 90.0);
+    const double coslat = std::max(0.01, std::cos(*gc.lat * std::numbers::pi / 180));
+    double lon = *gc.lon + r / (111.32 * coslat) * std::sin(theta);
+    if (lon > 180) lon -= 360;
+    if (lon < -180) lon += 360;
+    d.lat_e6 = static_cast<std::int32_t>(std::llround(lat * 1e6));
+    d.lon_e6 = static_cast<std::int32_t>(std::llround(lon * 1e6));
+  }
+}
+
+DevicePosition FleetPlan::position_at(std::uint32_t index, SimTime t) const {
+  DeviceSpec d;
+  d.index = index;
+  d.group = group_of(index);
+  place(d);
+  return position_at(d, t);
+}
+
+DeviceSpec FleetPlan::device(std::uint32_t index) const {
+  DeviceSpec d;
+  d.index = index;
+  d.group = group_of(index);
+  const Group& g = groups_[d.group];
+  const GroupConfig& gc = scenario_->fleet.groups[d.group];
+  place(d);
 
   // Profiles: distinct home PLMNs (a fallback on the same network is no fallback).
   const unsigned span = gc.profiles_max - gc.profiles_min + 1;
@@ -189,22 +224,6 @@ DeviceSpec FleetPlan::device(std::uint32_t index) const {
       std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(gc.poll_interval).count()));
   const double usage_factor = 0.5 + unit_interval(twin_hash(seed_, fleet_gen_detail::kUsage, index));
   d.usage_kb_per_day = static_cast<std::uint32_t>(std::llround(gc.usage_mb_per_day * 1000.0 * usage_factor));
-  if (!g.route.empty()) {
-    d.route_offset_s =
-        static_cast<std::uint32_t>(twin_hash(seed_, fleet_gen_detail::kRoute, index) %
-                                   static_cast<std::uint64_t>(std::max<std::int64_t>(1, g.cycle_us / 1000000)));
-  } else if (gc.lat && gc.lon) {
-    // Uniform in a disc of radius_km (small-distance approximation).
-    const double r = gc.radius_km * std::sqrt(unit_interval(twin_hash(seed_, fleet_gen_detail::kPosition, index, 0)));
-    const double theta = 2 * std::numbers::pi * unit_interval(twin_hash(seed_, fleet_gen_detail::kPosition, index, 1));
-    const double lat = std::clamp(*gc.lat + r / 111.32 * std::cos(theta), -90.0, 90.0);
-    const double coslat = std::max(0.01, std::cos(*gc.lat * std::numbers::pi / 180));
-    double lon = *gc.lon + r / (111.32 * coslat) * std::sin(theta);
-    if (lon > 180) lon -= 360;
-    if (lon < -180) lon += 360;
-    d.lat_e6 = static_cast<std::int32_t>(std::llround(lat * 1e6));
-    d.lon_e6 = static_cast<std::int32_t>(std::llround(lon * 1e6));
-  }
   return d;
 }
 

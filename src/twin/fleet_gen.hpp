@@ -71,6 +71,8 @@ class FleetPlan {
   std::uint32_t group_begin(std::size_t group) const { return group_begin_[group]; }
 
   DevicePosition position_at(const DeviceSpec& d, SimTime t) const;
+  // The same from the index alone, without drawing the profiles (a few hashes: for "where is device i now").
+  DevicePosition position_at(std::uint32_t index, SimTime t) const;
   bool has_trajectory(std::uint16_t group) const;
 
  private:
@@ -93,6 +95,8 @@ class FleetPlan {
     std::int64_t cycle_us = 0;
   };
   const Pool* pool(const Group& g, CountryKey country) const;
+  std::uint16_t group_of(std::uint32_t index) const;
+  void place(DeviceSpec& d) const;
 
   const Scenario* scenario_ = nullptr;
   const CarrierCatalog* catalog_ = nullptr;

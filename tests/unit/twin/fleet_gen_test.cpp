@@ -221,6 +221,17 @@ TEST(FleetPlan, TrajectoriesCycleThroughTheirStops) {
     offsets.insert(t.route_offset_s);
   }
   EXPECT_GT(offsets.size(), 150u);
+  // From the index alone: the same answer as from the full spec, for moving and static devices.
+  for (std::uint32_t i = 0; i < plan.size(); i += 13) {
+    const auto spec = plan.device(i);
+    for (SimTime t : {SimTime(0s), SimTime(4h), SimTime(17h)}) {
+      const auto a = plan.position_at(spec, t), b = plan.position_at(i, t);
+      EXPECT_EQ(a.country, b.country);
+      EXPECT_EQ(a.until, b.until);
+      EXPECT_EQ(a.lat, b.lat);
+      EXPECT_EQ(a.lon, b.lon);
+    }
+  }
   // Static devices stay put.
   const auto fixed = plan.device(0);
   EXPECT_EQ(plan.position_at(fixed, 30h).country, fixed.country);
