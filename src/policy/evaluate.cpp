@@ -9,11 +9,15 @@ namespace esimo::policy {
 
 namespace evaluate_detail {
 
-void collect_reads(const Condition& c, std::uint32_t& mask) {
+void collect_reads(const Condition& c, std::uint32_t& mask, std::array<Duration, 7>& history) {
   switch (c.kind) {
-    case Condition::Kind::metric:
+    case Condition::Kind::metric: {
       mask |= is_signal(c.metric) ? kReadsSignal : is_latency(c.metric) ? kReadsLatency : kReadsSavings;
+      Duration span = c.window.value_or(is_latency(c.metric) ? kDefaultLatencyWindow : Duration::zero());
+      Duration& h = history[static_cast<std::size_t>(c.metric)];
+      h = std::max(h, span);
       break;
+    }
     case Condition::Kind::country_changed:
     case Condition::Kind::country_in:
     case Condition::Kind::roaming: mask |= kReadsGeography; break;
@@ -23,7 +27,7 @@ void collect_reads(const Condition& c, std::uint32_t& mask) {
     case Condition::Kind::carrier_is: mask |= kReadsCarrier; break;
     default: break;
   }
-  for (const auto& ch : c.children) collect_reads(ch, mask);
+  for (const auto& ch : c.children) collect_reads(ch, mask, history);
 }
 
 std::string fmt_number(double v, std::string_view unit) {
@@ -288,7 +292,7 @@ CompiledPolicy CompiledPolicy::compile(Policy effective) {
   if (effective.rules) {
     for (Rule& r : *effective.rules) {
       if (!r.enabled) continue;
-      evaluate_detail::collect_reads(r.when, out.reads_);
+      evaluate_detail::collect_reads(r.when, out.reads_, out.history_);
       out.rules_.push_back(r);
     }
   }

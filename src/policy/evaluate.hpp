@@ -2,6 +2,7 @@
 // The compiled, evaluable form of an (effective) policy; the per-device evidence it is evaluated against; the guards
 // as pure functions; the choice of the best eligible carrier. Pure: time comes from Evidence::now, never a clock.
 // Semantics of every term: docs/policies.md.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -83,11 +84,16 @@ class CompiledPolicy {
   const std::string& name() const { return policy_.name; }
   const std::vector<Rule>& rules() const { return rules_; }
   std::uint32_t reads() const { return reads_; }
+  // How far back the rules look into a metric's series: the longest "for" window (15 minutes for a latency
+  // percentile without one; zero when only the latest sample is read, or the metric is not read at all). The engine
+  // keeps the samples of that span plus the one before it, and can drop the rest.
+  Duration history(Metric m) const { return history_[static_cast<std::size_t>(m)]; }
 
  private:
   Policy policy_;
   std::vector<Rule> rules_;
   std::uint32_t reads_ = 0;
+  std::array<Duration, 7> history_{};
 };
 
 // What one term of a condition observed: the term as written and the numbers and window behind it.

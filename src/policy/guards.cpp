@@ -1,6 +1,7 @@
 // Guards as pure functions, and the choice of the best eligible carrier (docs/policies.md, Guards and Objective).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "policy/evaluate.hpp"

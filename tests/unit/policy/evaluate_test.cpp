@@ -188,6 +188,14 @@ TEST(Evaluate, FirstMatchingRuleFiresAndNamesPolicyRuleAndEvidence) {
       {"name": "also-weak", "when": "signal.rsrp < -100 dBm", "do": "alert \"weak\""}]})");
   EXPECT_EQ(cp.rules().size(), 3u);  // the disabled rule is dropped
   EXPECT_EQ(cp.reads(), kReadsOutage | kReadsSignal);
+  EXPECT_EQ(cp.history(Metric::rsrp), Duration(minutes(10)));  // the longer of 10m and "latest"
+  EXPECT_EQ(cp.history(Metric::latency_p50), Duration::zero());  // not read
+  CompiledPolicy lat = compiled(R"({"name": "l", "scope": {"fleet": true}, "rules": [
+      {"when": "latency.p95 > 300 ms", "do": "alert \"a\""},
+      {"when": "savings.monthly > 1.00 EUR for 7d or latency.p95 > 900 ms for 5m", "do": "switch best"}]})");
+  EXPECT_EQ(lat.history(Metric::latency_p95), Duration(minutes(15)));  // the default percentile window
+  EXPECT_EQ(lat.history(Metric::savings_monthly), Duration(hours(24 * 7)));
+  EXPECT_EQ(lat.reads(), kReadsLatency | kReadsSavings);
   Evidence e = base_evidence();
   EXPECT_FALSE(evaluate(cp, e));
   std::vector<Sample> rsrp = {{ago(minutes(11)), -120}, {ago(minutes(3)), -119}};
