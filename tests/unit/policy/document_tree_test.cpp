@@ -141,6 +141,28 @@ TEST(YamlDocument, NestedBlocksAndSequenceUnderKey) {
   EXPECT_EQ(root.find("a")->find("c")->text, "q\"d");
 }
 
+TEST(YamlDocument, QuotedKeysNestedFlowAndEndMarker) {
+  std::string text =
+      "\"quoted key\": 1\n"
+      "'single': {a: [1, {b: 'x, y'}], c: \"]\"}\n"
+      "list: [ ]\n"
+      "...\n"
+      "# trailing comment\n";
+  DocNode root;
+  SyntaxError err;
+  ASSERT_TRUE(read_yaml_document(text, root, err)) << err.pos.line << ":" << err.pos.column << " " << err.message;
+  EXPECT_EQ(root.find("quoted key")->number, 1);
+  const DocNode* single = root.find("single");
+  ASSERT_NE(single, nullptr);
+  const DocNode* a = single->find("a");
+  ASSERT_EQ(a->items.size(), 2u);
+  EXPECT_EQ(a->items[1].find("b")->text, "x, y");
+  EXPECT_EQ(a->items[1].find("b")->pos.column, 23u);
+  EXPECT_EQ(single->find("c")->text, "]");
+  EXPECT_EQ(root.find("list")->kind, DocNode::Kind::array);
+  EXPECT_TRUE(root.find("list")->items.empty());
+}
+
 TEST(YamlDocument, RefusesUnsupportedAndMalformedWithPosition) {
   struct Case {
     const char* text;
@@ -159,6 +181,9 @@ TEST(YamlDocument, RefusesUnsupportedAndMalformedWithPosition) {
       {"a: 1\n---\nb: 2\n", 2, 1, "one YAML document"},
       {"", 1, 1, "empty"},
       {"a:\n- 1\nb\n", 3, 1, "expected 'key: value'"},
+      {"a: 1\n...\nb: 2\n", 3, 1, "end marker"},
+      {"a: {b: 1, b: 2}\n", 1, 11, "duplicate"},
+      {"a: [1] x\n", 1, 8, "after the value"},
   };
   for (const auto& c : cases) {
     DocNode root;
