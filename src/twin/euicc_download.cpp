@@ -3,6 +3,7 @@
 // download uses them). Certificates are verified up to the trusted CI at the caller's (virtual) time; every signature
 // is ECDSA P-256 raw r||s. The BPP content is simplified (download_crypto.hpp, docs/twin.md "Profile download").
 #include <algorithm>
+#include <mutex>
 #include <boost/json.hpp>
 
 #include "crypto/certificate.hpp"
@@ -44,14 +45,26 @@ Result<crypto::Certificate> verified_server_certificate(const Bytes& der_bytes, 
   return cert;
 }
 
+// One copy of each trusted CI certificate per process (a fleet of eUICCs trusts the same one or two).
+std::shared_ptr<const Bytes> shared_ci(const Bytes& der_bytes) {
+  static std::mutex mu;
+  static std::vector<std::shared_ptr<const Bytes>> known;
+  std::lock_guard lock(mu);
+  for (const auto& k : known) {
+    if (*k == der_bytes) return k;
+  }
+  known.push_back(std::make_shared<const Bytes>(der_bytes));
+  return known.back();
+}
+
 }  // namespace euicc_download_impl
 
 namespace edl = euicc_download_impl;
 
-void SoftwareEuicc::set_trusted_ci(const crypto::Certificate& ci) { trusted_ci_der_ = ci.der(); }
+void SoftwareEuicc::set_trusted_ci(const crypto::Certificate& ci) { trusted_ci_der_ = edl::shared_ci(ci.der()); }
 
 Bytes SoftwareEuicc::get_euicc_challenge() {
-  session_ = DownloadSession{};
+  session_ = std::make_shared<DownloadSession>();
   session_->euicc_challenge = crypto::random_bytes(16);
   return session_->euicc_challenge;
 }
@@ -314,7 +327,7 @@ Status SoftwareEuicc::download_state_from_json(std::string_view json_text) {
     if (!ci->is_string()) return bad("trusted_ci_pem", "must be a string or null");
     auto cert = crypto::Certificate::from_pem(std::string(ci->as_string()));
     if (!cert.ok()) return bad("trusted_ci_pem", cert.error().message);
-    trusted_ci_der_ = cert->der();
+    trusted_ci_der_ = edl::shared_ci(cert->der());
   }
   installation_results_.clear();
   if (const auto* list = o.if_contains("installation_results")) {

@@ -224,8 +224,9 @@ class SoftwareEuicc {
   // failure. ----
   // The CI whose key verifies SM-DP+ certificates (CERT.DPauth / CERT.DPpb chains). create_with_test_pki sets it;
   // without it AuthenticateServer answers ciPKUnknown(7).
+  // The DER is shared between eUICCs trusting the same CI (one copy per process).
   void set_trusted_ci(const crypto::Certificate& ci);
-  const std::optional<Bytes>& trusted_ci_der() const { return trusted_ci_der_; }
+  const Bytes* trusted_ci_der() const { return trusted_ci_der_.get(); }
   // ES10b.GetEUICCChallenge: 16 fresh octets; starts a new session (any previous one is dropped).
   Bytes get_euicc_challenge();
   // ES10b.GetEUICCInfo (EUICCInfo1) and the EUICCInfo2 (BF22) this eUICC signs into euiccSigned1.
@@ -252,7 +253,9 @@ class SoftwareEuicc {
   // ES10b.CancelSession (§5.7.14): signed EuiccCancelSessionSigned for the session's transaction id, or
   // cancelSessionResponseError invalidTransactionId(5). Ends the session.
   Result<sgp::rsp22::CancelSessionResponse> cancel_session(const sgp::rsp22::CancelSessionRequest& req);
-  const std::optional<DownloadSession>& download_session() const { return session_; }
+  // The session in progress (nullptr: none). Copies of an eUICC share it (kept behind a pointer so an idle eUICC
+  // pays one pointer for it).
+  const DownloadSession* download_session() const { return session_.get(); }
   const std::vector<StoredInstallationResult>& installation_results() const { return installation_results_; }
   // Drops a delivered ProfileInstallationResult (also done by acknowledge-style callers with its seqNumber).
   void remove_installation_result(std::int64_t seq_number);
@@ -302,8 +305,8 @@ class SoftwareEuicc {
   std::uint32_t next_isdp_index_ = 1;
 
   // profile download (euicc_download.cpp)
-  std::optional<Bytes> trusted_ci_der_;
-  std::optional<DownloadSession> session_;
+  std::shared_ptr<const Bytes> trusted_ci_der_;
+  std::shared_ptr<DownloadSession> session_;
   std::vector<StoredInstallationResult> installation_results_;
   Result<sgp::rsp22::ProfileInstallationResult> finish_installation(const Bytes& transaction_id,
                                                                     const std::string& smdp_oid,
