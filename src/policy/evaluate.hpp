@@ -174,4 +174,23 @@ struct Choice {
 // the current carrier is up with no outage, a candidate must also pass the hysteresis margins.
 std::optional<Choice> choose_best(const Policy& p, const Candidate* current, std::span<const Candidate> candidates);
 
+// ---- The whole decision for one device ----
+// What the engine (and a dry run) does with a device: evaluate the rules, check the guards for the fired action, and
+// pick the target profile's carrier among the device's candidates.
+struct Decision {
+  std::optional<Firing> fired;         // no rule held: nullopt (nothing to do)
+  GuardVerdict guard;                  // for the fired action
+  std::optional<std::size_t> target;   // index into the candidates: switch best / to, set fallback best / to
+  std::string target_why;              // "preferred #1", "objective cost: ...", "named by the rule"
+  std::string no_target;               // why a switch or fallback action found no candidate, when it did not
+
+  // A rule fired, its guards allow it, and an action that needs a target profile has one.
+  bool act() const;
+  // Firing::reason(), then the target ("=> fr-sfr (objective cost: 1.00 EUR/month)") or what held it back.
+  std::string reason(std::span<const Candidate> candidates) const;
+};
+
+Decision decide(const CompiledPolicy& policy, const Evidence& evidence, const Candidate* current,
+                std::span<const Candidate> candidates);
+
 }  // namespace esimo::policy

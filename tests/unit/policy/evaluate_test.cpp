@@ -387,4 +387,81 @@ TEST(Choose, ObjectivePreferenceEligibilityAndHysteresis) {
 }
 
 }  // namespace evaluate_test_local
+
+namespace decide_test_local {
+
+using std::chrono::minutes;
+
+const TimePoint kAt = *parse_rfc3339("2026-11-25T12:00:00Z");
+
+CompiledPolicy compile_json(std::string_view json) {
+  Diagnostic d;
+  auto p = parse_policy(json, ParseOptions{}, &d);
+  EXPECT_TRUE(p.ok()) << d.to_string();
+  return CompiledPolicy::compile(p.ok() ? *p : Policy{});
+}
+
+Candidate priced(const char* id, const char* cost) {
+  Candidate c;
+  c.carrier_id = id;
+  c.monthly_cost = *domain::Money::parse(cost, "EUR");
+  return c;
+}
+
+TEST(Decide, FiredGuardedAndTargeted) {
+  CompiledPolicy cp = compile_json(R"({"name": "fleet", "scope": {"fleet": true}, "objective": "cost",
+      "rules": [{"name": "outage", "when": "outage detected", "do": "switch best"},
+                {"name": "roam", "when": "roaming", "do": "switch to carrier \"c\""},
+                {"name": "br", "when": "country in [BR]", "do": "alert \"in Brazil\""}],
+      "guards": {"min_dwell": "30m", "max_switches_per_day": 2}})");
+  std::vector<Candidate> cs = {priced("a", "3.00"), priced("b", "1.00"), priced("c", "2.00")};
+  Evidence e;
+  e.now = kAt;
+  e.carrier_id = "a";
+  e.country = *domain::CountryCode::parse("FR");
+  Candidate current = cs[0];
+
+  Decision none = decide(cp, e, &current, cs);
+  EXPECT_FALSE(none.fired);
+  EXPECT_FALSE(none.act());
+  EXPECT_EQ(none.reason(cs), "no rule holds");
+
+  e.outage = true;
+  current.outage = true;
+  Decision out = decide(cp, e, &current, cs);
+  ASSERT_TRUE(out.act());
+  EXPECT_EQ(out.target, 1u);
+  EXPECT_EQ(out.reason(cs),
+            "policy fleet, rule outage: outage detected [outage declared on a in FR] -> switch best => b "
+            "(objective cost: 1.00 EUR/month)");
+
+  e.outage = false;
+  current.outage = false;
+  e.roaming = true;
+  e.last_switch_at = kAt - minutes(10);
+  Decision held = decide(cp, e, &current, cs);
+  ASSERT_TRUE(held.fired);
+  EXPECT_EQ(held.fired->rule, "roam");
+  EXPECT_FALSE(held.act());
+  EXPECT_EQ(held.guard.blocked_by, GuardKind::min_dwell);
+  EXPECT_NE(held.reason(cs).find("(held by min_dwell: 30m after the last switch"), std::string::npos);
+
+  e.last_switch_at = kAt - minutes(40);
+  Decision to_c = decide(cp, e, &current, cs);
+  ASSERT_TRUE(to_c.act());
+  EXPECT_EQ(to_c.target, 2u);
+  cs[2].status = domain::CarrierStatus::down;
+  Decision no_c = decide(cp, e, &current, cs);
+  EXPECT_FALSE(no_c.act());
+  EXPECT_EQ(no_c.no_target, "no eligible profile of carrier \"c\"");
+
+  e.roaming = false;
+  e.country = *domain::CountryCode::parse("BR");
+  e.switches_last_24h = 5;
+  Decision alert = decide(cp, e, &current, cs);
+  EXPECT_TRUE(alert.act());  // alerts need no target and are not switches
+  EXPECT_FALSE(alert.target);
+}
+
+}  // namespace decide_test_local
 }  // namespace esimo::policy
