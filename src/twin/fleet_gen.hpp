@@ -10,8 +10,8 @@
 //
 // Identities are derived from the index, never stored:
 //  - EID: "8904903200" + the index in 20 digits, then the two ISO/IEC 7064 MOD 97-10 check digits (32 digits).
-//  - ICCID: "89" + the carrier's MCC + the carrier index (3 digits) + slot (1 digit) + the index (10 digits) + Luhn
-//    check digit = 20 digits.
+//  - ICCID: "89" + the carrier's MCC (3 digits) + the slot (1 digit) + the index (12 digits) + the Luhn check digit
+//    = 19 digits; unique per (index, slot).
 //
 // Memory: sizeof(DeviceSpec) is 40 bytes; 1,000,000 devices take 40 MB.
 #include <array>
@@ -54,7 +54,8 @@ struct DevicePosition {
   SimTime until = SimTime::max();  // next change of country (SimTime::max() for static devices)
 };
 
-// Keeps pointers to the scenario and the catalog: both must outlive the plan.
+// Keeps pointers to the scenario and the catalog: both must outlive the plan. Immutable after make(); every method is
+// const and safe from any thread.
 class FleetPlan {
  public:
   // Prepares the per-group tables (carrier pools per country, route cycles). `devices` is the fleet size (the
@@ -76,7 +77,7 @@ class FleetPlan {
   bool has_trajectory(std::uint16_t group) const;
 
  private:
-  struct Pool {  // carriers eligible in one country, one per distinct home PLMN (drawn per device)
+  struct Pool {  // carriers eligible in one country; a device never draws two with the same home PLMN
     CountryKey country = 0;
     std::vector<CarrierIndex> carriers;
   };

@@ -10,8 +10,10 @@
 //
 // Carriers. The catalog is Debian's mobile-broadband-provider-info as `esimo serve` seeds it (domain/catalog.hpp).
 // A carrier is referenced by its catalog id ("de-vodafone"), by one of its PLMNs ("262-02"), or by its name as the
-// catalog spells it in the country the reference is made for (case-insensitive: "Vodafone" with country "DE"). A
-// PLMN that several carriers of that country share (MVNOs on a host network) must be named by id or name instead.
+// catalog spells it in the country the reference is made for (compared as slugs, so case, spaces and punctuation do
+// not matter: "Vodafone" with country "DE"). A PLMN names the carrier whose home network it is (its lowest PLMN),
+// the first in catalog order when MVNOs share it; for the network model that makes no difference (networks are
+// PLMNs, see network.hpp).
 //
 // Thread-safety: a Scenario and a CarrierCatalog are immutable values after loading; share them freely (const).
 #include <cstdint>
