@@ -62,10 +62,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const policy::Policy* chain[] = {&*p, &*again};
       auto compiled = policy::CompiledPolicy::compile(policy::merge_policies(chain));
       auto e = sample_evidence();
-      if (auto f = policy::evaluate(compiled, e)) {
-        check(!f->reason().empty());
-        (void)policy::check_guards(compiled.policy().guards, f->action, f->urgent, e);
-      }
+      policy::Candidate candidates[3];
+      candidates[0].carrier_id = "fr-orange";
+      candidates[0].outage = true;
+      candidates[1].carrier_id = "a";
+      candidates[1].rsrp_dbm = -90;
+      candidates[2].carrier_id = "208-01";
+      candidates[2].plmn = *esimo::domain::Plmn::parse("208-01");
+      auto decision = policy::decide(compiled, e, &candidates[0], candidates);
+      check(decision.fired.has_value() == policy::evaluate(compiled, e).has_value());
+      check(!decision.target || (*decision.target < 3 && *decision.target != 0));
+      check(!decision.reason(candidates).empty());
       return 0;
     }
     default: {
