@@ -404,6 +404,7 @@ class RelayEim final : public EsipaTransport {
   RelayEim(Smdp& smdp, sgp::Version v) : smdp_(smdp), version_(v) {}
   std::deque<sgp::GetEimPackageResponse> packages;
   std::optional<std::string> confirmation_code;
+  bool corrupt_bpp = false;  // answer GetBoundProfilePackage with a BF36 the eUICC cannot decode
   std::vector<sgp::EsipaMessageFromIpaToEim> received;
 
   Result<Bytes> exchange(ByteView request) override {
@@ -450,8 +451,8 @@ class RelayEim final : public EsipaTransport {
         errors.push_back(message(r.status));
         return out(sgp::GetBoundProfilePackageResponseEsipa(sgp::GetBoundProfilePackageErrorEsipa{127}));
       }
-      return out(sgp::GetBoundProfilePackageResponseEsipa(
-          sgp::GetBoundProfilePackageOkEsipa{r.ok->transaction_id, r.ok->bound_profile_package}));
+      const Bytes bpp = corrupt_bpp ? Bytes{0xBF, 0x36, 0x02, 0x05, 0x00} : r.ok->bound_profile_package;
+      return out(sgp::GetBoundProfilePackageResponseEsipa(sgp::GetBoundProfilePackageOkEsipa{r.ok->transaction_id, bpp}));
     }
     if (const auto* x = std::get_if<sgp::CancelSessionRequestEsipa>(&msg)) {
       der::Writer w;  // ES9+ carries the whole BF41
@@ -580,6 +581,63 @@ TEST(IpaDownload, UnknownMatchingIdAndFullEuiccEndInNamedFailures) {
   ASSERT_EQ(full->download_errors.size(), 1u);
   EXPECT_NE(full->download_errors[0].find("installFailedDueToInsufficientMemoryForProfile"), std::string::npos);
   EXPECT_EQ(lab.smdp.order(mid)->state, OrderState::released);
+}
+
+TEST(IpaDownload, ConfirmationCodeFromTheEimAndVersion10) {
+  Lab lab;
+  lab.euicc = [] {
+    auto e = make_euicc(sgp::Version::v1_0);
+    e.set_trusted_ci(pki().ci.certificate);
+    return e;
+  }();
+  const std::string mid = lab.order(std::string("4321"));
+  RelayEim eim(lab.smdp, sgp::Version::v1_0);
+  eim.confirmation_code = "4321";
+  sgp::ProfileDownloadTriggerRequest t;
+  t.profile_download_data = sgp::DownloadActivationCode{download::format_activation_code(kAddress, mid)};
+  eim.packages.push_back(t);
+  IpaOptions o;
+  o.clock = &lab.clock;
+  Ipa ipa(lab.euicc, eim, o);
+  auto report = ipa.poll_until_idle(5);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->installed_iccids, std::vector<std::string>{kNewIccid});
+  EXPECT_EQ(lab.smdp.order(mid)->state, OrderState::installed);
+  // v1.0: no eimTransactionId anywhere.
+  auto init = eim.all<sgp::InitiateAuthenticationRequestEsipa>();
+  ASSERT_EQ(init.size(), 1u);
+  EXPECT_FALSE(init[0].eim_transaction_id.has_value());
+}
+
+TEST(IpaDownload, UndecodableBppIsCancelledWithLoadBppExecutionError) {
+  Lab lab;
+  const std::string mid = lab.order();
+  RelayEim eim(lab.smdp, sgp::Version::v1_2);
+  eim.corrupt_bpp = true;
+  eim.packages.push_back(trigger(download::format_activation_code(kAddress, mid)));
+  IpaOptions o;
+  o.clock = &lab.clock;
+  Ipa ipa(lab.euicc, eim, o);
+  auto report = ipa.poll_until_idle(5);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  ASSERT_EQ(report->download_errors.size(), 1u);
+  EXPECT_NE(report->download_errors[0].find("could not load the bound profile package"), std::string::npos);
+  auto cancels = eim.all<sgp::CancelSessionRequestEsipa>();
+  ASSERT_EQ(cancels.size(), 1u);
+  auto resp = rsp::decode_cancel_session_response_alternative(cancels[0].cancel_session_response);
+  ASSERT_TRUE(resp.ok()) << resp.error().message;
+  const auto* ok = std::get_if<rsp::CancelSessionResponseOk>(&*resp);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->signed_data.reason, 5);  // loadBppExecutionError
+  EXPECT_EQ(lab.smdp.active_sessions(), 0u);
+  EXPECT_EQ(lab.smdp.order(mid)->state, OrderState::released);
+  EXPECT_EQ(lab.euicc.download_session(), nullptr);
+  // A retried download then succeeds with the same activation code.
+  eim.corrupt_bpp = false;
+  eim.packages.push_back(trigger(download::format_activation_code(kAddress, mid)));
+  auto again = ipa.poll_until_idle(5);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->installed_iccids, std::vector<std::string>{kNewIccid});
 }
 
 }  // namespace esimo::twin::download_tests
