@@ -377,6 +377,55 @@ TEST(ProfileDownload, BppBoundToAnotherSessionIsRejected) {
   EXPECT_EQ(lab.euicc.find_profile(wire(kNewIccid)), nullptr);
 }
 
+TEST(ProfileDownload, EveryTruncatedBppIsRefusedAndNothingIsInstalled) {
+  Lab lab;
+  const std::string mid = lab.order();
+  Lpa lpa{lab};
+  ASSERT_TRUE(lpa.initiate().executed());
+  lpa.authenticate_server(mid);
+  ASSERT_TRUE(lpa.authenticate_client().executed());
+  lpa.prepare();
+  ASSERT_TRUE(lpa.get_bpp().executed());
+  const std::size_t results_before = lab.euicc.installation_results().size();
+  for (std::size_t n = 0; n < lpa.bpp.size(); ++n) {
+    auto r = lab.euicc.load_bound_profile_package(ByteView(lpa.bpp.data(), n));
+    ASSERT_FALSE(r.ok()) << "truncated to " << n << " bytes loaded";
+    EXPECT_EQ(r.error().code, Errc::parse_error);
+  }
+  // The session survived the garbage: the intact package still installs.
+  EXPECT_EQ(lab.euicc.installation_results().size(), results_before);
+  auto pir = lab.euicc.load_bound_profile_package(lpa.bpp);
+  ASSERT_TRUE(pir.ok());
+  EXPECT_TRUE(std::holds_alternative<rsp::SuccessResult>(pir->data.final_result));
+}
+
+TEST(ProfileDownload, AnyFlippedBitInServerSigned1IsRefused) {
+  Lab lab;
+  const std::string mid = lab.order();
+  Lpa lpa{lab};
+  ASSERT_TRUE(lpa.initiate().executed());
+  const Bytes original = lpa.init.server_signed1;
+  for (std::size_t i = 0; i < original.size(); i += 7) {
+    Bytes flipped = original;
+    flipped[i] ^= 0x04;
+    auto s1 = rsp::decode_server_signed1(flipped);
+    if (!s1.ok()) continue;  // no longer DER: the IPA would stop here
+    rsp::AuthenticateServerRequest asr;
+    asr.server_signed1 = *s1;
+    asr.server_signed1_der = flipped;
+    asr.server_signature1 = tlv_contents(lpa.init.server_signature1);
+    asr.euicc_ci_pkid_to_be_used = tlv_contents(lpa.init.euicc_ci_pkid_to_be_used);
+    asr.server_certificate = lpa.init.server_certificate;
+    asr.ctx_params1.matching_id = mid;
+    asr.ctx_params1.device_info.tac = Bytes{1, 2, 3, 4};
+    auto resp = lab.euicc.authenticate_server(asr, lab.clock.now());
+    ASSERT_TRUE(resp.ok());
+    const auto* e = std::get_if<rsp::AuthenticateResponseError>(&*resp);
+    ASSERT_NE(e, nullptr) << "byte " << i << " flipped was accepted";
+    EXPECT_EQ(e->code, 2);
+  }
+}
+
 TEST(ProfileDownload, StateFileKeepsTrustedCiAndUndeliveredResults) {
   Lab lab;
   const std::string mid = lab.order();
