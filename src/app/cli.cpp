@@ -222,6 +222,31 @@ int run_cli(int argc, char** argv) {
   device_poll_cmd->add_option("--max-rounds", device_poll.max_rounds, "stop after this many polls (default 64)");
   device_poll_cmd->callback([&] { code = cmd_device_poll(device_poll, io); });
 
+  // twin (the digital twin's commands): smdp, the test SM-DP+
+  auto* twin_cmd = app.add_subcommand("twin", "The digital twin: simulated fleets on virtual time");
+  twin_cmd->require_subcommand(1);
+  TwinSmdpArgs twin_smdp;
+  auto* twin_smdp_cmd = twin_cmd->add_subcommand("smdp", "Serve the test SM-DP+ (ES9+ over HTTPS; `code` prepares a profile)");
+  twin_smdp_cmd->add_option("--listen", twin_smdp.listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");
+  cli_detail::optional_path(twin_smdp_cmd, "--pki", twin_smdp.pki_dir, "test PKI (esimo pki test-ca) for DPauth/DPpb/DPtls");
+  twin_smdp_cmd->add_flag("--plain", twin_smdp.plain, "plain HTTP instead of TLS (lab and tests)");
+  cli_detail::optional_option(twin_smdp_cmd, "--address", twin_smdp.address, "SM-DP+ address it signs (default HOST:PORT)");
+  cli_detail::optional_path(twin_smdp_cmd, "--port-file", twin_smdp.port_file, "write the bound port here once listening");
+  TwinSmdpCodeArgs twin_smdp_code;
+  auto* twin_smdp_code_cmd = twin_smdp_cmd->add_subcommand("code", "Prepare a profile and print its activation code");
+  twin_smdp_code_cmd->add_option("--smdp", twin_smdp_code.smdp_url, "SM-DP+ URL, http(s)://HOST:PORT")->required();
+  twin_smdp_code_cmd->add_option("--carrier", twin_smdp_code.carrier, "home PLMN of the profile, MCC-MNC")->required();
+  cli_detail::optional_option(twin_smdp_code_cmd, "--iccid", twin_smdp_code.iccid, "ICCID (default: a fresh test one)");
+  cli_detail::optional_option(twin_smdp_code_cmd, "--matching-id", twin_smdp_code.matching_id, "matching ID (default: generated)");
+  cli_detail::optional_option(twin_smdp_code_cmd, "--confirmation-code", twin_smdp_code.confirmation_code, "confirmation code");
+  cli_detail::optional_option(twin_smdp_code_cmd, "--eid", twin_smdp_code.eid, "bind the profile to this EID");
+  cli_detail::optional_option(twin_smdp_code_cmd, "--expires-in", twin_smdp_code.expires_in_s, "seconds until the order expires");
+  cli_detail::optional_option(twin_smdp_code_cmd, "--ca", twin_smdp_code.ca_file, "PEM CA bundle to trust (HTTPS)");
+  twin_smdp_code_cmd->callback([&] { code = cmd_twin_smdp_code(twin_smdp_code, io); });
+  twin_smdp_cmd->callback([&] {
+    if (!twin_smdp_code_cmd->parsed()) code = cmd_twin_smdp(twin_smdp, io);
+  });
+
   // version
   app.add_subcommand("version", "Print the version")->callback([&] { code = cmd_version(io); });
 
