@@ -51,7 +51,8 @@ class ElementProtector {
   Bytes mcv_;
 };
 
-// hashCc = SHA-256(SHA-256(confirmation code) || transactionId) (SGP.22 §2.5.? / §3.1.3.1).
+// hashCc = SHA-256(SHA-256(confirmation code) || transactionId), as the SM-DP+ checks it in getBoundProfilePackage
+// (SGP.22 hashCc of PrepareDownloadRequest / EUICCSigned2).
 Bytes hash_confirmation_code(std::string_view confirmation_code, ByteView transaction_id);
 
 Bytes configure_isdp(std::string_view smdp_oid);

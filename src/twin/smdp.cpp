@@ -58,16 +58,9 @@ Bytes tlv(der::Tag t, ByteView value) {
   w.octets(t, value);
   return w.take();
 }
-// The contents of a complete primitive TLV with tag t.
-Result<Bytes> contents(ByteView whole, der::Tag t, const char* what) {
-  auto x = der::read_single(whole);
-  if (!x.ok() || x->tag != t) return Error(Errc::parse_error, std::string(what) + ": expected one TLV " + der::tag_to_string(t));
-  return Bytes(x->value.begin(), x->value.end());
-}
-
-Bytes random_matching_id() {
+std::string random_matching_id() {
   // SGP.22 §4.1: the AC_Token is upper-case alphanumeric with '-'; 4 groups of 5.
-  std::string s = crypto::random_alnum(20);
+  const std::string s = crypto::random_alnum(20);
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (i && i % 5 == 0) out += '-';
@@ -75,7 +68,7 @@ Bytes random_matching_id() {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     out += c;
   }
-  return Bytes(out.begin(), out.end());
+  return out;
 }
 
 // A certificate chain leaf -> intermediates -> CI at `now`: 6.1 invalid / 6.3 expired under the subject code given.
@@ -138,8 +131,7 @@ Result<OrderStatus> Smdp::prepare_profile(ProfileOrder order) {
   std::lock_guard lock(mu_);
   if (order.matching_id.empty()) {
     do {
-      const Bytes id = si::random_matching_id();
-      order.matching_id.assign(id.begin(), id.end());
+      order.matching_id = si::random_matching_id();
     } while (orders_.count(order.matching_id));
   }
   if (order.matching_id.find('$') != std::string::npos) {
