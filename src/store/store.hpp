@@ -123,6 +123,45 @@ struct PackageResultUpdate {
   TimePoint at{};  // updated_at of the changed profiles and of the device
 };
 
+// --- engine resources (issue 6): policy documents, the carrier status feed, declared outages.
+// A stored policy document. The store keeps the canonical JSON; parsing and validation are the policy layer's job.
+struct PolicyRecord {
+  TenantId tenant_id = 0;
+  std::string id;             // "pol_<hex>", unique per tenant
+  std::string name;           // unique per tenant
+  std::string scope_kind;     // "fleet", "group" or "device": at most one document per (kind, target)
+  std::string scope_target;   // the group name or EID; "" for the fleet
+  std::string document_json;  // canonical JSON of the document
+  std::int64_t revision = 1;  // 1 when created, +1 per update
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
+// The last status reported for a carrier through the status feed (PUT /v1/carriers/{id}/status).
+struct CarrierStatusRecord {
+  TenantId tenant_id = 0;
+  std::string carrier_id;
+  domain::CarrierStatus state = domain::CarrierStatus::up;
+  std::vector<domain::CountryCode> countries;  // empty: everywhere
+  std::string note;
+  TimePoint updated_at{};
+};
+
+// An outage declared on (carrier, country), from fleet telemetry or the status feed.
+struct OutageRecord {
+  TenantId tenant_id = 0;
+  std::string id;  // unique per tenant
+  std::string carrier_id;
+  std::optional<domain::CountryCode> country;  // none: every country
+  std::string source;                          // "telemetry" or "status_feed"
+  std::string state;                           // "active" or "resolved"
+  std::string detail;                          // the evidence, for a human
+  std::int64_t affected_devices = 0;
+  TimePoint started_at{};
+  std::optional<TimePoint> ended_at;
+  TimePoint updated_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -222,6 +261,24 @@ class Store {
   // not_found when the device, an operation of it or a changed profile of it is missing; invalid_argument for an
   // operation of another device or a transition the state machine forbids. Nothing is written when any step fails.
   virtual Status apply_package_result(const PackageResultUpdate& update);
+
+  // --- engine resources (issue 6). Not pure: a Store without them answers unsupported.
+  // already_exists when the id, the name or the scope (kind + target) is taken by another policy of the tenant (the
+  // error's field says which: "id", "name" or "scope").
+  virtual Status create_policy(const PolicyRecord& policy);
+  virtual Result<PolicyRecord> get_policy(TenantId tenant, std::string_view id);  // not_found
+  virtual Result<PageOf<PolicyRecord>> list_policies(TenantId tenant, const Page& page);  // by id
+  // Replaces name, scope and document; revision becomes expected_revision + 1. conflict when the stored revision is
+  // not expected_revision; not_found; already_exists as create_policy.
+  virtual Status update_policy(const PolicyRecord& policy, std::int64_t expected_revision);
+  virtual Status delete_policy(TenantId tenant, std::string_view id);  // not_found
+  // Upsert per (tenant, carrier).
+  virtual Status put_carrier_status(const CarrierStatusRecord& status);
+  virtual Result<std::vector<CarrierStatusRecord>> list_carrier_status(TenantId tenant);  // by carrier id
+  // Upsert per (tenant, id).
+  virtual Status put_outage(const OutageRecord& outage);
+  virtual Result<OutageRecord> get_outage(TenantId tenant, std::string_view id);  // not_found
+  virtual Result<PageOf<OutageRecord>> list_outages(TenantId tenant, const Page& page);  // by id
 };
 
 }  // namespace esimo::store

@@ -199,10 +199,54 @@ CREATE INDEX operations_open ON operations (state, tenant_id, eid, created_at);
 CREATE INDEX devices_eid ON devices (eid, tenant_id)
 )sql";
 
+// The engine's durable record (issue 6): policy documents (canonical JSON; at most one per scope), the carrier status
+// feed's last word per carrier, and declared outages.
+constexpr std::string_view kEngine = R"sql(
+CREATE TABLE policies (
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scope_kind TEXT NOT NULL,
+  scope_target TEXT NOT NULL,
+  document_json TEXT NOT NULL,
+  revision BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX policies_name ON policies (tenant_id, name);
+CREATE UNIQUE INDEX policies_scope ON policies (tenant_id, scope_kind, scope_target);
+CREATE TABLE carrier_status (
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  carrier_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  countries TEXT NOT NULL,
+  note TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, carrier_id)
+);
+CREATE TABLE outages (
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  id TEXT NOT NULL,
+  carrier_id TEXT NOT NULL,
+  country TEXT,
+  source TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  affected_devices BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX outages_state ON outages (tenant_id, state, id)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "fleet model: tenants, keys, catalog, rates, groups, devices, profiles", kFleetModel},
     {2, "operations", kOperations},
     {3, "eIM state: per-eUICC counters and keys, transaction ids", kEimState},
+    {4, "engine: policies, carrier status feed, outages", kEngine},
 };
 
 }  // namespace schema_sql

@@ -150,6 +150,17 @@ class SqliteStore final : public Store {
   Result<std::vector<domain::Operation>> list_open_operations() override;
   Status apply_package_result(const PackageResultUpdate& update) override;
 
+  Status create_policy(const PolicyRecord& policy) override;
+  Result<PolicyRecord> get_policy(TenantId tenant, std::string_view id) override;
+  Result<PageOf<PolicyRecord>> list_policies(TenantId tenant, const Page& page) override;
+  Status update_policy(const PolicyRecord& policy, std::int64_t expected_revision) override;
+  Status delete_policy(TenantId tenant, std::string_view id) override;
+  Status put_carrier_status(const CarrierStatusRecord& status) override;
+  Result<std::vector<CarrierStatusRecord>> list_carrier_status(TenantId tenant) override;
+  Status put_outage(const OutageRecord& outage) override;
+  Result<OutageRecord> get_outage(TenantId tenant, std::string_view id) override;
+  Result<PageOf<OutageRecord>> list_outages(TenantId tenant, const Page& page) override;
+
  private:
   // Flushes cache_ if another process committed since the last check (at most every kExternalCheckEvery, from the
   // read path): the writer connection is this process's only writer, so its PRAGMA data_version changes exactly when
