@@ -12,7 +12,7 @@
 #include "twin_model_test_util.hpp"
 
 namespace esimo::twin {
-namespace {
+namespace fleet_gen_test {
 
 using testing::cc;
 using testing::small_catalog;
@@ -270,5 +270,5 @@ TEST(FleetPlan, ShippedScenariosGenerateValidFleets) {
   EXPECT_GE(on_telekom_with_backup, 3000);
 }
 
-}  // namespace
+}  // namespace fleet_gen_test
 }  // namespace esimo::twin

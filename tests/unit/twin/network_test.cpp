@@ -11,7 +11,7 @@
 #include "twin_model_test_util.hpp"
 
 namespace esimo::twin {
-namespace {
+namespace network_test {
 
 using testing::cc;
 using testing::minimal_scenario;
@@ -329,5 +329,5 @@ TEST(NetworkModel, ARecoveryEndsTheOutageEarly) {
   EXPECT_FALSE(m.conditions(v, 11h).outage);
 }
 
-}  // namespace
+}  // namespace network_test
 }  // namespace esimo::twin

@@ -7,7 +7,7 @@
 #include "twin_model_test_util.hpp"
 
 namespace esimo::twin {
-namespace {
+namespace scenario_test {
 
 using testing::cc;
 using testing::minimal_scenario;
@@ -481,5 +481,5 @@ TEST(ScenarioFilesContent, EachShowsWhatItIsFor) {
   EXPECT_GE(changes, 2);
 }
 
-}  // namespace
+}  // namespace scenario_test
 }  // namespace esimo::twin
