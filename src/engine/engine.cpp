@@ -1,0 +1,1275 @@
+// The orchestration engine (docs/engine.md). One mutex guards everything; actions are collected under the lock and
+// handed to the Actuator after it is released.
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+namespace esimo::engine {
+namespace engine_detail {
+
+constexpr std::int64_t kMonthUs = 30LL * 24 * 3600 * 1000000;
+
+std::string health_key(const std::string& carrier, const domain::CountryCode& country) {
+  return carrier + "/" + country.str();
+}
+
+std::string fmt_num(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string fmt_duration(Duration d) {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (s % 3600 == 0 && s >= 3600) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0 && s >= 60) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+// Nearest-rank percentile of unsorted values (p in 0..100).
+std::optional<double> percentile(std::vector<double> v, double p) {
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  std::size_t rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  if (rank == 0) rank = 1;
+  return v[std::min(rank, v.size()) - 1];
+}
+
+int severity(domain::CarrierStatus s) {
+  return s == domain::CarrierStatus::down ? 2 : s == domain::CarrierStatus::degraded ? 1 : 0;
+}
+
+}  // namespace engine_detail
+
+std::string_view to_string(OutageSource s) { return s == OutageSource::telemetry ? "telemetry" : "status_feed"; }
+
+std::string_view default_fleet_policy_json() {
+  return R"({"name":"engine-default","description":"switch to the cheapest eligible profile on an outage, a degraded or down carrier, or 5 minutes without service","scope":{"fleet":true},"objective":"cost","rules":[{"name":"outage","when":"outage detected or carrier.status != up","do":"switch best"},{"name":"no-service","when":"no_service for 5m","do":"switch best"}],"guards":{"cooldown":"30m","max_switches_per_day":4,"rollback":true}})";
+}
+
+policy::Policy default_fleet_policy() {
+  auto p = policy::parse_policy(default_fleet_policy_json(), policy::ParseOptions{});
+  return std::move(p).value();
+}
+
+namespace engine_detail {
+
+using policy::Sample;
+
+// A switch the engine asked for and has not seen the outcome of.
+struct Pending {
+  std::size_t profile = 0;
+  TimePoint at{};
+  std::string outage;       // the outage whose wave sent it ("" for an ordinary decision)
+  bool return_home = false;
+};
+
+struct DeviceState {
+  DeviceInfo info;
+  std::optional<std::size_t> enabled;   // index into info.profiles
+  std::optional<std::size_t> fallback;
+  std::optional<domain::CountryCode> country;
+  std::optional<domain::CountryCode> previous_country;
+  std::optional<TimePoint> country_since;
+  std::optional<domain::Plmn> serving_plmn;
+  bool attached = true;
+  std::optional<TimePoint> last_seen;
+  std::optional<TimePoint> no_service_since;
+  std::vector<Sample> rsrp, rsrq, sinr, latency;
+  std::vector<policy::MoneySample> savings;
+  // Usage forecast: bytes since the first record over the time since then (see docs/engine.md).
+  std::uint64_t bytes_total = 0;
+  std::optional<TimePoint> first_record;
+  std::optional<TimePoint> last_switch_at;
+  std::optional<TimePoint> last_action_at;
+  std::deque<TimePoint> switches;       // last 24 hours
+  std::optional<Pending> pending;
+  std::optional<std::size_t> pending_fallback;
+  std::optional<std::size_t> home;      // profile enabled before a failover wave moved it
+  std::string home_outage;
+  bool wave_queued = false;             // waiting in an outage's wave
+  bool dirty = true;
+  bool watch = false;                   // re-evaluated every tick (a time-dependent condition or a held guard)
+  std::deque<DecisionRecord> decisions;
+};
+
+struct HealthSample {
+  TimePoint at{};
+  bool attached = true;
+  float latency_ms = -1;
+  float rsrp_dbm = 1;
+};
+
+struct Health {
+  std::string carrier_id;
+  domain::CountryCode country;
+  std::deque<HealthSample> window;
+  std::optional<double> base_no_service;  // baseline share without service
+  std::optional<double> base_latency;     // baseline p50 latency
+  std::optional<double> base_rsrp;        // baseline median RSRP
+  domain::CarrierStatus detected = domain::CarrierStatus::up;
+  std::string detected_evidence;
+  domain::CarrierStatus feed = domain::CarrierStatus::up;
+  std::string feed_note;
+  std::optional<TimePoint> unhealthy_at;  // last judgement that was not healthy
+  std::optional<TimePoint> healthy_since;
+  std::optional<double> last_latency_p50;
+  std::optional<double> last_rsrp_p50;
+  std::optional<std::size_t> outage;      // index into Impl::outages while active
+  std::optional<Tariff> tariff;
+
+  domain::CarrierStatus effective() const {
+    return severity(feed) >= severity(detected) ? feed : detected;
+  }
+};
+
+// One wave sequence (failover or return home) of one outage.
+struct Wave {
+  std::vector<std::uint32_t> queue;   // device indexes, in release order
+  std::size_t next = 0;
+  std::vector<std::uint32_t> canary;
+  std::optional<TimePoint> canary_at;
+  std::size_t canary_confirmed = 0;
+  bool passed = false;
+  std::size_t wave_size = 0;          // size of the current (post-canary) wave
+  std::size_t released_in_wave = 0;
+  bool active = false;
+};
+
+struct OutageState {
+  Outage o;
+  Wave failover;
+  Wave back;
+  std::vector<std::string> backups;   // health keys the wave moved devices to
+  bool return_started = false;
+};
+
+struct Act {
+  enum Kind { switch_, fallback, alert, outage_change } kind = alert;
+  domain::Eid eid;
+  domain::Iccid iccid;
+  bool rollback = false;
+  std::string text;
+  std::string reason;
+  Outage outage;
+};
+
+}  // namespace engine_detail
+
+struct Engine::Impl {
+  using DeviceState = engine_detail::DeviceState;
+  using Health = engine_detail::Health;
+  using OutageState = engine_detail::OutageState;
+  using Wave = engine_detail::Wave;
+  using Act = engine_detail::Act;
+
+  Impl(EngineConfig c, Actuator& a) : config(std::move(c)), actuator(a) {}
+
+  EngineConfig config;
+  Actuator& actuator;
+  mutable std::mutex mu;
+  std::vector<DeviceState> devices;
+  std::vector<std::uint32_t> free_slots;
+  std::map<domain::Eid, std::uint32_t> index;
+  std::map<std::string, Health> health;
+  std::vector<OutageState> outages;
+  PolicySet policies;
+  policy::Policy default_policy = default_fleet_policy();
+  mutable std::map<std::string, std::shared_ptr<const policy::CompiledPolicy>> compiled;
+  EngineStats stats;
+  double tokens = 0;
+  std::optional<TimePoint> last_tick;
+  std::vector<Act> acts;
+
+  // ---- policies
+  static std::string chain_key(const PolicySet& set, const DeviceState& d) {
+    std::string k = "g:";
+    if (set.groups.count(d.info.group)) k += d.info.group;
+    if (set.devices.count(d.info.eid)) k += "|d:" + d.info.eid.str();
+    return k;
+  }
+
+  std::shared_ptr<const policy::CompiledPolicy> policy_for(const PolicySet& set, const DeviceState& d,
+                                                           std::map<std::string, std::shared_ptr<const policy::CompiledPolicy>>& cache) const {
+    const std::string key = chain_key(set, d);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    std::vector<const policy::Policy*> chain;
+    chain.push_back(set.fleet ? &*set.fleet : &default_policy);
+    if (auto g = set.groups.find(d.info.group); g != set.groups.end()) chain.push_back(&g->second);
+    if (auto dv = set.devices.find(d.info.eid); dv != set.devices.end()) chain.push_back(&dv->second);
+    auto p = std::make_shared<const policy::CompiledPolicy>(
+        policy::CompiledPolicy::compile(policy::merge_policies(std::span<const policy::Policy* const>(chain))));
+    cache.emplace(key, p);
+    return p;
+  }
+
+  // ---- health lookups
+  Health* health_of(const std::string& carrier, const domain::CountryCode& country) {
+    auto it = health.find(engine_detail::health_key(carrier, country));
+    return it == health.end() ? nullptr : &it->second;
+  }
+  const Health* health_of(const std::string& carrier, const domain::CountryCode& country) const {
+    auto it = health.find(engine_detail::health_key(carrier, country));
+    return it == health.end() ? nullptr : &it->second;
+  }
+  Health& health_at(const std::string& carrier, const domain::CountryCode& country) {
+    auto [it, fresh] = health.try_emplace(engine_detail::health_key(carrier, country));
+    if (fresh) {
+      it->second.carrier_id = carrier;
+      it->second.country = country;
+    }
+    return it->second;
+  }
+
+  const std::string* current_carrier(const DeviceState& d) const {
+    if (!d.enabled) return nullptr;
+    return &d.info.profiles[*d.enabled].carrier_id;
+  }
+
+  // ---- usage forecast: average rate since the first record, scaled to 30 days (MB)
+  static std::optional<double> forecast_mb(const DeviceState& d, TimePoint now) {
+    if (!d.first_record) return std::nullopt;
+    const auto span = (now - *d.first_record).count();
+    if (span < std::chrono::duration_cast<Duration>(std::chrono::minutes(10)).count()) return std::nullopt;
+    return static_cast<double>(d.bytes_total) / 1e6 * static_cast<double>(engine_detail::kMonthUs) /
+           static_cast<double>(span);
+  }
+
+  std::optional<domain::Money> monthly_cost(const DeviceState& d, const std::string& carrier, TimePoint now) const {
+    if (!d.country) return std::nullopt;
+    const Health* h = health_of(carrier, *d.country);
+    if (h == nullptr || !h->tariff) return std::nullopt;
+    const double mb = forecast_mb(d, now).value_or(0);
+    domain::Money m = h->tariff->monthly_fee;
+    m.micros += static_cast<std::int64_t>(std::llround(mb * static_cast<double>(h->tariff->price_per_mb.micros)));
+    return m;
+  }
+
+  // ---- candidates: one per profile; the current one separately
+  void candidates(const DeviceState& d, TimePoint now, std::vector<policy::Candidate>& out,
+                  std::vector<std::size_t>& profile_of, std::optional<policy::Candidate>& current) const {
+    out.clear();
+    profile_of.clear();
+    current.reset();
+    for (std::size_t i = 0; i < d.info.profiles.size(); ++i) {
+      const ProfileInfo& p = d.info.profiles[i];
+      policy::Candidate c;
+      c.carrier_id = p.carrier_id;
+      c.plmn = p.plmn;
+      if (d.country) {
+        if (const Health* h = health_of(p.carrier_id, *d.country)) {
+          c.status = h->effective();
+          c.outage = h->outage.has_value() || h->detected != domain::CarrierStatus::up;
+          c.rsrp_dbm = h->last_rsrp_p50 ? h->last_rsrp_p50 : h->base_rsrp;
+          c.latency_ms = h->last_latency_p50 ? h->last_latency_p50 : h->base_latency;
+        }
+      }
+      c.monthly_cost = monthly_cost(d, p.carrier_id, now);
+      if (d.enabled && *d.enabled == i) {
+        if (!d.rsrp.empty()) c.rsrp_dbm = d.rsrp.back().value;
+        if (auto l = latency_p50(d, now)) c.latency_ms = l;
+        current = c;
+        continue;
+      }
+      out.push_back(std::move(c));
+      profile_of.push_back(i);
+    }
+  }
+
+  static std::optional<double> latency_p50(const DeviceState& d, TimePoint now) {
+    std::vector<double> v;
+    for (const auto& s : d.latency) {
+      if (s.at > now - policy::kDefaultLatencyWindow && s.at <= now) v.push_back(s.value);
+    }
+    return engine_detail::percentile(std::move(v), 50);
+  }
+
+  // ---- evidence (views into the device state; `status` must outlive the evidence)
+  policy::Evidence evidence(const DeviceState& d, TimePoint now, std::vector<policy::CarrierStatusEntry>& status) const {
+    policy::Evidence e;
+    e.now = now;
+    if (const std::string* c = current_carrier(d)) e.carrier_id = *c;
+    e.serving_plmn = d.serving_plmn;
+    e.country = d.country;
+    e.previous_country = d.previous_country;
+    e.country_since = d.country_since;
+    e.no_service_since = d.attached ? std::nullopt : d.no_service_since;
+    e.rsrp = d.rsrp;
+    e.rsrq = d.rsrq;
+    e.sinr = d.sinr;
+    e.latency_ms = d.latency;
+    e.savings_monthly = d.savings;
+    status.clear();
+    if (d.country && !e.carrier_id.empty()) {
+      if (const Health* h = health_of(e.carrier_id, *d.country)) {
+        status.push_back(policy::CarrierStatusEntry{e.carrier_id, *d.country, h->effective()});
+        e.outage = h->outage.has_value();
+      }
+    }
+    e.carrier_status = status;
+    e.last_switch_at = d.last_switch_at;
+    e.last_action_at = d.last_action_at;
+    unsigned n = 0;
+    for (TimePoint t : d.switches) {
+      if (t > now - std::chrono::hours(24)) ++n;
+    }
+    e.switches_last_24h = n;
+    return e;
+  }
+
+  // ---- device registry
+  std::optional<std::size_t> profile_index(const DeviceState& d, const domain::Iccid& iccid) const {
+    for (std::size_t i = 0; i < d.info.profiles.size(); ++i) {
+      if (d.info.profiles[i].iccid == iccid) return i;
+    }
+    return std::nullopt;
+  }
+
+  void upsert(DeviceInfo info) {
+    auto it = index.find(info.eid);
+    std::uint32_t i;
+    if (it == index.end()) {
+      if (!free_slots.empty()) {
+        i = free_slots.back();
+        free_slots.pop_back();
+        devices[i] = DeviceState{};
+      } else {
+        i = static_cast<std::uint32_t>(devices.size());
+        devices.emplace_back();
+      }
+      index.emplace(info.eid, i);
+    } else {
+      i = it->second;
+    }
+    DeviceState& d = devices[i];
+    d.enabled.reset();
+    d.fallback.reset();
+    for (std::size_t k = 0; k < info.profiles.size(); ++k) {
+      if (info.enabled && info.profiles[k].iccid == *info.enabled) d.enabled = k;
+      if (info.profiles[k].fallback) d.fallback = k;
+    }
+    if (!d.country) d.country = info.country;
+    d.info = std::move(info);
+    d.dirty = true;
+  }
+
+  // Keeps a series within what the policy reads (plus the sample before the window) and the hard cap.
+  void trim(std::vector<engine_detail::Sample>& s, Duration keep, TimePoint now) const {
+    const TimePoint from = now - std::max(keep, config.min_history);
+    std::size_t drop = 0;
+    while (drop + 1 < s.size() && s[drop + 1].at <= from) ++drop;
+    if (s.size() - drop > config.max_samples_per_series) drop = s.size() - config.max_samples_per_series;
+    if (drop) s.erase(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+
+  void note_switch(DeviceState& d, TimePoint at) {
+    d.last_switch_at = at;
+    d.switches.push_back(at);
+    while (!d.switches.empty() && d.switches.front() <= at - std::chrono::hours(24)) d.switches.pop_front();
+    d.rsrp.clear();
+    d.rsrq.clear();
+    d.sinr.clear();
+    d.latency.clear();
+  }
+
+  // The device is on profile `k` (telemetry or feedback): reconcile with what the engine asked for.
+  void on_profile(std::uint32_t di, std::size_t k, bool attached, TimePoint at) {
+    DeviceState& d = devices[di];
+    if (!d.enabled || *d.enabled != k) {
+      if (d.enabled) note_switch(d, at);
+      d.enabled = k;
+      d.dirty = true;
+    }
+    if (d.pending) {
+      if (d.pending->profile == k && attached) {
+        confirm(di, true);
+      } else if (d.pending->profile != k && d.last_switch_at && *d.last_switch_at >= d.pending->at && attached &&
+                 k != d.pending->profile) {
+        // The device moved elsewhere on its own (fallback) after we asked: the request is moot.
+        d.pending.reset();
+      }
+    }
+  }
+
+  void confirm(std::uint32_t di, bool ok) {
+    DeviceState& d = devices[di];
+    if (!d.pending) return;
+    const engine_detail::Pending p = *d.pending;
+    d.pending.reset();
+    if (p.outage.empty()) return;
+    for (OutageState& os : outages) {
+      if (os.o.id != p.outage) continue;
+      Wave& w = p.return_home ? os.back : os.failover;
+      if (ok) {
+        if (p.return_home) {
+          ++os.o.returned_home;
+        } else {
+          ++os.o.confirmed;
+        }
+        if (std::find(w.canary.begin(), w.canary.end(), di) != w.canary.end()) ++w.canary_confirmed;
+      } else {
+        ++os.o.failed;
+      }
+      if (p.return_home && ok) {
+        d.home.reset();
+        d.home_outage.clear();
+      }
+      break;
+    }
+  }
+
+  Status ingest_one(const TelemetryRecord& r) {
+    auto it = index.find(r.eid);
+    if (it == index.end()) return Error(Errc::not_found, "unknown device " + r.eid.str(), "eid");
+    if (r.rsrp_dbm && !(std::isfinite(*r.rsrp_dbm) && *r.rsrp_dbm >= -160 && *r.rsrp_dbm <= -20)) {
+      return Error(Errc::invalid_argument, "rsrp_dbm out of range (-160..-20)", "rsrp_dbm");
+    }
+    if (r.latency_ms && !(std::isfinite(*r.latency_ms) && *r.latency_ms >= 0 && *r.latency_ms <= 3.6e6)) {
+      return Error(Errc::invalid_argument, "latency_ms out of range (0..3600000)", "latency_ms");
+    }
+    const std::uint32_t di = it->second;
+    DeviceState& d = devices[di];
+    if (d.last_seen && r.time < *d.last_seen) {
+      return Error(Errc::invalid_argument, "record older than the device's last record", "time");
+    }
+    ++stats.records;
+    if (r.enabled_iccid) {
+      if (auto k = profile_index(d, *r.enabled_iccid)) on_profile(di, *k, r.attached, r.time);
+    } else if (r.serving_plmn && r.attached) {
+      for (std::size_t k = 0; k < d.info.profiles.size(); ++k) {
+        if (d.info.profiles[k].plmn && *d.info.profiles[k].plmn == *r.serving_plmn) {
+          on_profile(di, k, true, r.time);
+          break;
+        }
+      }
+    }
+    if (r.country && (!d.country || *d.country != *r.country)) {
+      d.previous_country = d.country;
+      d.country = r.country;
+      d.country_since = r.time;
+    }
+    d.serving_plmn = r.attached ? r.serving_plmn : std::nullopt;
+    if (r.attached) {
+      d.no_service_since.reset();
+    } else if (d.attached || !d.no_service_since) {
+      d.no_service_since = r.time;
+    }
+    d.attached = r.attached;
+    d.last_seen = r.time;
+    if (!d.first_record) d.first_record = r.time;
+    d.bytes_total += r.bytes_up + r.bytes_down;
+    if (r.attached) {
+      if (r.rsrp_dbm) d.rsrp.push_back({r.time, *r.rsrp_dbm});
+      if (r.rsrq_db) d.rsrq.push_back({r.time, *r.rsrq_db});
+      if (r.sinr_db) d.sinr.push_back({r.time, *r.sinr_db});
+      if (r.latency_ms) d.latency.push_back({r.time, *r.latency_ms});
+    }
+    d.dirty = true;
+    // Fleet health of the (carrier, country) the device is on.
+    if (d.enabled && d.country) {
+      Health& h = health_at(d.info.profiles[*d.enabled].carrier_id, *d.country);
+      engine_detail::HealthSample s;
+      s.at = r.time;
+      s.attached = r.attached;
+      if (r.attached && r.latency_ms) s.latency_ms = static_cast<float>(*r.latency_ms);
+      if (r.attached && r.rsrp_dbm) s.rsrp_dbm = static_cast<float>(*r.rsrp_dbm);
+      h.window.push_back(s);
+      // A reachable device on a carrier in outage joins that outage's wave.
+      if (h.outage && r.attached && !d.wave_queued && !d.pending) {
+        OutageState& os = outages[*h.outage];
+        if (os.failover.active) enqueue(os.failover, di);
+      }
+    }
+    return ok_status();
+  }
+
+  // Inserts a device in a wave's unreleased part, critical devices first.
+  void enqueue(Wave& w, std::uint32_t di) {
+    DeviceState& d = devices[di];
+    d.wave_queued = true;
+    auto first = w.queue.begin() + static_cast<std::ptrdiff_t>(w.next);
+    auto pos = std::upper_bound(first, w.queue.end(), di, [&](std::uint32_t a, std::uint32_t b) {
+      return devices[a].info.priority > devices[b].info.priority;
+    });
+    w.queue.insert(pos, di);
+  }
+
+  // ---- health judgement of one (carrier, country)
+  void judge(Health& h, TimePoint now) {
+    while (!h.window.empty() && h.window.front().at <= now - config.health_window) h.window.pop_front();
+    const std::size_t n = h.window.size();
+    std::size_t without = 0;
+    std::vector<double> lat, rsrp;
+    for (const auto& s : h.window) {
+      if (!s.attached) ++without;
+      if (s.latency_ms >= 0) lat.push_back(s.latency_ms);
+      if (s.rsrp_dbm <= 0) rsrp.push_back(s.rsrp_dbm);
+    }
+    h.last_latency_p50 = engine_detail::percentile(lat, 50);
+    h.last_rsrp_p50 = engine_detail::percentile(rsrp, 50);
+    if (n < config.min_population) {
+      // Too few records to judge. A carrier left without reporters (its devices moved away) stays as it was until
+      // recovery_hold passes with nothing against it; then the return-home canary is the test.
+      if (h.detected != domain::CarrierStatus::up && h.unhealthy_at && now - *h.unhealthy_at >= config.recovery_hold) {
+        h.detected = domain::CarrierStatus::up;
+        h.detected_evidence = "no records against it for " + engine_detail::fmt_duration(config.recovery_hold);
+        if (!h.healthy_since) h.healthy_since = *h.unhealthy_at + config.recovery_hold;
+      }
+      return;
+    }
+    const double share = static_cast<double>(without) / static_cast<double>(n);
+    const double base = h.base_no_service.value_or(0);
+    domain::CarrierStatus state = domain::CarrierStatus::up;
+    std::string why;
+    const std::string window = " in the last " + engine_detail::fmt_duration(config.health_window);
+    if (share - base >= config.down_share) {
+      state = domain::CarrierStatus::down;
+      why = std::to_string(without) + " of " + std::to_string(n) + " records without service" + window +
+            " (baseline " + engine_detail::fmt_num(base * 100, 1) + "%)";
+    } else if (share - base >= config.degraded_share) {
+      state = domain::CarrierStatus::degraded;
+      why = std::to_string(without) + " of " + std::to_string(n) + " records without service" + window +
+            " (baseline " + engine_detail::fmt_num(base * 100, 1) + "%)";
+    } else if (h.base_latency && h.last_latency_p50 && lat.size() >= config.min_population &&
+               *h.last_latency_p50 >= *h.base_latency * config.latency_ratio) {
+      state = domain::CarrierStatus::degraded;
+      why = "latency p50 " + engine_detail::fmt_num(*h.last_latency_p50, 0) + " ms over " + std::to_string(lat.size()) +
+            " records" + window + " (baseline " + engine_detail::fmt_num(*h.base_latency, 0) + " ms)";
+    } else if (h.base_rsrp && h.last_rsrp_p50 && rsrp.size() >= config.min_population &&
+               *h.last_rsrp_p50 <= *h.base_rsrp - config.rsrp_drop_db) {
+      state = domain::CarrierStatus::degraded;
+      why = "RSRP median " + engine_detail::fmt_num(*h.last_rsrp_p50, 1) + " dBm over " + std::to_string(rsrp.size()) +
+            " records" + window + " (baseline " + engine_detail::fmt_num(*h.base_rsrp, 1) + " dBm)";
+    }
+    if (state == domain::CarrierStatus::up) {
+      if (!h.healthy_since) h.healthy_since = now;
+      // Only a healthy window teaches the baseline (and only when no outage is active on it).
+      if (!h.outage) {
+        const double a = h.base_no_service ? config.baseline_alpha : 1.0;
+        h.base_no_service = (1 - a) * h.base_no_service.value_or(0) + a * share;
+        if (h.last_latency_p50) {
+          h.base_latency = h.base_latency ? (1 - a) * *h.base_latency + a * *h.last_latency_p50 : *h.last_latency_p50;
+        }
+        if (h.last_rsrp_p50) {
+          h.base_rsrp = h.base_rsrp ? (1 - a) * *h.base_rsrp + a * *h.last_rsrp_p50 : *h.last_rsrp_p50;
+        }
+      }
+      if (h.detected != domain::CarrierStatus::up && h.unhealthy_at && now - *h.unhealthy_at >= config.recovery_hold) {
+        h.detected = domain::CarrierStatus::up;
+        h.detected_evidence = "healthy for " + engine_detail::fmt_duration(config.recovery_hold);
+      }
+    } else {
+      h.unhealthy_at = now;
+      h.healthy_since.reset();
+      if (engine_detail::severity(state) >= engine_detail::severity(h.detected) || h.detected == domain::CarrierStatus::up) {
+        h.detected = state;
+        h.detected_evidence = why;
+      }
+    }
+  }
+
+  // ---- outages
+  void declare(Health& h, TimePoint now) {
+    OutageState os;
+    os.o.carrier_id = h.carrier_id;
+    os.o.country = h.country;
+    os.o.state = h.effective();
+    os.o.source = engine_detail::severity(h.feed) >= engine_detail::severity(h.detected) ? OutageSource::status_feed
+                                                                                          : OutageSource::telemetry;
+    os.o.declared_at = now;
+    os.o.id = h.carrier_id + "/" + h.country.str() + "/" + format_rfc3339(now);
+    os.o.evidence = os.o.source == OutageSource::status_feed ? "status feed: " + h.feed_note : h.detected_evidence;
+    os.failover.active = true;
+    const std::size_t oi = outages.size();
+    outages.push_back(std::move(os));
+    h.outage = oi;
+    OutageState& o = outages.back();
+    std::vector<std::uint32_t> affected;
+    for (std::uint32_t i = 0; i < devices.size(); ++i) {
+      DeviceState& d = devices[i];
+      if (!d.enabled || !d.country || *d.country != h.country) continue;
+      if (d.info.profiles[*d.enabled].carrier_id != h.carrier_id) continue;
+      ++o.o.affected_devices;
+      d.dirty = true;
+      if (d.attached && !d.pending) affected.push_back(i);
+    }
+    std::stable_sort(affected.begin(), affected.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return devices[a].info.priority > devices[b].info.priority;
+    });
+    for (std::uint32_t i : affected) devices[i].wave_queued = true;
+    o.failover.queue = std::move(affected);
+    acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, o.o});
+  }
+
+  void clear(Health& h, TimePoint now) {
+    OutageState& os = outages[*h.outage];
+    os.o.cleared_at = now;
+    os.failover.active = false;
+    for (std::size_t i = os.failover.next; i < os.failover.queue.size(); ++i) {
+      devices[os.failover.queue[i]].wave_queued = false;
+    }
+    h.outage.reset();
+    for (auto& d : devices) {
+      if (d.enabled && d.country && *d.country == h.country && d.info.profiles[*d.enabled].carrier_id == h.carrier_id) {
+        d.dirty = true;
+      }
+    }
+    acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, os.o});
+  }
+
+  // ---- decisions
+  void record(DeviceState& d, DecisionRecord r) {
+    if (!d.decisions.empty() && d.decisions.back().action == r.action && d.decisions.back().reason == r.reason) return;
+    d.decisions.push_back(std::move(r));
+    while (d.decisions.size() > config.max_decisions_kept) d.decisions.pop_front();
+  }
+
+  bool take_token() {
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+
+  // Runs the device's policy; acts when it says so. Returns false when the action waits for a rate-limit token.
+  bool evaluate_device(std::uint32_t di, TimePoint now, const std::string& outage_id) {
+    DeviceState& d = devices[di];
+    ++stats.evaluations;
+    auto compiled_policy = policy_for(policies, d, compiled);
+    std::vector<policy::CarrierStatusEntry> status;
+    const policy::Evidence e = evidence(d, now, status);
+    std::vector<policy::Candidate> cands;
+    std::vector<std::size_t> prof;
+    std::optional<policy::Candidate> cur;
+    candidates(d, now, cands, prof, cur);
+    const policy::Decision dec = policy::decide(*compiled_policy, e, cur ? &*cur : nullptr, cands);
+    d.watch = false;
+    if (!dec.fired) {
+      maintain_fallback(di, *compiled_policy, now, cur, cands, prof);
+      return true;
+    }
+    const policy::ActionKind kind = dec.fired->action.kind;
+    const bool time_dependent = (compiled_policy->reads() & (policy::kReadsService | policy::kReadsSavings)) != 0;
+    if (!dec.act()) {
+      d.watch = true;
+      (void)time_dependent;
+      record(d, DecisionRecord{now, "held", std::nullopt, dec.reason(cands)});
+      maintain_fallback(di, *compiled_policy, now, cur, cands, prof);
+      return true;
+    }
+    if (policy::is_switch(kind)) {
+      if (kind == policy::ActionKind::download_local) {
+        record(d, DecisionRecord{now, "held", std::nullopt, dec.reason(cands) + " (profile download is not wired to the engine yet)"});
+        return true;
+      }
+      if (!d.attached) {
+        d.watch = true;
+        record(d, DecisionRecord{now, "held", std::nullopt,
+                                 dec.reason(cands) + " (device unreachable: no service since " +
+                                     (d.no_service_since ? format_rfc3339(*d.no_service_since) : "?") +
+                                     "; its fallback profile is the remedy)"});
+        return true;
+      }
+      if (d.pending) return true;
+      if (!take_token()) return false;
+      const std::size_t k = prof[*dec.target];
+      const bool rollback = compiled_policy->policy().guards.rollback.value_or(true);
+      std::string reason = dec.reason(cands);
+      if (!outage_id.empty()) reason += " [failover wave of outage " + outage_id + "]";
+      d.pending = engine_detail::Pending{k, now, outage_id, false};
+      d.last_action_at = now;
+      if (!outage_id.empty() && d.enabled) {
+        d.home = *d.enabled;
+        d.home_outage = outage_id;
+      }
+      acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, rollback, {}, reason, {}});
+      ++stats.switches_submitted;
+      record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
+      return true;
+    }
+    if (kind == policy::ActionKind::set_fallback_best || kind == policy::ActionKind::set_fallback_to) {
+      const std::size_t k = prof[*dec.target];
+      if (d.fallback && *d.fallback == k) return true;
+      submit_fallback(d, k, dec.reason(cands));
+      d.last_action_at = now;
+      return true;
+    }
+    // alert
+    acts.push_back(Act{Act::alert, d.info.eid, {}, false, dec.fired->action.message, dec.reason(cands), {}});
+    ++stats.alerts;
+    d.last_action_at = now;
+    record(d, DecisionRecord{now, "alert", std::nullopt, dec.reason(cands)});
+    return true;
+  }
+
+  void submit_fallback(DeviceState& d, std::size_t k, const std::string& reason) {
+    if (!d.info.fallback_supported || !d.attached) return;
+    if (d.pending_fallback && *d.pending_fallback == k) return;
+    d.pending_fallback = k;
+    d.fallback = k;
+    acts.push_back(Act{Act::fallback, d.info.eid, d.info.profiles[k].iccid, false, {}, reason, {}});
+    ++stats.fallbacks_submitted;
+    record(d, DecisionRecord{d.last_seen.value_or(TimePoint{}), "set_fallback", d.info.profiles[k].iccid, reason});
+  }
+
+  // Keeps the fallback attribute on a usable backup: set when missing, on the enabled profile, or on a carrier that is
+  // not eligible (denied, down, in outage). A usable fallback is left alone (changing it costs an operation and the
+  // engine cannot know the backup's coverage where the device is better than the fleet's choice did).
+  void maintain_fallback(std::uint32_t di, const policy::CompiledPolicy& cp, TimePoint now,
+                         const std::optional<policy::Candidate>& cur, const std::vector<policy::Candidate>& cands,
+                         const std::vector<std::size_t>& prof) {
+    DeviceState& d = devices[di];
+    if (!d.info.fallback_supported || !d.attached || cands.empty()) return;
+    bool usable = false;
+    if (d.fallback && (!d.enabled || *d.fallback != *d.enabled)) {
+      for (std::size_t j = 0; j < prof.size(); ++j) {
+        if (prof[j] == *d.fallback) usable = policy::carrier_eligible(cp.policy(), cands[j]);
+      }
+    }
+    if (usable) return;
+    // Backup choice ignores hysteresis: it is where the device goes when its carrier is gone.
+    policy::Candidate gone;
+    if (cur) {
+      gone = *cur;
+      gone.status = domain::CarrierStatus::down;
+    }
+    auto choice = policy::choose_best(cp.policy(), cur ? &gone : nullptr, cands);
+    if (!choice) return;
+    const std::size_t k = prof[choice->index];
+    std::string reason = "policy " + cp.name() + ": keep the fallback attribute on the best backup => " +
+                         d.info.profiles[k].carrier_id + " (" + choice->why + ")";
+    if (d.fallback) {
+      reason += d.enabled && *d.fallback == *d.enabled ? "; the previous one is now enabled"
+                                                       : "; the previous one's carrier is not eligible";
+    } else {
+      reason += "; none was set";
+    }
+    (void)now;
+    submit_fallback(d, k, reason);
+  }
+
+  // ---- waves
+  // Releases devices of one wave sequence; returns how many were released.
+  void advance(OutageState& os, Wave& w, bool back, TimePoint now) {
+    if (!w.active || os.o.paused) return;
+    if (w.canary.empty() && w.next == 0 && !w.queue.empty()) {
+      std::size_t n = static_cast<std::size_t>(std::ceil(config.canary_share * static_cast<double>(w.queue.size())));
+      n = std::clamp<std::size_t>(std::max(n, config.canary_min), 1, w.queue.size());
+      while (w.canary.size() < n && w.next < w.queue.size()) {
+        const std::uint32_t di = w.queue[w.next];
+        if (!release(os, di, back, now)) break;
+        w.canary.push_back(di);
+        ++w.next;
+      }
+      if (!w.canary.empty()) {
+        w.canary_at = now;
+        ++os.o.waves;
+      }
+      return;
+    }
+    if (!w.passed) {
+      const double need = std::ceil(config.canary_success * static_cast<double>(w.canary.size()));
+      if (static_cast<double>(w.canary_confirmed) >= need && w.canary_confirmed > 0) {
+        w.passed = true;
+        if (!back) os.o.canary_passed = true;
+        w.wave_size = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(w.canary.size()) *
+                                                                         config.wave_growth));
+        w.released_in_wave = 0;
+        ++os.o.waves;
+      } else if (w.canary_at && now - *w.canary_at >= config.canary_timeout) {
+        os.o.paused = true;
+        os.o.paused_reason = std::string(back ? "return-home" : "failover") + " canary: " +
+                             std::to_string(w.canary_confirmed) + " of " + std::to_string(w.canary.size()) +
+                             " devices back on their new carrier after " +
+                             engine_detail::fmt_duration(config.canary_timeout);
+        acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, os.o});
+        return;
+      } else {
+        return;
+      }
+    }
+    while (w.next < w.queue.size()) {
+      if (w.released_in_wave >= w.wave_size) {
+        w.wave_size = static_cast<std::size_t>(static_cast<double>(w.wave_size) * config.wave_growth);
+        w.released_in_wave = 0;
+        ++os.o.waves;
+      }
+      const std::uint32_t di = w.queue[w.next];
+      if (!release(os, di, back, now)) break;
+      ++w.next;
+      ++w.released_in_wave;
+    }
+  }
+
+  // One device of a wave: its policy decides what to do. False when the rate limit says wait.
+  bool release(OutageState& os, std::uint32_t di, bool back, TimePoint now) {
+    DeviceState& d = devices[di];
+    if (tokens < 1) return false;
+    d.wave_queued = false;
+    if (back) return return_home(os, di, now);
+    if (!d.attached || d.pending || !d.enabled || !d.country ||
+        d.info.profiles[*d.enabled].carrier_id != os.o.carrier_id || *d.country != os.o.country) {
+      return true;  // moved, unreachable or busy since it was queued
+    }
+    const std::uint64_t before = stats.switches_submitted;
+    evaluate_device(di, now, os.o.id);
+    if (stats.switches_submitted != before) {
+      ++os.o.submitted;
+      const std::size_t k = d.pending->profile;
+      const std::string key = engine_detail::health_key(d.info.profiles[k].carrier_id, *d.country);
+      if (std::find(os.backups.begin(), os.backups.end(), key) == os.backups.end()) os.backups.push_back(key);
+    }
+    return true;
+  }
+
+  // Return home: the policy's preference or objective must rank home above the current carrier, guards allow it.
+  bool return_home(OutageState& os, std::uint32_t di, TimePoint now) {
+    DeviceState& d = devices[di];
+    if (!d.home || d.home_outage != os.o.id || !d.enabled || *d.enabled == *d.home || d.pending || !d.attached) {
+      return true;
+    }
+    auto cp = policy_for(policies, d, compiled);
+    std::vector<policy::Candidate> cands;
+    std::vector<std::size_t> prof;
+    std::optional<policy::Candidate> cur;
+    candidates(d, now, cands, prof, cur);
+    std::optional<std::size_t> hj;
+    for (std::size_t j = 0; j < prof.size(); ++j) {
+      if (prof[j] == *d.home) hj = j;
+    }
+    if (!hj || !cur || !policy::carrier_eligible(cp->policy(), cands[*hj])) return true;
+    const policy::Candidate& home = cands[*hj];
+    std::string why;
+    const policy::Policy& p = cp->policy();
+    bool better = false;
+    if (p.carriers.prefer) {
+      auto rank = [&](const policy::Candidate& c) -> std::size_t {
+        for (std::size_t r = 0; r < p.carriers.prefer->size(); ++r) {
+          if ((*p.carriers.prefer)[r].matches(c.carrier_id, c.plmn)) return r;
+        }
+        return SIZE_MAX;
+      };
+      const std::size_t rh = rank(home), rc = rank(*cur);
+      if (rh != rc) {
+        better = rh < rc;
+        why = "preferred #" + std::to_string(rh + 1);
+      }
+    }
+    if (why.empty()) {
+      switch (p.objective.value_or(policy::Objective::cost)) {
+        case policy::Objective::cost:
+          if (home.monthly_cost && cur->monthly_cost && home.monthly_cost->currency == cur->monthly_cost->currency) {
+            better = home.monthly_cost->micros < cur->monthly_cost->micros;
+            why = "objective cost: " + home.monthly_cost->amount_str() + " < " + cur->monthly_cost->amount_str() + " " +
+                  home.monthly_cost->currency.str() + "/month";
+          }
+          break;
+        case policy::Objective::signal:
+          if (home.rsrp_dbm && cur->rsrp_dbm) {
+            better = *home.rsrp_dbm > *cur->rsrp_dbm;
+            why = "objective signal: " + engine_detail::fmt_num(*home.rsrp_dbm, 1) + " > " +
+                  engine_detail::fmt_num(*cur->rsrp_dbm, 1) + " dBm";
+          }
+          break;
+        case policy::Objective::latency:
+          if (home.latency_ms && cur->latency_ms) {
+            better = *home.latency_ms < *cur->latency_ms;
+            why = "objective latency: " + engine_detail::fmt_num(*home.latency_ms, 0) + " < " +
+                  engine_detail::fmt_num(*cur->latency_ms, 0) + " ms";
+          }
+          break;
+      }
+    }
+    if (!better) {
+      d.home.reset();
+      d.home_outage.clear();
+      record(d, DecisionRecord{now, "none", std::nullopt,
+                               "return home to " + home.carrier_id + " not worth it under policy " + cp->name() +
+                                   (why.empty() ? "" : " (" + why + ")")});
+      return true;
+    }
+    std::vector<policy::CarrierStatusEntry> status;
+    const policy::Evidence e = evidence(d, now, status);
+    policy::Action sw;
+    sw.kind = policy::ActionKind::switch_to;
+    const policy::GuardVerdict g = policy::check_guards(p.guards, sw, false, e);
+    if (!g.allowed) {
+      record(d, DecisionRecord{now, "held", std::nullopt, "return home held by " + std::string(policy::to_string(g.blocked_by)) + ": " + g.reason});
+      return true;
+    }
+    if (!take_token()) return false;
+    const std::size_t k = *d.home;
+    std::string reason = "policy " + cp->name() + ", return home: outage " + os.o.id + " cleared at " +
+                         format_rfc3339(*os.o.cleared_at) + ", carrier healthy for " +
+                         engine_detail::fmt_duration(config.return_home_after) + " => " + home.carrier_id + " (" + why +
+                         ")";
+    d.pending = engine_detail::Pending{k, now, os.o.id, true};
+    d.last_action_at = now;
+    acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, p.guards.rollback.value_or(true), {}, reason, {}});
+    ++stats.switches_submitted;
+    record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
+    return true;
+  }
+
+  void tick(TimePoint now) {
+    // Rate limit: a token bucket refilled at ops_per_second, holding at most one minute's worth.
+    const double cap = std::max(1.0, config.ops_per_second * 60);
+    if (last_tick) {
+      const double secs = std::chrono::duration<double>(now - *last_tick).count();
+      tokens = std::min(cap, tokens + std::max(0.0, secs) * config.ops_per_second);
+    } else {
+      tokens = std::max(1.0, config.ops_per_second);
+    }
+    last_tick = now;
+    // Health: judge, declare, clear.
+    for (auto& [key, h] : health) {
+      judge(h, now);
+      const bool unhealthy = h.effective() != domain::CarrierStatus::up;
+      if (unhealthy && !h.outage) {
+        declare(h, now);
+      } else if (h.outage) {
+        OutageState& os = outages[*h.outage];
+        if (!unhealthy) {
+          clear(h, now);
+        } else if (engine_detail::severity(h.effective()) > engine_detail::severity(os.o.state)) {
+          os.o.state = h.effective();
+          os.o.evidence = h.effective() == h.feed ? "status feed: " + h.feed_note : h.detected_evidence;
+          acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, os.o});
+        }
+      }
+    }
+    // Waves.
+    for (std::size_t oi = 0; oi < outages.size(); ++oi) {
+      OutageState& os = outages[oi];
+      if (os.failover.active) {
+        // Stop if a backup the wave uses degrades; go on when it is healthy again.
+        std::string bad;
+        for (const std::string& k : os.backups) {
+          auto it = health.find(k);
+          if (it != health.end() && it->second.effective() != domain::CarrierStatus::up) bad = k;
+        }
+        if (!bad.empty() && !os.o.paused) {
+          os.o.paused = true;
+          os.o.paused_reason = "backup " + bad + " is " + std::string(domain::to_string(health[bad].effective()));
+          acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, os.o});
+        } else if (bad.empty() && os.o.paused && os.o.paused_reason.rfind("backup ", 0) == 0) {
+          os.o.paused = false;
+          os.o.paused_reason.clear();
+        }
+        advance(os, os.failover, false, now);
+      }
+      if (os.o.cleared_at && !os.return_started) {
+        Health* h = health_of(os.o.carrier_id, os.o.country);
+        if (h && h->effective() == domain::CarrierStatus::up && h->healthy_since &&
+            now - *h->healthy_since >= config.return_home_after) {
+          os.return_started = true;
+          os.back.active = true;
+          os.o.paused = false;
+          os.o.paused_reason.clear();
+          for (std::uint32_t i = 0; i < devices.size(); ++i) {
+            if (devices[i].home && devices[i].home_outage == os.o.id) os.back.queue.push_back(i);
+          }
+          std::stable_sort(os.back.queue.begin(), os.back.queue.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return devices[a].info.priority > devices[b].info.priority;
+          });
+        }
+      }
+      if (os.back.active) {
+        Health* h = health_of(os.o.carrier_id, os.o.country);
+        if (h && h->effective() != domain::CarrierStatus::up) {
+          os.back.active = false;  // it failed again: stay where they are
+        } else {
+          advance(os, os.back, true, now);
+        }
+      }
+    }
+    // Operations without an outcome for too long count as failed.
+    for (std::uint32_t i = 0; i < devices.size(); ++i) {
+      DeviceState& d = devices[i];
+      if (d.pending && now - d.pending->at >= config.operation_timeout) confirm(i, false);
+    }
+    // Ordinary decisions: devices whose evidence changed, or that wait on time.
+    for (std::uint32_t i = 0; i < devices.size(); ++i) {
+      DeviceState& d = devices[i];
+      if (!(d.dirty || d.watch) || d.wave_queued) continue;
+      if (d.info.profiles.empty()) continue;
+      trim_device(d, now);
+      if (!evaluate_device(i, now, {})) break;  // out of rate-limit tokens: the rest waits for the next tick
+      d.dirty = false;
+    }
+  }
+
+  void trim_device(DeviceState& d, TimePoint now) {
+    auto cp = policy_for(policies, d, compiled);
+    trim(d.rsrp, cp->history(policy::Metric::rsrp), now);
+    trim(d.rsrq, cp->history(policy::Metric::rsrq), now);
+    trim(d.sinr, cp->history(policy::Metric::sinr), now);
+    Duration lat = std::max({cp->history(policy::Metric::latency_p50), cp->history(policy::Metric::latency_p95),
+                             cp->history(policy::Metric::latency_p99), policy::kDefaultLatencyWindow});
+    trim(d.latency, lat, now);
+    if (cp->reads() & policy::kReadsSavings) {
+      std::vector<policy::Candidate> cands;
+      std::vector<std::size_t> prof;
+      std::optional<policy::Candidate> cur;
+      candidates(d, now, cands, prof, cur);
+      if (cur && cur->monthly_cost) {
+        std::optional<domain::Money> best;
+        for (const auto& c : cands) {
+          if (!c.monthly_cost || c.monthly_cost->currency != cur->monthly_cost->currency) continue;
+          if (!policy::carrier_eligible(cp->policy(), c)) continue;
+          if (!best || c.monthly_cost->micros < best->micros) best = c.monthly_cost;
+        }
+        if (best) {
+          domain::Money saving = *best;
+          saving.micros = cur->monthly_cost->micros - best->micros;
+          if (d.savings.empty() || d.savings.back().amount != saving) d.savings.push_back({now, saving});
+        }
+      }
+      const TimePoint from = now - std::max(cp->history(policy::Metric::savings_monthly), config.min_history);
+      std::size_t drop = 0;
+      while (drop + 1 < d.savings.size() && d.savings[drop + 1].at <= from) ++drop;
+      if (d.savings.size() - drop > config.max_samples_per_series) drop = d.savings.size() - config.max_samples_per_series;
+      d.savings.erase(d.savings.begin(), d.savings.begin() + static_cast<std::ptrdiff_t>(drop));
+    }
+  }
+
+  void flush(std::vector<Act>& todo) {
+    for (Act& a : todo) {
+      switch (a.kind) {
+        case Act::switch_: (void)actuator.submit_switch(a.eid, a.iccid, a.rollback, a.reason); break;
+        case Act::fallback: (void)actuator.set_fallback(a.eid, a.iccid, a.reason); break;
+        case Act::alert: actuator.alert(a.eid, a.text, a.reason); break;
+        case Act::outage_change: actuator.outage_changed(a.outage); break;
+      }
+    }
+  }
+};
+
+Engine::Engine(EngineConfig config, Actuator& actuator) : impl_(std::make_unique<Impl>(std::move(config), actuator)) {}
+Engine::~Engine() = default;
+
+void Engine::upsert_device(DeviceInfo device) {
+  std::lock_guard lock(impl_->mu);
+  impl_->upsert(std::move(device));
+}
+
+void Engine::remove_device(const domain::Eid& eid) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->index.find(eid);
+  if (it == impl_->index.end()) return;
+  const std::uint32_t i = it->second;
+  impl_->index.erase(it);
+  // Drop it from the waves; the slot is reused.
+  for (auto& os : impl_->outages) {
+    for (auto* w : {&os.failover, &os.back}) {
+      for (std::size_t k = w->next; k < w->queue.size(); ++k) {
+        if (w->queue[k] == i) {
+          w->queue.erase(w->queue.begin() + static_cast<std::ptrdiff_t>(k));
+          break;
+        }
+      }
+    }
+  }
+  impl_->devices[i] = Impl::DeviceState{};
+  impl_->devices[i].dirty = false;
+  impl_->free_slots.push_back(i);
+}
+
+void Engine::set_tariff(const Tariff& tariff) {
+  std::lock_guard lock(impl_->mu);
+  impl_->health_at(tariff.carrier_id, tariff.country).tariff = tariff;
+}
+
+bool Engine::has_device(const domain::Eid& eid) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->index.count(eid) != 0;
+}
+
+Status Engine::ingest(const TelemetryRecord& record) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->ingest_one(record);
+}
+
+std::vector<Status> Engine::ingest_batch(std::span<const TelemetryRecord> records) {
+  std::vector<Status> out;
+  out.reserve(records.size());
+  std::lock_guard lock(impl_->mu);
+  for (const auto& r : records) out.push_back(impl_->ingest_one(r));
+  return out;
+}
+
+void Engine::set_carrier_status(const std::string& carrier_id, std::span<const domain::CountryCode> countries,
+                                domain::CarrierStatus state, const std::string& note, TimePoint now) {
+  std::lock_guard lock(impl_->mu);
+  std::vector<domain::CountryCode> where(countries.begin(), countries.end());
+  if (where.empty()) {
+    for (auto& [k, h] : impl_->health) {
+      if (h.carrier_id == carrier_id) where.push_back(h.country);
+    }
+  }
+  for (const auto& c : where) {
+    Impl::Health& h = impl_->health_at(carrier_id, c);
+    h.feed = state;
+    h.feed_note = note.empty() ? std::string(domain::to_string(state)) : note;
+    if (state == domain::CarrierStatus::up) {
+      if (!h.healthy_since && h.detected == domain::CarrierStatus::up) h.healthy_since = now;
+    } else {
+      h.healthy_since.reset();
+      h.unhealthy_at = now;
+    }
+  }
+  for (auto& d : impl_->devices) d.dirty = true;
+}
+
+void Engine::set_policies(PolicySet policies) {
+  std::lock_guard lock(impl_->mu);
+  impl_->policies = std::move(policies);
+  impl_->compiled.clear();
+  for (auto& d : impl_->devices) d.dirty = true;
+}
+
+void Engine::operation_result(const domain::Eid& eid, const domain::Iccid& target, bool succeeded, TimePoint at) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->index.find(eid);
+  if (it == impl_->index.end()) return;
+  auto& d = impl_->devices[it->second];
+  auto k = impl_->profile_index(d, target);
+  if (!k || !d.pending || d.pending->profile != *k) return;
+  if (succeeded) {
+    impl_->on_profile(it->second, *k, true, at);
+  } else {
+    impl_->confirm(it->second, false);
+  }
+}
+
+void Engine::profile_seen(const domain::Eid& eid, const domain::Iccid& enabled, TimePoint at) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->index.find(eid);
+  if (it == impl_->index.end()) return;
+  auto& d = impl_->devices[it->second];
+  if (auto k = impl_->profile_index(d, enabled)) impl_->on_profile(it->second, *k, true, at);
+}
+
+void Engine::fallback_seen(const domain::Eid& eid, const domain::Iccid& fallback) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->index.find(eid);
+  if (it == impl_->index.end()) return;
+  auto& d = impl_->devices[it->second];
+  if (auto k = impl_->profile_index(d, fallback)) {
+    d.fallback = k;
+    d.pending_fallback.reset();
+  }
+}
+
+void Engine::tick(TimePoint now) {
+  std::vector<Impl::Act> todo;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->tick(now);
+    todo.swap(impl_->acts);
+  }
+  impl_->flush(todo);
+}
+
+std::optional<Explanation> Engine::explain(const domain::Eid& eid, TimePoint now) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->index.find(eid);
+  if (it == impl_->index.end()) return std::nullopt;
+  const auto& d = impl_->devices[it->second];
+  auto cp = impl_->policy_for(impl_->policies, d, impl_->compiled);
+  Explanation x;
+  x.eid = eid;
+  x.policy_name = cp->name();
+  x.policy_json = policy::to_json(cp->policy());
+  if (const std::string* c = impl_->current_carrier(d)) x.carrier_id = *c;
+  if (d.enabled) x.enabled = d.info.profiles[*d.enabled].iccid;
+  if (d.fallback) x.fallback = d.info.profiles[*d.fallback].iccid;
+  x.country = d.country;
+  x.attached = d.attached;
+  x.last_seen = d.last_seen;
+  x.no_service_since = d.attached ? std::nullopt : d.no_service_since;
+  x.latency_p50_ms = Impl::latency_p50(d, now);
+  std::vector<double> r;
+  for (const auto& s : d.rsrp) r.push_back(s.value);
+  x.rsrp_p50_dbm = engine_detail::percentile(r, 50);
+  x.rsrp_p10_dbm = engine_detail::percentile(r, 10);
+  x.usage_mb_per_month = Impl::forecast_mb(d, now);
+  x.samples = d.rsrp.size() + d.rsrq.size() + d.sinr.size() + d.latency.size();
+  if (d.country && !x.carrier_id.empty()) {
+    if (const auto* h = impl_->health_of(x.carrier_id, *d.country)) {
+      x.carrier_status = h->effective();
+      x.outage = h->outage.has_value();
+    }
+  }
+  x.decisions.assign(d.decisions.begin(), d.decisions.end());
+  return x;
+}
+
+std::vector<SimulatedDecision> Engine::simulate(const policy::Policy& candidate, TimePoint now) const {
+  std::lock_guard lock(impl_->mu);
+  PolicySet set = impl_->policies;
+  switch (candidate.scope.kind) {
+    case policy::ScopeKind::fleet: set.fleet = candidate; break;
+    case policy::ScopeKind::group: set.groups[candidate.scope.group] = candidate; break;
+    case policy::ScopeKind::device:
+      if (candidate.scope.device) set.devices.insert_or_assign(*candidate.scope.device, candidate);
+      break;
+  }
+  std::map<std::string, std::shared_ptr<const policy::CompiledPolicy>> cache;
+  std::vector<SimulatedDecision> out;
+  for (const auto& [eid, i] : impl_->index) {
+    const auto& d = impl_->devices[i];
+    if (d.info.profiles.empty()) continue;
+    auto cp = impl_->policy_for(set, d, cache);
+    std::vector<policy::CarrierStatusEntry> status;
+    const policy::Evidence e = impl_->evidence(d, now, status);
+    std::vector<policy::Candidate> cands;
+    std::vector<std::size_t> prof;
+    std::optional<policy::Candidate> cur;
+    impl_->candidates(d, now, cands, prof, cur);
+    const policy::Decision dec = policy::decide(*cp, e, cur ? &*cur : nullptr, cands);
+    if (!dec.fired) continue;
+    SimulatedDecision s;
+    s.eid = eid;
+    s.reason = dec.reason(cands);
+    const auto kind = dec.fired->action.kind;
+    if (!dec.act()) {
+      s.action = "held";
+    } else if (policy::is_switch(kind)) {
+      s.action = d.attached ? "switch" : "held";
+      if (!d.attached) s.reason += " (device unreachable: no service)";
+    } else if (kind == policy::ActionKind::alert) {
+      s.action = "alert";
+    } else {
+      s.action = "set_fallback";
+    }
+    if (dec.target) {
+      s.target = d.info.profiles[prof[*dec.target]].iccid;
+      s.target_carrier = d.info.profiles[prof[*dec.target]].carrier_id;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<Outage> Engine::outages() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<Outage> out;
+  for (const auto& os : impl_->outages) out.push_back(os.o);
+  return out;
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(impl_->mu);
+  EngineStats s = impl_->stats;
+  s.devices = impl_->index.size();
+  return s;
+}
+
+const EngineConfig& Engine::config() const { return impl_->config; }
+
+}  // namespace esimo::engine
