@@ -901,6 +901,9 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
   return s;
 }
 
+#undef ESIMO_SCENARIO_LAYER_KEYS
+#undef ESIMO_SCENARIO_GROUP_COMMON_KEYS
+
 }  // namespace scenario_detail
 
 std::string_view to_string(EventKind k) {
