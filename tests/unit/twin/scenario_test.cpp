@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "support/temp_dir.hpp"
 #include "twin_model_test_util.hpp"
 
 namespace esimo::twin {
@@ -430,6 +432,21 @@ TEST(ScenarioErrors, GroupsThatCannotBeBuilt) {
   expect_error(minimal_scenario("fallback = true\nprofiles = 1\n"), "s.toml:9:", "at least 2 profiles");
   expect_error(minimal_scenario("profile_countries = [\"US\"]\nlocal_profiles = 2\nprofiles = 2\n"),
                "s.toml:9:", "below the minimum profile count");
+}
+
+TEST(Scenario, FileErrorsNameThePath) {
+  test::TempDir dir("esimo-scenario");
+  const auto path = dir / "bad.toml";
+  {
+    std::ofstream out(path);
+    out << minimal_scenario("[[events]]\nkind = \"outage\"\ncarrier = \"O2\"\ncountry = \"DE\"\n"
+                            "start = \"3h\"\nend = \"1h\"\n");
+  }
+  auto s = load_scenario(path, small_catalog());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message.rfind(path.string() + ":13: events[0].end (1h) is not after its start (3h)", 0), 0u)
+      << s.error().message;
+  EXPECT_EQ(s.error().field, "events[0].end");
 }
 
 TEST(Scenario, LoadRefusesAMissingFile) {
