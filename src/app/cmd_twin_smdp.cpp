@@ -1,7 +1,5 @@
 // `esimo twin smdp`: the twin's test SM-DP+ serving ES9+ (SGP.22 §6.5 JSON over HTTPS) with the test PKI's DPauth,
 // DPpb and DPtls certificates; `esimo twin smdp code`: prepares a profile on it and prints the activation code.
-#include <signal.h>
-
 #include <boost/json.hpp>
 #include <fstream>
 #include <ostream>
@@ -48,13 +46,7 @@ Result<domain::Iccid> random_iccid() {
 namespace tsd = cmd_twin_smdp_detail;
 
 int cmd_twin_smdp(const TwinSmdpArgs& args, Io io) {
-  // Signals are taken by this thread only (sigwait), as `esimo serve` does.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  block_stop_signals();  // before the io threads start: only this thread takes SIGTERM/SIGINT
 
   if (!args.pki_dir) return report_error(io, Error(Errc::invalid_argument, "--pki DIR is required", "--pki"));
   auto listen = tsd::host_port(args.listen, "--listen");
@@ -83,8 +75,7 @@ int cmd_twin_smdp(const TwinSmdpArgs& args, Io io) {
          << (*server)->port() << " (address " << address << "; admin POST " << twin::kSmdpAdminProfilesPath
          << " from loopback)" << std::endl;
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  (void)wait_for_stop_signal();
   (*server)->stop(std::chrono::seconds(2));
   io.out << "test SM-DP+ stopped" << std::endl;
   return 0;

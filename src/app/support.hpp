@@ -41,6 +41,12 @@ Status ensure_catalog(store::Store& store, const Config& config);
 Result<domain::Tenant> tenant_for_command(store::Store& store, const Config& config,
                                           const std::optional<std::string>& name);
 
+// Blocks SIGTERM/SIGINT in the calling thread (do it before starting threads, so they inherit the mask) and ignores
+// SIGPIPE; a long-running command then waits for them with wait_for_stop_signal() on this thread, never in a handler.
+void block_stop_signals();
+// Waits until SIGTERM or SIGINT arrives (block_stop_signals() first); returns the signal number.
+int wait_for_stop_signal();
+
 // Prints "esimo: <message>" (and the field when it adds something) on `err`; returns exit code 1.
 int report_error(Io io, const Error& error);
 

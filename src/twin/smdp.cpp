@@ -87,6 +87,22 @@ std::optional<es9::FunctionExecutionStatus> check_chain(const crypto::Certificat
   return failure(subject, "6.1", std::string(invalid_name) + ": " + st.error().message);
 }
 
+// The profile metadata (SGP.22 §5.5.3 StoreMetadataRequest) of an order: what the eUICC stores with the profile.
+sgp::rsp22::StoreMetadataRequest store_metadata(const ProfileOrder& o, const std::string& notification_address) {
+  sgp::rsp22::StoreMetadataRequest meta;
+  const auto w = o.iccid.to_wire();
+  meta.iccid = Bytes(w.begin(), w.end());
+  meta.service_provider_name = o.service_provider_name;
+  meta.profile_name = o.profile_name;
+  meta.profile_class = o.profile_class;
+  if (o.home_plmn) {
+    const auto p = o.home_plmn->to_wire();
+    meta.profile_owner = sgp::rsp22::OperatorId{Bytes(p.begin(), p.end()), std::nullopt, std::nullopt};
+  }
+  meta.notification_configuration_info.push_back({1u << 0, notification_address});  // notificationInstall
+  return meta;
+}
+
 }  // namespace smdp_impl
 
 namespace si = smdp_impl;
@@ -302,17 +318,7 @@ sgp::es9::AuthenticateClientResponse Smdp::authenticate_client(const sgp::es9::A
                            std::string("matchingIdRefused: profile ") + order_state_name(order.state)));
   }
 
-  rsp::StoreMetadataRequest meta;
-  const auto w = order.spec.iccid.to_wire();
-  meta.iccid = Bytes(w.begin(), w.end());
-  meta.service_provider_name = order.spec.service_provider_name;
-  meta.profile_name = order.spec.profile_name;
-  meta.profile_class = order.spec.profile_class;
-  if (order.spec.home_plmn) {
-    const auto p = order.spec.home_plmn->to_wire();
-    meta.profile_owner = rsp::OperatorId{Bytes(p.begin(), p.end()), std::nullopt, std::nullopt};
-  }
-  meta.notification_configuration_info.push_back({1u << 0, options_.address});
+  const rsp::StoreMetadataRequest meta = si::store_metadata(order.spec, options_.address);
   auto meta_der = rsp::encode(meta);
   rsp::SmdpSigned2 s2{req.transaction_id, order.spec.confirmation_code.has_value(), std::nullopt};
   auto s2_der = rsp::encode_smdp_signed2(s2);
@@ -397,17 +403,7 @@ sgp::es9::GetBoundProfilePackageResponse Smdp::get_bound_profile_package(
   isc.smdp_sign = *sign;
   download::ElementProtector mac(download::derive_session_keys(*shared, isc.control_ref_template));
   bpp.first_sequence_of_87.push_back(mac.protect(download::kTag87, download::configure_isdp(options_.smdp_oid)));
-  rsp::StoreMetadataRequest meta;
-  const auto w = order.spec.iccid.to_wire();
-  meta.iccid = Bytes(w.begin(), w.end());
-  meta.service_provider_name = order.spec.service_provider_name;
-  meta.profile_name = order.spec.profile_name;
-  meta.profile_class = order.spec.profile_class;
-  if (order.spec.home_plmn) {
-    const auto p = order.spec.home_plmn->to_wire();
-    meta.profile_owner = rsp::OperatorId{Bytes(p.begin(), p.end()), std::nullopt, std::nullopt};
-  }
-  meta.notification_configuration_info.push_back({1u << 0, options_.address});
+  const rsp::StoreMetadataRequest meta = si::store_metadata(order.spec, options_.address);
   auto meta_der = rsp::encode(meta);
   if (!meta_der.ok()) return end(si::failure("8.1", "3.1", meta_der.error().message));
   bpp.sequence_of_88.push_back(mac.protect(download::kTag88, *meta_der));
