@@ -1,5 +1,5 @@
 # esimo: two commands for a fresh Debian bookworm machine.
-#   make run   installs what is missing, builds, and starts the server on the embedded store
+#   make run   installs what is missing, builds, and starts the live demo (server + simulated fleet, `esimo demo`)
 #   make test  installs what is missing, builds (CI preset) and runs every test through ctest
 .PHONY: all deps build run test bench clean asan fuzz-smoke
 
@@ -18,9 +18,11 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# Serves until Ctrl-C (SIGINT: graceful drain, exit 0); prints the URLs and a fresh admin API key.
+# The live demo (`esimo demo`): the server on a fresh embedded store plus a simulated 5,000-device fleet in 22 countries
+# on accelerated time with a carrier outage part-way through. Prints the URLs and an admin API key; runs until Ctrl-C
+# (SIGINT: graceful stop, exit 0). `esimo serve` is the server alone.
 run: build
-	@$(BUILD_DIR)/src/app/esimo serve --data-dir $(DATA_DIR) --listen $(LISTEN) --admin-key
+	@$(BUILD_DIR)/src/app/esimo demo --listen $(LISTEN)
 
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300

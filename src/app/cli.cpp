@@ -225,6 +225,32 @@ int run_cli(int argc, char** argv) {
   // twin (the digital twin's commands): smdp, the test SM-DP+
   auto* twin_cmd = app.add_subcommand("twin", "The digital twin: simulated fleets on virtual time");
   twin_cmd->require_subcommand(1);
+  TwinRunArgs twin_run;
+  auto* twin_run_cmd = twin_cmd->add_subcommand("run", "Run a scenario's fleet against a real eIM and print its KPIs");
+  cli_detail::add_common(twin_run_cmd, twin_run.common);
+  twin_run_cmd->add_option("scenario", twin_run.scenario, "scenario TOML file (scenarios/*.toml)")->required();
+  cli_detail::optional_option(twin_run_cmd, "--devices", twin_run.devices, "fleet size (default: the scenario's)");
+  cli_detail::optional_option(twin_run_cmd, "--seed", twin_run.seed, "seed (default: the scenario's)");
+  twin_run_cmd->add_option("--engine", twin_run.engine, "on|off: orchestration engine (default off)")
+      ->check(CLI::IsMember({"on", "off"}));
+  cli_detail::optional_path(twin_run_cmd, "--json", twin_run.json_file, "write the KPIs as JSON to this file");
+  twin_run_cmd->add_flag("--progress", twin_run.progress, "progress bar even when stderr is not a terminal");
+  cli_detail::optional_option(twin_run_cmd, "--eim", twin_run.eim_url, "over the wire: ESipa URL of a running esimo");
+  cli_detail::optional_option(twin_run_cmd, "--api", twin_run.api_url, "over the wire: its REST URL (devices imported)");
+  cli_detail::optional_option(twin_run_cmd, "--api-key", twin_run.api_key, "over the wire: an admin API key");
+  cli_detail::optional_path(twin_run_cmd, "--pki", twin_run.pki_dir, "over the wire: the server's test PKI directory");
+  cli_detail::optional_path(twin_run_cmd, "--eim-config", twin_run.eim_config,
+                            "over the wire: AddInitialEimRequest file (esimo eim config export)");
+  twin_run_cmd->callback([&] { code = cmd_twin_run(twin_run, io); });
+  DemoArgs demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Server + a simulated 5,000-device fleet with a carrier outage (Ctrl-C stops)");
+  cli_detail::add_common(demo_cmd, demo.common);
+  cli_detail::optional_option(demo_cmd, "--listen", demo.common.overrides.listen, "REST HOST:PORT (default 127.0.0.1:8080)");
+  demo_cmd->add_option("--devices", demo.devices, "fleet size (default 5000)");
+  demo_cmd->add_option("--speed", demo.speed, "simulated seconds per wall second (default 120)");
+  cli_detail::optional_path(demo_cmd, "--scenario", demo.scenario, "scenario TOML instead of the built-in demo fleet");
+  demo_cmd->callback([&] { code = cmd_demo(demo, io); });
+
   TwinSmdpArgs twin_smdp;
   auto* twin_smdp_cmd = twin_cmd->add_subcommand("smdp", "Serve the test SM-DP+ (ES9+ over HTTPS; `code` prepares a profile)");
   twin_smdp_cmd->add_option("--listen", twin_smdp.listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");

@@ -147,6 +147,35 @@ struct TwinSmdpCodeArgs {
 };
 int cmd_twin_smdp_code(const TwinSmdpCodeArgs& args, Io io);
 
+// `esimo twin run SCENARIO`: the digital twin's simulated fleet on virtual time against a real eIM, with its KPIs
+// (docs/twin.md "Simulation", "KPIs"). In-process by default; over real HTTP ESipa with --eim.
+struct TwinRunArgs {
+  CommonArgs common;
+  std::filesystem::path scenario;
+  std::optional<std::uint64_t> devices;
+  std::optional<std::uint64_t> seed;
+  std::string engine = "off";  // on | off
+  std::optional<std::filesystem::path> json_file;
+  bool progress = false;  // force the progress bar even when stderr is not a terminal
+  // Over the wire: a running `esimo serve --esipa-listen ... --pki DIR`.
+  std::optional<std::string> eim_url;      // ESipa base URL
+  std::optional<std::string> api_url;      // REST base URL (devices are imported there)
+  std::optional<std::string> api_key;      // admin key for the import
+  std::optional<std::filesystem::path> pki_dir;     // the server's test PKI (its EUM certifies the eUICCs)
+  std::optional<std::filesystem::path> eim_config;  // AddInitialEimRequest (esimo eim config export)
+};
+int cmd_twin_run(const TwinRunArgs& args, Io io);
+
+// `esimo demo` (`make run`): the server (REST + ESipa on loopback, embedded store) with a simulated fleet on
+// accelerated time and a carrier outage part-way through; runs until Ctrl-C.
+struct DemoArgs {
+  CommonArgs common;
+  std::uint64_t devices = 5000;
+  double speed = 120;  // simulated seconds per wall second
+  std::optional<std::filesystem::path> scenario;  // default: the built-in 22-country demo fleet
+};
+int cmd_demo(const DemoArgs& args, Io io);
+
 // Prints the effective configuration (after file, environment and flags) as TOML.
 int cmd_config_show(const CommonArgs& args, Io io);
 

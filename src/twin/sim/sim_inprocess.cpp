@@ -92,6 +92,7 @@ Result<std::unique_ptr<InProcessEim>> InProcessEim::open(const InProcessOptions&
       metrics::Registry::global());
   s->port_ = std::make_unique<ServiceEsipaPort>(*s->esipa_);
   ESIMO_TRY(s->add_initial_eim_, s->eim_->export_add_initial_eim(sgp::Version::v1_2));
+  s->key_pool_ = make_key_pool(options.key_pool);
   return s;
 }
 
@@ -111,6 +112,7 @@ DeviceFactory InProcessEim::factory() const {
   DeviceFactory f;
   f.pki = &*pki_;
   f.add_initial_eim_v1_2 = add_initial_eim_;
+  f.key_pool = key_pool_;
   return f;
 }
 

@@ -41,6 +41,7 @@ struct InProcessOptions {
   std::filesystem::path data_dir;  // the store's directory (created); the caller removes it if it is temporary
   std::string tenant = "twin";
   bool durable_commits = false;  // the twin's store need not survive a power loss
+  std::size_t key_pool = 64;     // eUICC keys shared across the fleet (DeviceFactory::key_pool); 0: one per device
 };
 
 class InProcessEim {
@@ -68,6 +69,7 @@ class InProcessEim {
   std::unique_ptr<api::EsipaService> esipa_;
   std::unique_ptr<ServiceEsipaPort> port_;
   Bytes add_initial_eim_;
+  std::vector<crypto::PrivateKey> key_pool_;
 };
 
 }  // namespace esimo::twin::sim

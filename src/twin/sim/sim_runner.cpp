@@ -76,6 +76,13 @@ char luhn_digit(const std::string& body) {
 
 }  // namespace sim_runner_detail
 
+std::vector<crypto::PrivateKey> make_key_pool(std::size_t n) {
+  std::vector<crypto::PrivateKey> keys;
+  keys.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) keys.push_back(crypto::PrivateKey::generate());
+  return keys;
+}
+
 domain::Eid sim_eid(std::uint32_t index) {
   char prefix[31];
   std::snprintf(prefix, sizeof prefix, "8904903200570000000%011u", index);
@@ -249,8 +256,17 @@ struct SimRunner::Impl final : OrchestratorContext {
   Result<SoftwareEuicc*> materialise(std::uint32_t i) {
     if (auto it = euiccs.find(i); it != euiccs.end()) return it->second.get();
     if (factory.pki == nullptr) return Error(Errc::failed_precondition, "no test PKI to materialise eUICCs with");
-    ESIMO_TRY(SoftwareEuicc e, SoftwareEuicc::create_with_test_pki(*factory.pki, model.eid(i), sgp::Version::v1_2,
-                                                                     TimePoint(Duration(now_us))));
+    const domain::Eid eid = model.eid(i);
+    const TimePoint now = TimePoint(Duration(now_us));
+    crypto::PrivateKey key = factory.key_pool.empty() ? crypto::PrivateKey::generate()
+                                                      : factory.key_pool[i % factory.key_pool.size()];
+    ESIMO_TRY(crypto::Certificate cert,
+              crypto::issue_euicc_certificate(
+                  factory.pki->eum.certificate, factory.pki->eum.key, eid.str(), key.public_key(),
+                  crypto::Validity{std::min(now, factory.valid_from.value_or(now)) - std::chrono::hours(1),
+                                   now + std::chrono::hours(24 * 3650)}));
+    SoftwareEuiccConfig config{eid, sgp::Version::v1_2, std::move(key), std::move(cert), factory.pki->eum.certificate};
+    ESIMO_TRY(SoftwareEuicc e, SoftwareEuicc::create(std::move(config)));
     const SimDeviceSpec& spec = specs[i];
     for (std::uint8_t slot = 0; slot < spec.profile_count; ++slot) {
       ProfileSpec ps;
@@ -332,6 +348,7 @@ struct SimRunner::Impl final : OrchestratorContext {
       k.packages += report->packages;
       k.notifications += report->notifications_sent;
       if (report->packages == 0 && report->data_requests == 0 && report->notifications_sent == 0) ++k.empty_polls;
+      if (!report->idle) ++k.exchange_errors;  // the eIM still had work after max_rounds: something is not converging
     } else if (!link.failed) {
       ++k.exchange_errors;
     }
@@ -533,7 +550,7 @@ struct SimRunner::Impl final : OrchestratorContext {
       k.monthly_cost_micros = static_cast<std::int64_t>(cost_micros * static_cast<double>(month_us) /
                                                         static_cast<double>(k.simulated_us) + 0.5);
     }
-    if (options.progress) options.progress(1.0);
+    if (options.progress && now_us == end_us) options.progress(1.0);
     return k;
   }
 };

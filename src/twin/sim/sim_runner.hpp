@@ -36,6 +36,7 @@
 #include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "crypto/keys.hpp"
 #include "crypto/test_pki.hpp"
 #include "domain/identifiers.hpp"
 #include "domain/model.hpp"
@@ -60,10 +61,19 @@ domain::Iccid sim_iccid(std::uint32_t index, std::uint8_t slot);
 
 // What materialising a device needs: the EUM that issues eUICC certificates (test PKI; the eIM trusts its CI) and the
 // AddInitialEimRequest (BF57) of the eIM the fleet is personalised for.
+// Fleet key pool: device i's eUICC key is key_pool[i % size] (a reference-counted OpenSSL key, shared, so a
+// materialised eUICC does not carry its own 2.35 KB key); its certificate is still its own (serialNumber = its EID),
+// issued by the EUM when the device is materialised. An empty pool: a fresh key per device.
 struct DeviceFactory {
   const crypto::TestPki* pki = nullptr;
   Bytes add_initial_eim_v1_2;
+  std::vector<crypto::PrivateKey> key_pool;
+  // eUICC certificates are valid from an hour before the earlier of this and the virtual time of materialisation, so
+  // an eIM on the wall clock (over the wire) accepts certificates made on a virtual clock that runs ahead of it.
+  std::optional<TimePoint> valid_from;
 };
+// `n` fresh P-256 keys for DeviceFactory::key_pool.
+std::vector<crypto::PrivateKey> make_key_pool(std::size_t n);
 
 struct SimOptions {
   std::uint64_t seed = 1;
