@@ -134,4 +134,24 @@ ApiResult<http::Response> h_rate_delete(Env&, Call&);
 ApiResult<http::Response> h_rates_import(Env&, Call&);
 ApiResult<http::Response> h_countries_list(Env&, Call&);
 
+// engine resources (issue 6): handlers_engine*.cpp, telemetry*.cpp
+ApiResult<http::Response> h_policies_list(Env&, Call&);
+ApiResult<http::Response> h_policies_create(Env&, Call&);
+ApiResult<http::Response> h_policies_validate(Env&, Call&);
+ApiResult<http::Response> h_policies_simulate(Env&, Call&);
+ApiResult<http::Response> h_policy_get(Env&, Call&);
+ApiResult<http::Response> h_policy_put(Env&, Call&);
+ApiResult<http::Response> h_policy_delete(Env&, Call&);
+ApiResult<http::Response> h_telemetry_post(Env&, Call&);
+ApiResult<http::Response> h_carrier_status_put(Env&, Call&);
+ApiResult<http::Response> h_outages_list(Env&, Call&);
+ApiResult<http::Response> h_outage_get(Env&, Call&);
+ApiResult<http::Response> h_device_explain(Env&, Call&);
+// The engine (when configured) reloads the tenant's policies.
+void engine_policies_changed(Env& env, domain::TenantId tenant);
+// The engine (when configured) takes the device's current registry entry (or forgets it when deleted).
+void engine_device_changed(Env& env, domain::TenantId tenant, const domain::Eid& eid);
+// Component schemas of the engine resources, merged into the OpenAPI document (JSON object text).
+const char* engine_openapi_schemas();
+
 }  // namespace esimo::api

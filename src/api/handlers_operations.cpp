@@ -89,13 +89,14 @@ Problem submit_problem(const Error& e) {
 
 void notify_device_changed(Env& env, domain::TenantId tenant, const domain::Eid& eid) {
   if (env.ctx.eim != nullptr) env.ctx.eim->device_changed(tenant, eid);
+  engine_device_changed(env, tenant, eid);
 }
 
 ImportOptions import_options_for(Env& env, domain::TenantId tenant) {
   ImportOptions o;
-  if (env.ctx.eim != nullptr) {
-    eim::EimService* eim = env.ctx.eim;
-    o.on_committed = [eim, tenant](const domain::Eid& eid) { eim->device_changed(tenant, eid); };
+  if (env.ctx.eim != nullptr || env.ctx.engines) {
+    Env* e = &env;
+    o.on_committed = [e, tenant](const domain::Eid& eid) { notify_device_changed(*e, tenant, eid); };
   }
   return o;
 }

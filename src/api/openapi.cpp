@@ -214,6 +214,16 @@ boost::json::object operation_of(const RouteSpec& r) {
       c["text/csv"] = {{"schema", {{"type", "string"}}}};
       c["application/x-ndjson"] = {{"schema", {{"type", "string"}}}};
       body["content"] = std::move(c);
+    } else if (rs == "policy") {
+      boost::json::object c;
+      c["application/json"] = {{"schema", ref("PolicyDocument")}};
+      c["application/yaml"] = {{"schema", {{"type", "string"}, {"description", "the same document in YAML"}}}};
+      body["content"] = std::move(c);
+    } else if (rs == "telemetry") {
+      boost::json::object c;
+      c["application/json"] = {{"schema", {{"type", "array"}, {"items", ref("TelemetryRecord")}}}};
+      c["application/x-ndjson"] = {{"schema", {{"type", "string"}, {"description", "one TelemetryRecord per line"}}}};
+      body["content"] = std::move(c);
     } else if (rs == "csv") {
       body["content"] = json_content(boost::json::object{{"type", "string"}}, "text/csv");
     } else {
@@ -246,6 +256,8 @@ boost::json::object operation_of(const RouteSpec& r) {
 std::string build_openapi(const std::vector<RouteSpec>& specs, const ApiOptions& options) {
   namespace od = openapi_detail;
   boost::json::object schemas = boost::json::parse(od::kSchemas).as_object();
+  const boost::json::value engine_schemas = boost::json::parse(engine_openapi_schemas());
+  for (const auto& [name, schema] : engine_schemas.as_object()) schemas[name] = schema;
   boost::json::object paths;
   for (const auto& r : specs) {
     if (r.response_schema) {

@@ -7,6 +7,7 @@
 
 #include "api/device_import.hpp"
 #include "api/handlers.hpp"
+#include "api/telemetry_ingest.hpp"
 #include "base/log.hpp"
 
 namespace esimo::api {
@@ -276,7 +277,9 @@ std::string RestService::route_of(http::Method method, std::string_view path) co
 
 std::unique_ptr<http::BodySink> RestService::open_stream(const http::Request& head) {
   auto m = impl_->match(head.method, head.path);
-  if (!m.route || m.route->spec->handler != h_devices_import) return nullptr;
+  if (!m.route || (m.route->spec->handler != h_devices_import && m.route->spec->handler != h_telemetry_post)) {
+    return nullptr;
+  }
   auto t0 = std::chrono::steady_clock::now();
   std::string request_id =
       head.request_id.empty() ? "req_" + std::to_string(service_detail::next_request_number()) : head.request_id;
@@ -287,6 +290,20 @@ std::unique_ptr<http::BodySink> RestService::open_stream(const http::Request& he
     return std::make_unique<service_detail::RejectedSink>(std::move(r));
   };
   if (auto denied = impl_->authorize(*m.route, head, principal)) return reject(*denied);
+  if (m.route->spec->handler == h_telemetry_post) {
+    auto tformat = telemetry_format_for(head.header("content-type"));
+    if (!tformat) {
+      return reject(make_problem(415, "unsupported_media_type",
+                                 "send telemetry as application/json (an array) or application/x-ndjson",
+                                 "content-type"));
+    }
+    const auto* route = m.route;
+    auto* impl = impl_.get();
+    return make_telemetry_sink(impl->env, principal.tenant, *tformat, request_id,
+                               [impl, route, t0, request_id, principal](const http::Response& r) {
+                                 impl->record(route, http::Method::post, r.status, t0, request_id, &principal);
+                               });
+  }
   auto format = import_format_for(head.header("content-type"));
   if (!format) {
     return reject(make_problem(415, "unsupported_media_type", "send the devices as text/csv or application/x-ndjson",

@@ -3,6 +3,7 @@
 // decoding, problem+json errors, per-route metrics and one JSON log line per request. src/net serves it; tests call
 // handle()/open_stream() in-process. See docs/api.md for the resources.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,9 @@
 namespace esimo::eim {
 class EimService;
 }
+namespace esimo::engine {
+class Engine;
+}
 
 namespace esimo::api {
 
@@ -24,6 +28,7 @@ struct ApiOptions {
   std::size_t body_limit = 1 << 20;  // buffered request bodies (413 body_too_large beyond); imports stream without one
   std::string public_base_url = "http://127.0.0.1:8080";  // prefix of `next` links, without a trailing '/'
   std::string version = "0.1.0";                          // shown in the OpenAPI document
+  std::size_t telemetry_body_limit = 64u << 20;  // POST /v1/telemetry (streamed): 413 body_too_large beyond
 };
 
 struct ApiContext {
@@ -35,6 +40,10 @@ struct ApiContext {
   // eim_not_configured. When set, operations are submitted and cancelled through it, and device changes (create,
   // update, delete, import) are passed on so its hot state follows.
   eim::EimService* eim = nullptr;
+  // The orchestration engine of a tenant (esimo serve: one per tenant, made on first use), or empty / nullptr: then
+  // telemetry is validated but not evaluated, carrier status is only stored, and explain/simulate answer 503
+  // engine_not_configured. When set, policies, devices, telemetry and the status feed are passed on.
+  std::function<engine::Engine*(domain::TenantId)> engines;
 };
 
 // Who may call a route: anyone (health, metrics, the OpenAPI document), or an API key of at least this role.

@@ -45,6 +45,19 @@ const std::vector<RouteSpec>& route_specs() {
       {M::post, "/v1/operations/{id}:cancel", Access::operator_, h_operation_cancel, "Cancel a queued operation (else 409; without an eIM also a delivered one)", "operations", nullptr, 200, "Operation", "", false},
 
       {M::get, "/v1/countries", Access::viewer, h_countries_list, "List ISO 3166-1 countries", "carriers", nullptr, 200, "CountryList", "", false},
+
+      {M::get, "/v1/policies", Access::viewer, h_policies_list, "List policy documents", "policies", nullptr, 200, "PolicyList", "", true},
+      {M::post, "/v1/policies", Access::operator_, h_policies_create, "Create a policy document (JSON, or YAML as application/yaml); 422 invalid_policy names the path, line, column and expression position", "policies", "policy", 201, "Policy", "", false},
+      {M::post, "/v1/policies:validate", Access::viewer, h_policies_validate, "Validate a policy document without storing it (200 valid, or 422 invalid_policy with positions)", "policies", "policy", 200, "PolicyValidation", "", false},
+      {M::post, "/v1/policies:simulate", Access::viewer, h_policies_simulate, "Dry run over the current fleet: which devices would switch, to what and why (nothing is sent)", "policies", "policy", 200, "Simulation", "", false},
+      {M::get, "/v1/policies/{id}", Access::viewer, h_policy_get, "Get a policy document", "policies", nullptr, 200, "Policy", "", false},
+      {M::put, "/v1/policies/{id}", Access::operator_, h_policy_put, "Replace a policy document (JSON or YAML)", "policies", "policy", 200, "Policy", "", false},
+      {M::del, "/v1/policies/{id}", Access::operator_, h_policy_delete, "Delete a policy document", "policies", nullptr, 204, nullptr, "", false},
+      {M::post, "/v1/telemetry", Access::operator_, h_telemetry_post, "Ingest a batch of device telemetry (JSON array or NDJSON); bad records are reported per index or line, good ones kept", "telemetry", "telemetry", 202, "TelemetryResult", "", false},
+      {M::put, "/v1/carriers/{id}/status", Access::operator_, h_carrier_status_put, "Report a carrier's status (the status feed): up, degraded or down, in some countries or everywhere", "carriers", "CarrierStatusInput", 200, "CarrierStatus", "", false},
+      {M::get, "/v1/outages", Access::viewer, h_outages_list, "List declared outages", "outages", nullptr, 200, "OutageList", "", true},
+      {M::get, "/v1/outages/{id}", Access::viewer, h_outage_get, "Get an outage", "outages", nullptr, 200, "Outage", "", false},
+      {M::get, "/v1/devices/{eid}/explain", Access::viewer, h_device_explain, "Explain a device: its effective policy, current evidence and last decisions", "devices", nullptr, 200, "Explanation", "", false},
   };
   return kRoutes;
 }
