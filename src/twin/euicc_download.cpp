@@ -191,6 +191,9 @@ Result<sgp::rsp22::ProfileInstallationResult> SoftwareEuicc::finish_installation
   ESIMO_TRY(Bytes data_der, rsp::encode_profile_installation_result_data(pir.data));
   ESIMO_TRY(pir.euicc_sign_pir, sign(data_der));
   ESIMO_TRY(Bytes der_bytes, rsp::encode(pir));
+  // Bounded like the package results: the oldest undelivered one gives way (its download's outcome is also in the
+  // ProfileDownloadTriggerResult the IPA sent).
+  if (installation_results_.size() >= kMaxStoredResults) installation_results_.erase(installation_results_.begin());
   installation_results_.push_back(StoredInstallationResult{pir.data.notification_metadata.seq_number, der_bytes});
   session_.reset();  // the session ends with the installation result, whatever it says
   return pir;
@@ -332,6 +335,7 @@ Status SoftwareEuicc::download_state_from_json(std::string_view json_text) {
   installation_results_.clear();
   if (const auto* list = o.if_contains("installation_results")) {
     if (!list->is_array()) return bad("installation_results", "must be an array");
+    if (list->as_array().size() > kMaxStoredResults) return bad("installation_results", "too many");
     for (std::size_t i = 0; i < list->as_array().size(); ++i) {
       const std::string at = "installation_results[" + std::to_string(i) + "]";
       const auto& e = list->as_array()[i];

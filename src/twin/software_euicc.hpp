@@ -138,7 +138,7 @@ struct DownloadSession {
 };
 
 // A ProfileInstallationResult waiting for delivery (the install notification of SGP.22 §3.1.3 / SGP.32 §3.2.2); kept
-// until the IPA handed it to the eIM (HandleNotificationEsipa).
+// until the IPA handed it to the eIM (HandleNotificationEsipa), at most kMaxStoredResults of them (oldest dropped).
 struct StoredInstallationResult {
   std::int64_t seq_number = 0;
   Bytes der;  // the whole ProfileInstallationResult (BF37)
