@@ -77,6 +77,7 @@ struct EimService::Impl {
   metrics::Counter* packages_sent;
   metrics::Counter* verification_failures;
   metrics::Counter* notifications;
+  std::shared_ptr<class DownloadRelay> download;  // indirect profile download (download_relay.cpp); null: none
 
   // ---- shared helpers
   TimePoint next_created_at();

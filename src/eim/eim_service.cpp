@@ -3,6 +3,7 @@
 
 #include "base/log.hpp"
 #include "crypto/random.hpp"
+#include "eim/download_relay.hpp"
 #include "eim/eim_impl.hpp"
 #include "sgp/codec.hpp"
 
@@ -333,6 +334,7 @@ Result<domain::Operation> EimService::submit(domain::TenantId tenant, const doma
   if (const auto* data = std::get_if<OpEuiccData>(&request); data != nullptr && data->tag_list.empty()) {
     return Error(Errc::invalid_argument, "tag_list: is required", "tag_list");
   }
+  ESIMO_CHECK(download_validate(m, tenant, request));
   domain::Operation op;
   op.id = "op_" + crypto::random_alnum(20);
   op.tenant_id = tenant;
@@ -366,6 +368,7 @@ Result<domain::Operation> EimService::submit(domain::TenantId tenant, const doma
 Result<domain::Operation> EimService::cancel(domain::TenantId tenant, std::string_view operation_id) {
   Impl& m = *impl_;
   ESIMO_TRY(domain::Operation op, m.store.get_operation(tenant, operation_id));
+  if (auto dl = download_cancel(m, op)) return std::move(*dl);  // a download in progress (download_relay.cpp)
   if (op.state != domain::OperationState::queued) {
     return Error(Errc::conflict,
                  "operation " + op.id + " is " + std::string(domain::to_string(op.state)) + "; only a queued one can be "
@@ -510,7 +513,8 @@ Result<Bytes> EimService::handle_esipa(ByteView body, std::optional<sgp::Version
   if (const auto* g = std::get_if<sgp::GetEimPackageRequest>(&*msg)) return m.handle_get_package(*g, v);
   if (const auto* p = std::get_if<sgp::ProvideEimPackageResult>(&*msg)) return m.handle_provide_result(*p, v);
   if (const auto* n = std::get_if<sgp::HandleNotificationEsipa>(&*msg)) return m.handle_notification(*n, v);
-  return Error(Errc::unsupported, "this ESipa message is not served by the eIM yet (indirect profile download)",
+  if (!std::holds_alternative<sgp::TransferEimPackageResponse>(*msg)) return download_handle(m, *msg, v);
+  return Error(Errc::unsupported, "this ESipa message is not served by the eIM yet (eIM-initiated transfer)",
                "message");
 }
 

@@ -23,6 +23,7 @@
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "domain/model.hpp"
+#include "eim/download.hpp"
 #include "sgp/messages.hpp"
 
 namespace esimo::crypto {
@@ -37,6 +38,8 @@ class Registry;
 }  // namespace esimo::metrics
 
 namespace esimo::eim {
+
+class Es9Client;  // es9_client.hpp: the port to SM-DP+s (ES9+)
 
 // Who this eIM is, as configured on the eUICCs it manages (AddInitialEim / addEim).
 struct EimIdentity {
@@ -70,11 +73,12 @@ struct OpListEim {};
 struct OpEuiccData { Bytes tag_list; };
 using OperationRequest =
     std::variant<OpEnable, OpDisable, OpDelete, OpListProfiles, OpGetRat, OpConfigureImmediateEnable, OpSetFallback,
-                 OpUnsetFallback, OpSetDefaultDp, OpAddEim, OpUpdateEim, OpDeleteEim, OpListEim, OpEuiccData>;
+                 OpUnsetFallback, OpSetDefaultDp, OpAddEim, OpUpdateEim, OpDeleteEim, OpListEim, OpEuiccData,
+                 OpDownload>;
 
 // The REST "type" of a request ("enable", "disable", "delete", "list_profiles", "get_rat",
 // "configure_immediate_enable", "set_fallback", "unset_fallback", "set_default_dp", "add_eim", "update_eim",
-// "delete_eim", "list_eim", "euicc_data").
+// "delete_eim", "list_eim", "euicc_data", "download").
 std::string_view operation_type(const OperationRequest& r);
 // Canonical JSON of a request (stored as Operation::params_json) and back; from_json names the bad field.
 std::string to_json(const OperationRequest& r);
@@ -127,6 +131,11 @@ class EimService {
   // device's version decides, and an unknown device's message is tried as v1.2, then v1.0.
   // Errc::parse_error: the body does not decode (the endpoint answers 400; nothing changed).
   Result<Bytes> handle_esipa(ByteView body, std::optional<sgp::Version> header_hint);
+
+  // ---- Indirect profile download (download_relay.cpp): relay ES9+ to SM-DP+s through `es9` (null: downloads
+  // refused at submit). Call before serving.
+  void enable_downloads(std::shared_ptr<Es9Client> es9, DownloadOptions options = {});
+  std::size_t download_sessions() const;  // download sessions in progress
 
   // ---- Association
   // The AddInitialEimRequest (BF57) that personalises eUICCs for this eIM.

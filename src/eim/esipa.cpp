@@ -3,6 +3,7 @@
 
 #include "base/log.hpp"
 #include "crypto/random.hpp"
+#include "eim/download_relay.hpp"
 #include "eim/eim_impl.hpp"
 #include "sgp/codec.hpp"
 
@@ -207,6 +208,10 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
                                                                     boost::json::value(r.error().message)) + "}");
         continue;
       }
+      if (const auto* dl = std::get_if<OpDownload>(&*r)) {  // a download goes alone, as a trigger (download_relay.cpp)
+        if (batch.empty()) return download_trigger(*this, *dev, op, *dl, dv, now);
+        break;
+      }
       const auto k = esipa_detail::kind_of(*r);
       if (batch.empty()) {
         kind = k;
@@ -378,6 +383,7 @@ Result<Bytes> EimService::Impl::handle_provide_result(const sgp::ProvideEimPacka
           },
           [&](const sgp::IpaEuiccDataResponse& r) { return handle_euicc_data(r, hint, acks); },
           [&](const sgp::ProfileDownloadTriggerResult& r) {
+            download_trigger_result(*this, r, hint);
             if (const auto* n = std::get_if<sgp::PendingNotification>(&r.result)) {
               apply_notifications({*n}, hint, acks);
             }
@@ -402,6 +408,7 @@ Result<Bytes> EimService::Impl::handle_notification(const sgp::HandleNotificatio
     return Bytes{};
   }
   std::vector<std::int64_t> acks;
+  download_notification(*this, std::get<sgp::PendingNotification>(m), std::nullopt);
   apply_notifications({std::get<sgp::PendingNotification>(m)}, std::nullopt, acks);
   // ESipa.HandleNotification is answered with 204 No Content (SGP.32 §6.1): the IPA may then drop it.
   return Bytes{};

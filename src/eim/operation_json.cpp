@@ -2,7 +2,9 @@
 // Strict: unknown fields, wrong types and bad identifiers fail with invalid_argument naming the field.
 #include <boost/json.hpp>
 
+#include "crypto/digest.hpp"
 #include "eim/eim_service.hpp"
+#include "eim/es9_client.hpp"
 
 namespace esimo::eim {
 
@@ -139,6 +141,36 @@ void eim_config_to(boost::json::object& o, const sgp::EimConfigurationData& c) {
   if (c.indirect_profile_download) o["indirect_profile_download"] = true;
 }
 
+// "download" (download_relay.cpp): the confirmation code is kept only as its SHA-256 (all hashCc needs).
+Result<OperationRequest> download_request_from(Reader& r) {
+  OpDownload op;
+  ESIMO_TRY(op.activation_code, r.string("activation_code", 255));
+  ESIMO_TRY(auto cc, r.opt_string("confirmation_code", 64));
+  ESIMO_TRY(op.confirmation_code_sha256, r.opt_hex("confirmation_code_sha256", 32));
+  if (cc && op.confirmation_code_sha256) {
+    return bad("confirmation_code", "give confirmation_code or confirmation_code_sha256, not both");
+  }
+  if (cc) {
+    const auto h = crypto::sha256(as_bytes(*cc));
+    op.confirmation_code_sha256 = Bytes(h.begin(), h.end());
+  }
+  if (op.confirmation_code_sha256 && op.confirmation_code_sha256->size() != 32) {
+    return bad("confirmation_code_sha256", "must be 32 octets (64 hex digits)");
+  }
+  ESIMO_TRY(auto enable, r.opt_bool("enable"));
+  op.enable = enable.value_or(false);
+  ESIMO_TRY(op.carrier_id, r.opt_string("carrier", 64));
+  ESIMO_TRY(auto ac, parse_activation_code(op.activation_code));
+  op.activation_code = ac.text;
+  return OperationRequest(std::move(op));
+}
+
+void download_to(boost::json::object& o, const OpDownload& x) {
+  o["activation_code"] = x.activation_code;
+  if (x.confirmation_code_sha256) o["confirmation_code_sha256"] = to_hex(*x.confirmation_code_sha256);
+  o["enable"] = x.enable;
+  if (x.carrier_id) o["carrier"] = *x.carrier_id;
+}
 
 Result<OperationRequest> parse_typed(std::string_view type, Reader& r) {
   if (type == "enable") {
@@ -190,6 +222,7 @@ Result<OperationRequest> parse_typed(std::string_view type, Reader& r) {
     return OperationRequest(OpDeleteEim{id});
   }
   if (type == "list_eim") return OperationRequest(OpListEim{});
+  if (type == "download") return download_request_from(r);
   if (type == "euicc_data") {
     ESIMO_TRY(auto tags, r.opt_hex("tag_list", 64));
     if (!tags || tags->empty()) return bad("tag_list", "is required (hex of the tags, e.g. \"84a5a6\")");
@@ -198,7 +231,7 @@ Result<OperationRequest> parse_typed(std::string_view type, Reader& r) {
   return Error(Errc::invalid_argument,
                "type: unknown operation type '" + std::string(type) +
                    "' (enable, disable, delete, list_profiles, get_rat, configure_immediate_enable, set_fallback, "
-                   "unset_fallback, set_default_dp, add_eim, update_eim, delete_eim, list_eim, euicc_data)",
+                   "unset_fallback, set_default_dp, add_eim, update_eim, delete_eim, list_eim, euicc_data, download)",
                "type");
 }
 
@@ -220,6 +253,7 @@ std::string_view operation_type(const OperationRequest& r) {
                         [](const OpDeleteEim&) { return std::string_view("delete_eim"); },
                         [](const OpListEim&) { return std::string_view("list_eim"); },
                         [](const OpEuiccData&) { return std::string_view("euicc_data"); },
+                        [](const OpDownload&) { return std::string_view("download"); },
                     },
                     r);
 }
@@ -249,6 +283,7 @@ std::string to_json(const OperationRequest& r) {
                  [&](const OpDeleteEim& x) { o["eim_id"] = x.eim_id; },
                  [&](const OpListEim&) {},
                  [&](const OpEuiccData& x) { o["tag_list"] = to_hex(x.tag_list); },
+                 [&](const OpDownload& x) { op_json_detail::download_to(o, x); },
              },
              r);
   return boost::json::serialize(o);

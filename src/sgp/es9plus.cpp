@@ -147,8 +147,8 @@ Result<json::object> header_object(const FunctionExecutionStatus& st) {
     if (d.message) scd["message"] = *d.message;
     fes["statusCodeData"] = std::move(scd);
   } else if (!st.executed() || st.status == ExecutionStatus::executed_with_warning) {
-    return encode_fail("statusCodeData", std::string("required with status ") +
-                                             std::string(execution_status_name(st.status)));
+    return encode_fail("statusCodeData",
+                       std::string("required with status ") + std::string(execution_status_name(st.status)));
   }
   json::object header;
   header["functionExecutionStatus"] = std::move(fes);
@@ -180,8 +180,8 @@ Result<FunctionExecutionStatus> read_header(const json::object& body) {
     ESIMO_TRY(d.message, maybe_string(so, "message", scd_path + ".message"));
     st.status_code_data = std::move(d);
   } else if (!st.executed()) {
-    return parse_fail(scd_path, "missing (required when the status is " +
-                                    std::string(execution_status_name(st.status)) + ")");
+    return parse_fail(scd_path,
+                      "missing (required when the status is " + std::string(execution_status_name(st.status)) + ")");
   }
   return st;
 }
@@ -240,8 +240,8 @@ Result<Function> function_from_path(std::string_view target) {
     return Error(Errc::not_found, "path: not an ES9+ path: " + std::string(target), "path");
   }
   std::string_view name = target.substr(kPathPrefix.size());
-  for (auto f : {Function::initiate_authentication, Function::get_bound_profile_package,
-                 Function::authenticate_client, Function::handle_notification, Function::cancel_session}) {
+  for (auto f : {Function::initiate_authentication, Function::get_bound_profile_package, Function::authenticate_client,
+                 Function::handle_notification, Function::cancel_session}) {
     if (function_name(f) == name) return f;
   }
   return Error(Errc::not_found, "path: unknown ES9+ function: " + std::string(name), "path");
@@ -275,7 +275,8 @@ FunctionExecutionStatus FunctionExecutionStatus::failure(std::string subject_cod
                                                          std::optional<std::string> message) {
   FunctionExecutionStatus st;
   st.status = ExecutionStatus::failed;
-  st.status_code_data = StatusCodeData{std::move(subject_code), std::move(reason_code), std::nullopt, std::move(message)};
+  st.status_code_data =
+      StatusCodeData{std::move(subject_code), std::move(reason_code), std::nullopt, std::move(message)};
   return st;
 }
 

@@ -2,8 +2,9 @@
 // ES9+ (SM-DP+ <-> LPA/eIM) JSON binding, SGP.22 §6.5 (functions §6.5.2.1-§6.5.2.5) over the HTTP binding of §6.1:
 //   POST /gsma/rsp2/es9plus/<function>, Content-Type: application/json, X-Admin-Protocol: gsma/rsp/v2.x.y.
 // Requests carry no header; every response body starts with
-//   "header": {"functionExecutionStatus": {"status": "Executed-Success" | "Executed-WithWarning" | "Failed" | "Expired",
-//                                          "statusCodeData": {"subjectCode", "reasonCode", "subjectIdentifier"?, "message"?}}}
+//   "header": {"functionExecutionStatus": {
+//       "status": "Executed-Success" | "Executed-WithWarning" | "Failed" | "Expired",
+//       "statusCodeData": {"subjectCode", "reasonCode", "subjectIdentifier"?, "message"?}}}
 // and carries the function's output data only when the function executed. handleNotification answers HTTP 204 with no
 // body (§6.5.2.4); cancelSession answers the header only.
 //

@@ -1,9 +1,9 @@
 // ES9+ JSON binding (SGP.22 §6.5): member names and types, header handling, strict decode errors naming the member.
+#include "sgp/es9plus.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
-#include "sgp/es9plus.hpp"
 
 namespace esimo::sgp::es9 {
 namespace {
@@ -11,9 +11,17 @@ namespace {
 Bytes hx(std::string_view h) { return from_hex(h).value(); }
 // Small but well-formed TLVs with the tags SGP.22 gives each member.
 Bytes signed1() { return hx("3006800102810103"); }
-Bytes sig() { return hx("5f3704" "01020304"); }
+Bytes sig() {
+  return hx(
+      "5f3704"
+      "01020304");
+}
 Bytes ski() { return hx("0402aabb"); }
-Bytes cert() { return hx("30030201" "01"); }
+Bytes cert() {
+  return hx(
+      "30030201"
+      "01");
+}
 Bytes info1() { return hx("bf2003820100"); }
 Bytes tid() { return hx("0102030405060708090a0b0c0d0e0f10"); }
 
@@ -35,12 +43,12 @@ TEST(Es9Base64, RoundTripsAllLengths) {
 }
 
 TEST(Es9Base64, RejectsNonCanonicalText) {
-  EXPECT_FALSE(base64_decode("Zm8").ok());      // not padded
-  EXPECT_FALSE(base64_decode("Zm9=").ok());     // non-zero pad bits
-  EXPECT_FALSE(base64_decode("Z===").ok());     // '=' too early
-  EXPECT_FALSE(base64_decode("Zg==Zg==").ok()); // padding before the end
-  EXPECT_FALSE(base64_decode("Zm 8").ok());     // whitespace
-  EXPECT_FALSE(base64_decode("Zm-8").ok());     // URL alphabet
+  EXPECT_FALSE(base64_decode("Zm8").ok());       // not padded
+  EXPECT_FALSE(base64_decode("Zm9=").ok());      // non-zero pad bits
+  EXPECT_FALSE(base64_decode("Z===").ok());      // '=' too early
+  EXPECT_FALSE(base64_decode("Zg==Zg==").ok());  // padding before the end
+  EXPECT_FALSE(base64_decode("Zm 8").ok());      // whitespace
+  EXPECT_FALSE(base64_decode("Zm-8").ok());      // URL alphabet
   EXPECT_TRUE(base64_decode("").ok());
 }
 
@@ -85,8 +93,8 @@ TEST(Es9Request, InitiateAuthenticationErrorsNameTheMember) {
   ASSERT_FALSE(e1.ok());
   EXPECT_EQ(e1.error().code, Errc::parse_error);
   EXPECT_EQ(e1.error().field, "euiccChallenge");
-  auto e2 = decode_initiate_authentication_request(
-      R"({"euiccChallenge":"AAAA","euiccInfo1":"vyADggEA","smdpAddress":"a"})");
+  auto e2 =
+      decode_initiate_authentication_request(R"({"euiccChallenge":"AAAA","euiccInfo1":"vyADggEA","smdpAddress":"a"})");
   ASSERT_FALSE(e2.ok());
   EXPECT_EQ(e2.error().field, "euiccChallenge");  // 3 octets, not 16
   auto e3 = decode_initiate_authentication_request(
@@ -117,14 +125,16 @@ TEST(Es9Request, TransactionIdIsUpperHexAndChecked) {
   EXPECT_EQ(back->transaction_id, tid());
   EXPECT_EQ(back->authenticate_server_response, m.authenticate_server_response);
   // lower case accepted
-  auto lower = decode_authenticate_client_request(R"({"transactionId":"0a0b","authenticateServerResponse":"vzgDgAEA"})");
+  auto lower =
+      decode_authenticate_client_request(R"({"transactionId":"0a0b","authenticateServerResponse":"vzgDgAEA"})");
   ASSERT_TRUE(lower.ok()) << lower.error().message;
   EXPECT_EQ(lower->transaction_id, hx("0a0b"));
-  for (const char* bad : {R"({"transactionId":"","authenticateServerResponse":"vzgDgAEA"})",
-                          R"({"transactionId":"0g","authenticateServerResponse":"vzgDgAEA"})",
-                          R"({"transactionId":"abc","authenticateServerResponse":"vzgDgAEA"})",
-                          R"({"transactionId":"000102030405060708090a0b0c0d0e0f10","authenticateServerResponse":"vzgDgAEA"})",
-                          R"({"transactionId":7,"authenticateServerResponse":"vzgDgAEA"})"}) {
+  for (const char* bad :
+       {R"({"transactionId":"","authenticateServerResponse":"vzgDgAEA"})",
+        R"({"transactionId":"0g","authenticateServerResponse":"vzgDgAEA"})",
+        R"({"transactionId":"abc","authenticateServerResponse":"vzgDgAEA"})",
+        R"({"transactionId":"000102030405060708090a0b0c0d0e0f10","authenticateServerResponse":"vzgDgAEA"})",
+        R"({"transactionId":7,"authenticateServerResponse":"vzgDgAEA"})"}) {
     auto r = decode_authenticate_client_request(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().field, "transactionId") << bad;
@@ -171,8 +181,8 @@ TEST(Es9Response, InitiateAuthenticationSuccess) {
   auto o = parse(*text);
   EXPECT_EQ(o.at("header").at("functionExecutionStatus").at("status").as_string(), "Executed-Success");
   EXPECT_FALSE(o.at("header").at("functionExecutionStatus").as_object().contains("statusCodeData"));
-  for (const char* k : {"transactionId", "serverSigned1", "serverSignature1", "euiccCiPKIdToBeUsed",
-                        "serverCertificate"}) {
+  for (const char* k :
+       {"transactionId", "serverSigned1", "serverSignature1", "euiccCiPKIdToBeUsed", "serverCertificate"}) {
     EXPECT_TRUE(o.contains(k)) << k;
   }
   auto back = decode_initiate_authentication_response(*text);
@@ -226,7 +236,8 @@ TEST(Es9Response, HeaderErrorsNameThePath) {
   EXPECT_TRUE(ok->status.executed());
   EXPECT_TRUE(ok->ok.has_value());
   auto expired = decode_response_header(
-      R"({"header":{"functionExecutionStatus":{"status":"Expired","statusCodeData":{"subjectCode":"8.1","reasonCode":"4.10","subjectIdentifier":"x"}}}})");
+      R"({"header":{"functionExecutionStatus":{"status":"Expired",)"
+      R"("statusCodeData":{"subjectCode":"8.1","reasonCode":"4.10","subjectIdentifier":"x"}}}})");
   ASSERT_TRUE(expired.ok());
   EXPECT_EQ(expired->status, ExecutionStatus::expired);
   EXPECT_EQ(expired->status_code_data->subject_identifier, "x");
