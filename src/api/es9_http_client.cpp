@@ -84,8 +84,7 @@ Status Es9HttpClient::check_address(std::string_view smdp_address) const {
   return {};
 }
 
-Result<std::string> Es9HttpClient::post(std::string_view smdp_address, sgp::es9::Function f,
-                                        const std::string& body) {
+Result<std::string> Es9HttpClient::post(std::string_view smdp_address, sgp::es9::Function f, const std::string& body) {
   ESIMO_TRY(Target t, target_for(smdp_address));
   std::unique_ptr<net::HttpClient> client;
   {
@@ -105,9 +104,10 @@ Result<std::string> Es9HttpClient::post(std::string_view smdp_address, sgp::es9:
     ESIMO_TRY(client, net::HttpClient::connect(t.url.host, t.url.port, co));
   }
   const std::string target = t.url.prefix + sgp::es9::function_path(f);
-  auto res = client->request(http::Method::post, target,
-                             {{"x-admin-protocol", std::string(sgp::es9::kAdminProtocol)}, {"accept", "application/json"}},
-                             body, sgp::es9::kContentType);
+  auto res =
+      client->request(http::Method::post, target,
+                      {{"x-admin-protocol", std::string(sgp::es9::kAdminProtocol)}, {"accept", "application/json"}},
+                      body, sgp::es9::kContentType);
   if (!res.ok()) return std::move(res).error();  // the connection is dropped with the client
   {
     std::lock_guard g(pool_mu_);

@@ -78,6 +78,10 @@ int run_cli(int argc, char** argv) {
                             "PEM eIM signing key (default: the PKI's, else generated into the data dir; $ESIMO_EIM_KEY)");
   serve_cmd->add_option("--ci-root", serve.common.overrides.ci_root_files,
                         "PEM GSMA CI root to verify eUICC certificates against (repeatable; $ESIMO_CI_ROOTS)");
+  serve_cmd->add_option("--smdp", serve.common.overrides.smdp,
+                        "SM-DP+ connector ADDRESS[=URL] for downloads (repeatable; URL default https://ADDRESS)");
+  serve_cmd->add_flag("--smdp-allow-unknown", serve.common.overrides.smdp_allow_unknown,
+                      "relay downloads to SM-DP+ addresses that have no connector");
   cli_detail::optional_path(serve_cmd, "--esipa-port-file", serve.esipa_port_file,
                             "write the bound ESipa port to this file once listening");
   serve_cmd->add_flag("--admin-key", serve.admin_key, "create and print a fresh admin API key for the default tenant");

@@ -185,6 +185,51 @@ Status apply_eim_table(Config& c, const toml::table& t, std::string_view source)
   });
 }
 
+Status apply_download_table(Config& c, const toml::table& t, std::string_view source) {
+  TableReader r(t, "download", source);
+  return r.each([&](const std::string& key, const toml::node& node) -> Status {
+    if (key == "download.allow_unknown_smdp") {
+      if (!node.is_boolean()) return config_error(source, node.source().begin.line, key, "'" + key + "' must be a boolean");
+      c.smdp_allow_unknown = node.value<bool>().value_or(false);
+    } else if (key == "download.session_timeout_s") {
+      ESIMO_TRY(std::uint64_t v, r.uint(key, node));
+      if (v == 0) return config_error(source, node.source().begin.line, key, "'" + key + "' must be at least 1");
+      c.download_session_timeout = std::chrono::seconds(v);
+    } else if (key == "download.smdp") {
+      const toml::array* a = node.as_array();
+      if (a == nullptr) return config_error(source, node.source().begin.line, key, "'" + key + "' must be [[download.smdp]] tables");
+      c.smdp_connectors.clear();
+      for (const auto& item : *a) {
+        const toml::table* st = item.as_table();
+        if (st == nullptr) return config_error(source, item.source().begin.line, key, "'" + key + "' must be [[download.smdp]] tables");
+        TableReader sr(*st, "download.smdp", source);
+        Config::SmdpConnector conn;
+        ESIMO_CHECK(sr.each([&](const std::string& k, const toml::node& n) -> Status {
+          if (k == "download.smdp.address") {
+            ESIMO_TRY(conn.address, sr.string(k, n));
+          } else if (k == "download.smdp.url") {
+            ESIMO_TRY(conn.url, sr.string(k, n));
+          } else if (k == "download.smdp.ca_file") {
+            ESIMO_TRY(conn.ca_file, sr.string(k, n));
+          } else if (k == "download.smdp.carrier") {
+            ESIMO_TRY(conn.carrier, sr.string(k, n));
+          } else {
+            return sr.unknown(k, n);
+          }
+          return ok_status();
+        }));
+        if (conn.address.empty()) {
+          return config_error(source, item.source().begin.line, "download.smdp.address", "'download.smdp.address' is required");
+        }
+        c.smdp_connectors.push_back(std::move(conn));
+      }
+    } else {
+      return r.unknown(key, node);
+    }
+    return ok_status();
+  });
+}
+
 Status apply_catalog_table(Config& c, const toml::table& t, std::string_view source) {
   TableReader r(t, "catalog", source);
   return r.each([&](const std::string& key, const toml::node& node) -> Status {
@@ -278,13 +323,15 @@ Status apply_toml(Config& c, std::string_view toml_text, std::string_view source
       if (auto s = config_detail::set_log_level(c, v, key); !s.ok()) return r.bad(key, node, s.error());
     } else if (key == "default_tenant") {
       ESIMO_TRY(c.default_tenant, r.string(key, node));
-    } else if (key == "server" || key == "tls" || key == "catalog" || key == "esipa" || key == "eim") {
+    } else if (key == "server" || key == "tls" || key == "catalog" || key == "esipa" || key == "eim" ||
+               key == "download") {
       const toml::table* t = node.as_table();
       if (t == nullptr) return config_error(source, node.source().begin.line, key, "'" + key + "' must be a table");
       if (key == "server") return config_detail::apply_server_table(c, *t, source);
       if (key == "tls") return config_detail::apply_tls_table(c, *t, source);
       if (key == "esipa") return config_detail::apply_esipa_table(c, *t, source);
       if (key == "eim") return config_detail::apply_eim_table(c, *t, source);
+      if (key == "download") return config_detail::apply_download_table(c, *t, source);
       return config_detail::apply_catalog_table(c, *t, source);
     } else {
       return r.unknown(key, node);
@@ -395,6 +442,15 @@ Status apply_overrides(Config& c, const ConfigOverrides& f) {
   if (f.eim_fqdn) c.eim_fqdn = *f.eim_fqdn;
   if (f.eim_key_file) c.eim_key_file = *f.eim_key_file;
   for (const auto& p : f.ci_root_files) c.ci_root_files.push_back(p);
+  for (const auto& text : f.smdp) {
+    Config::SmdpConnector conn;
+    const auto eq = text.find('=');
+    conn.address = text.substr(0, eq);
+    if (eq != std::string::npos) conn.url = text.substr(eq + 1);
+    if (conn.address.empty()) return Error(Errc::invalid_argument, "--smdp: give ADDRESS[=URL]", "--smdp");
+    c.smdp_connectors.push_back(std::move(conn));
+  }
+  if (f.smdp_allow_unknown) c.smdp_allow_unknown = true;
   return ok_status();
 }
 
@@ -467,7 +523,20 @@ std::string to_toml(const Config& c) {
     if (i) out += ", ";
     append_toml_string(out, c.ci_root_files[i].string());
   }
-  out += "]\n";
+  out += "]\n\n[download]\n";
+  out += std::string("allow_unknown_smdp = ") + (c.smdp_allow_unknown ? "true" : "false");
+  out += "\nsession_timeout_s = " + std::to_string(c.download_session_timeout.count()) + "\n";
+  for (const auto& conn : c.smdp_connectors) {
+    out += "\n[[download.smdp]]\naddress = ";
+    append_toml_string(out, conn.address);
+    out += "\nurl = ";
+    append_toml_string(out, conn.url);
+    out += "\nca_file = ";
+    append_toml_string(out, conn.ca_file);
+    out += "\ncarrier = ";
+    append_toml_string(out, conn.carrier);
+    out += "\n";
+  }
   return out;
 }
 

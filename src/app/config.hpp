@@ -45,6 +45,17 @@ struct Config {
   std::string eim_fqdn;                               // default: persisted, else the ESipa listen address
   std::filesystem::path eim_key_file;                 // PEM; default: the PKI's eIM key, else <data_dir>/eim.key.pem
   std::vector<std::filesystem::path> ci_root_files;   // PEM GSMA CI roots for eUICC certificate chains
+
+  // Indirect profile download (the eIM relays ES9+ to SM-DP+s; docs/esipa.md). TOML [download] with [[download.smdp]].
+  struct SmdpConnector {
+    std::string address;  // FQDN[:port] as activation codes carry it
+    std::string url;      // base URL; empty: https://<address>
+    std::string ca_file;  // PEM trust for its TLS certificate; empty: the PKI's CI (with --pki), else the system's
+    std::string carrier;  // carrier id it serves (informational)
+  };
+  std::vector<SmdpConnector> smdp_connectors;
+  bool smdp_allow_unknown = false;  // relay to SM-DP+s without a connector (https://<address>)
+  std::chrono::seconds download_session_timeout{600};
 };
 
 // Values given on the command line (or by any caller); unset members leave the lower layers alone.
@@ -63,6 +74,8 @@ struct ConfigOverrides {
   std::optional<std::string> eim_id, eim_fqdn;
   std::optional<std::filesystem::path> eim_key_file;
   std::vector<std::filesystem::path> ci_root_files;  // added to those of the file/environment
+  std::vector<std::string> smdp;                     // "ADDRESS[=URL]" connectors, added to the file's
+  bool smdp_allow_unknown = false;                   // a flag: only ever switches it on
 };
 
 // Reads one environment variable; nullopt when unset. Injectable for tests.

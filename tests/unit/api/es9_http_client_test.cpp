@@ -81,7 +81,8 @@ TEST_F(Es9HttpClientTest, PostsTheEs9PlusBindingAndDecodesTheAnswer) {
 
 TEST_F(Es9HttpClientTest, AFailedFunctionIsAResponseNotAnError) {
   smdp_.body = *es9::encode_header_only(es9::FunctionExecutionStatus::failure("8.2.6", "3.8", "refused"));
-  auto r = client_->authenticate_client(address_, es9::AuthenticateClientRequest{es9_fill(4, 1), Bytes{0xBF, 0x38, 0x00}});
+  auto r =
+      client_->authenticate_client(address_, es9::AuthenticateClientRequest{es9_fill(4, 1), Bytes{0xBF, 0x38, 0x00}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(r->status.executed());
   EXPECT_EQ(r->status.status_code_data->subject_code, "8.2.6");
