@@ -82,6 +82,8 @@ engine::TelemetryRecord to_engine(const TelemetryRecord& r) {
     e.position = engine::Position{r.position->lat, r.position->lon};
     e.country = r.position->country;
   }
+  // Without a reported country, the serving network's MCC says where the device is (E.212).
+  if (!e.country && r.serving_plmn) e.country = domain::country_of_mcc(r.serving_plmn->mcc_value());
   return e;
 }
 

@@ -18,7 +18,7 @@ ApiResult<std::vector<domain::Carrier>> tenant_carriers(Env& env, domain::Tenant
 
 // A policy document from a request body (JSON, or YAML when the Content-Type says so), parsed and validated against
 // the tenant's carrier catalog and its groups and devices. A bad document is a 422 invalid_policy problem whose
-// "errors" name the JSON path, line, column and expression position; an unsupported media type a 415.
+// "errors" name the JSON path, line, column and expression position.
 ApiResult<policy::Policy> read_policy_document(Env& env, const Call& call);
 
 // The tenant's engine, or nullptr when none is configured.

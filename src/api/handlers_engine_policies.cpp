@@ -102,14 +102,11 @@ ApiResult<policy::Policy> read_policy_document(Env& env, const Call& call) {
   std::string_view ct = call.req.header("content-type");
   ct = ct.substr(0, ct.find(';'));
   while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
-  if (ct.empty() || ct == "application/json") {
-    opts.format = policy::Format::json;
-  } else if (ct == "application/yaml" || ct == "application/x-yaml" || ct == "text/yaml") {
+  // Like every JSON body of the API, any other media type is read as JSON.
+  if (ct == "application/yaml" || ct == "application/x-yaml" || ct == "text/yaml") {
     opts.format = policy::Format::yaml;
   } else {
-    return make_problem(415, "unsupported_media_type",
-                        "send the policy as application/json or application/yaml, not " + std::string(ct),
-                        "content-type");
+    opts.format = policy::Format::json;
   }
   ESIMO_TRY(auto catalog, tenant_carriers(env, call.tenant()));
   opts.catalog = &catalog;

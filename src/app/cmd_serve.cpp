@@ -9,8 +9,8 @@
 
 #include "api/esipa_service.hpp"
 #include "api/keys.hpp"
-#include "app/download_setup.hpp"
 #include "app/eim_setup.hpp"
+#include "app/engine_setup.hpp"
 #include "crypto/test_pki.hpp"
 #include "eim/eim_service.hpp"
 #include "api/rest_service.hpp"
@@ -168,11 +168,6 @@ int cmd_serve(const ServeArgs& args, Io io) {
       server->stop(std::chrono::milliseconds(0));
       return report_error(io, st.error());
     }
-    if (auto st = setup_downloads(*config, *eim); !st.ok()) {  // SM-DP+ connectors (download_setup.cpp)
-      esipa_server->stop(std::chrono::milliseconds(0));
-      server->stop(std::chrono::milliseconds(0));
-      return report_error(io, st.error());
-    }
     eim::EimService* e = eim.get();
     esipa_service = std::make_unique<api::EsipaService>(
         [e](ByteView body, std::optional<sgp::Version> hint) { return e->handle_esipa(body, hint); },
@@ -186,8 +181,16 @@ int cmd_serve(const ServeArgs& args, Io io) {
   api_options.body_limit = config->body_limit;
   api_options.public_base_url = url;
   api_options.version = version_string();
-  auto service = std::make_unique<api::RestService>(
-      api::ApiContext{*store, SystemClock::instance(), metrics::Registry::global(), api_options, eim.get()});
+  // The orchestration engine: one per tenant, ticking on its own thread; decisions go out through the eIM.
+  auto engines = std::make_unique<EngineHost>(*store, SystemClock::instance(), eim.get(), metrics::Registry::global());
+  if (auto st = engines->start(); !st.ok()) {
+    if (esipa_server) esipa_server->stop(std::chrono::milliseconds(0));
+    server->stop(std::chrono::milliseconds(0));
+    return report_error(io, st.error());
+  }
+  api::ApiContext api_context{*store, SystemClock::instance(), metrics::Registry::global(), api_options, eim.get()};
+  api_context.engines = [h = engines.get()](domain::TenantId t) { return h->engine_for(t); };
+  auto service = std::make_unique<api::RestService>(std::move(api_context));
   front.set(service.get());
   io.out << "esimo " << version_string() << " serving on " << url << " (data in " << config->data_dir.string() << ")\n"
          << "  API:      " << url << "/v1/\n"
@@ -241,6 +244,7 @@ int cmd_serve(const ServeArgs& args, Io io) {
   esipa_front.set(nullptr);
   service.reset();
   esipa_service.reset();
+  engines.reset();  // joins the engine's timer thread before the eIM it submits to goes away
   eim.reset();
   store.reset();  // joins the writer after its last batch is committed
   log::info("stopped");

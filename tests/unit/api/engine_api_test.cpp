@@ -149,7 +149,10 @@ TEST_F(EngineApiTest, PolicyInYamlIsStoredAsCanonicalJson) {
   r = post("/v1/policies", a_admin_, R"({"name":"trucks","scope":{"fleet":true}})");
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(field(r), "name");
-  EXPECT_EQ(post("/v1/policies", a_admin_, "name: x", "text/plain").status, 415);
+  // Only the YAML media types read YAML; anything else is JSON, like every other body of the API.
+  r = post("/v1/policies", a_admin_, "name: x", "text/plain");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(json(r).as_object()["errors"].as_array()[0].as_object()["line"].as_int64(), 1);
 }
 
 TEST_F(EngineApiTest, ValidateNamesPathLineColumnAndExpressionPosition) {
@@ -307,6 +310,15 @@ TEST_F(EngineApiTest, ExplainShowsPolicyEvidenceAndTenantIsolation) {
   EXPECT_EQ(ev["country"].as_string(), "BR");
   EXPECT_TRUE(ev["attached"].as_bool());
   EXPECT_TRUE(v["decisions"].is_array());
+
+  // Without a position, the serving PLMN's MCC says where the device is.
+  create_dual_device(3);
+  r = post("/v1/telemetry", a_operator_,
+           R"([{"eid":")" + eid_n(3) + R"(","time":")" + t1 + R"(","serving_plmn":"262-01","attached":true}])");
+  ASSERT_EQ(r.status, 202);
+  r = get("/v1/devices/" + eid_n(3) + "/explain", a_viewer_);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json(r).as_object()["evidence"].as_object()["country"].as_string(), "DE");
 
   EXPECT_EQ(get("/v1/devices/" + eid_n(1) + "/explain", b_viewer_).status, 404);
   EXPECT_EQ(get("/v1/devices/" + eid_n(2) + "/explain", a_viewer_).status, 404);
