@@ -14,6 +14,7 @@
 #include "base/log.hpp"
 #include "crypto/test_pki.hpp"
 #include "net/http_client.hpp"
+#include "twin/sim/sim_engine.hpp"
 #include "twin/sim/sim_inprocess.hpp"
 #include "twin/sim/sim_runner.hpp"
 #include "twin/sim/sim_scenario_model.hpp"
@@ -158,14 +159,7 @@ int cmd_twin_run_wire(const TwinRunArgs& args, const twin::sim::ScenarioModel& m
 
 int cmd_twin_run(const TwinRunArgs& args, Io io) {
   namespace d = cmd_twin_detail;
-  if (args.engine == "on") {
-    // issue 6: the engine plugs in through twin::sim::Orchestrator; until it is built, "on" is refused, not faked.
-    return report_error(io, Error(Errc::failed_precondition,
-                                  "--engine on: this esimo has no orchestration engine built in yet (issue 6); "
-                                  "--engine off runs the fleet with only what devices do on their own",
-                                  "--engine"));
-  }
-  if (args.engine != "off") {
+  if (args.engine != "on" && args.engine != "off") {
     return report_error(io, Error(Errc::invalid_argument, "--engine: on or off", "--engine"));
   }
   auto config = load_config(args.common);
@@ -182,6 +176,11 @@ int cmd_twin_run(const TwinRunArgs& args, Io io) {
   if (!model.ok()) return report_error(io, model.error());
 
   d::TwinProgress progress(io.err, args.progress || ::isatty(STDERR_FILENO) == 1);
+  if (args.eim_url && args.engine == "on") {
+    // The engine acts through the eIM's submit(); over the wire that eIM is another process (its own engine runs there).
+    return report_error(io,
+                        Error(Errc::invalid_argument, "--engine on runs in-process only (not with --eim)", "--engine"));
+  }
   if (args.eim_url) return cmd_twin_run_wire(args, **model, io, progress);
   d::RunDir temp;
   twin::sim::InProcessOptions ip;
@@ -207,6 +206,13 @@ int cmd_twin_run(const TwinRunArgs& args, Io io) {
   so.eim = &(*stack)->eim();
   so.tenant = (*stack)->tenant();
   so.progress = [&](double f) { progress.show("simulating         ", f, f >= 1.0); };
+  // issue 6: the orchestration engine with the default fleet policy (docs/engine.md).
+  std::optional<twin::sim::SimEngine> engine;
+  if (args.engine == "on") {
+    twin::sim::SimEngineOptions eo;
+    eo.store = &(*stack)->store();
+    so.orchestrator = &engine.emplace(**model, std::move(eo));
+  }
   twin::sim::SimRunner runner(**model, (*stack)->port(), clock, (*stack)->factory(), so);
   const auto wall0 = std::chrono::steady_clock::now();
   auto kpis = runner.run();

@@ -90,9 +90,15 @@ struct DeviceState {
   std::deque<TimePoint> switches;       // last 24 hours
   std::optional<Pending> pending;
   std::optional<std::size_t> pending_fallback;
+  // Profiles the device could not use (an engine switch that failed or rolled back), until when: not a target, not
+  // a fallback.
+  std::vector<std::pair<std::size_t, TimePoint>> bad;
+  std::optional<std::size_t> confirmed_target;  // the last engine switch that completed, and when
+  std::optional<TimePoint> confirmed_at;
   std::optional<std::size_t> home;      // profile enabled before a failover wave moved it
   std::string home_outage;
   bool wave_queued = false;             // waiting in an outage's wave
+  bool ever_attached = false;           // only a device that had service can lose it (health counts it)
   bool dirty = true;
   bool watch = false;                   // re-evaluated every tick (a time-dependent condition or a held guard)
   std::deque<DecisionRecord> decisions;
@@ -109,9 +115,12 @@ struct Health {
   std::string carrier_id;
   domain::CountryCode country;
   std::deque<HealthSample> window;
+  std::deque<HealthSample> long_window;   // the last recovery_hold, for recovery with few reporters
   std::optional<double> base_no_service;  // baseline share without service
   std::optional<double> base_latency;     // baseline p50 latency
   std::optional<double> base_rsrp;        // baseline median RSRP
+  std::optional<double> base_rsrp_sd;     // baseline spread of RSRP (dB)
+  std::optional<double> base_loglat_sd;   // baseline spread of ln(latency)
   domain::CarrierStatus detected = domain::CarrierStatus::up;
   std::string detected_evidence;
   domain::CarrierStatus feed = domain::CarrierStatus::up;
@@ -270,6 +279,7 @@ struct Engine::Impl {
         }
       }
       c.monthly_cost = monthly_cost(d, p.carrier_id, now);
+      if (is_bad(d, i, now)) c.outage = true;  // this device could not use it lately
       if (d.enabled && *d.enabled == i) {
         if (!d.rsrp.empty()) c.rsrp_dbm = d.rsrp.back().value;
         if (auto l = latency_p50(d, now)) c.latency_ms = l;
@@ -279,6 +289,19 @@ struct Engine::Impl {
       out.push_back(std::move(c));
       profile_of.push_back(i);
     }
+  }
+
+  static bool is_bad(const DeviceState& d, std::size_t k, TimePoint now) {
+    for (const auto& [p, until] : d.bad) {
+      if (p == k && until > now) return true;
+    }
+    return false;
+  }
+
+  void mark_bad(DeviceState& d, std::size_t k, TimePoint now) {
+    std::erase_if(d.bad, [&](const auto& b) { return b.first == k || b.second <= now; });
+    d.bad.emplace_back(k, now + std::chrono::hours(24));
+    d.dirty = true;
   }
 
   static std::optional<double> latency_p50(const DeviceState& d, TimePoint now) {
@@ -381,12 +404,20 @@ struct Engine::Impl {
   void on_profile(std::uint32_t di, std::size_t k, bool attached, TimePoint at) {
     DeviceState& d = devices[di];
     if (!d.enabled || *d.enabled != k) {
+      // Back off the profile the engine just had it enable (a rollback, or the device's own fallback because it
+      // did not attach there): that profile does not serve this device now.
+      if (d.enabled && d.confirmed_target && *d.confirmed_target == *d.enabled && d.confirmed_at &&
+          at - *d.confirmed_at < std::chrono::hours(1)) {
+        mark_bad(d, *d.enabled, at);
+      }
       if (d.enabled) note_switch(d, at);
       d.enabled = k;
       d.dirty = true;
     }
     if (d.pending) {
       if (d.pending->profile == k && attached) {
+        d.confirmed_target = k;
+        d.confirmed_at = at;
         confirm(di, true);
       } else if (d.pending->profile != k && d.last_switch_at && *d.last_switch_at >= d.pending->at && attached &&
                  k != d.pending->profile) {
@@ -401,6 +432,7 @@ struct Engine::Impl {
     if (!d.pending) return;
     const engine_detail::Pending p = *d.pending;
     d.pending.reset();
+    if (!ok) mark_bad(d, p.profile, d.last_seen.value_or(p.at));
     if (p.outage.empty()) return;
     for (OutageState& os : outages) {
       if (os.o.id != p.outage) continue;
@@ -470,8 +502,10 @@ struct Engine::Impl {
       if (r.latency_ms) d.latency.push_back({r.time, *r.latency_ms});
     }
     d.dirty = true;
-    // Fleet health of the (carrier, country) the device is on.
-    if (d.enabled && d.country) {
+    // Fleet health of the (carrier, country) the device is on. A device that never had service since the engine
+    // knows it says nothing about a change (a coverage hole), so it is left out.
+    if (r.attached) d.ever_attached = true;
+    if (d.enabled && d.country && d.ever_attached) {
       Health& h = health_at(d.info.profiles[*d.enabled].carrier_id, *d.country);
       engine_detail::HealthSample s;
       s.at = r.time;
@@ -479,6 +513,7 @@ struct Engine::Impl {
       if (r.attached && r.latency_ms) s.latency_ms = static_cast<float>(*r.latency_ms);
       if (r.attached && r.rsrp_dbm) s.rsrp_dbm = static_cast<float>(*r.rsrp_dbm);
       h.window.push_back(s);
+      h.long_window.push_back(s);
       // A reachable device on a carrier in outage joins that outage's wave.
       if (h.outage && r.attached && !d.wave_queued && !d.pending) {
         OutageState& os = outages[*h.outage];
@@ -502,31 +537,45 @@ struct Engine::Impl {
   // ---- health judgement of one (carrier, country)
   void judge(Health& h, TimePoint now) {
     while (!h.window.empty() && h.window.front().at <= now - config.health_window) h.window.pop_front();
-    const std::size_t n = h.window.size();
+    const Duration long_span = std::max(config.recovery_hold, config.health_window);
+    while (!h.long_window.empty() && h.long_window.front().at <= now - long_span) h.long_window.pop_front();
+    const bool few = h.window.size() < config.min_population;
+    if (few && (h.detected == domain::CarrierStatus::up || h.long_window.size() < config.recovery_min_population)) {
+      // Too few records to judge, and nothing to recover from (or no one left to say).
+      h.last_latency_p50.reset();
+      h.last_rsrp_p50.reset();
+      return;
+    }
+    // Few reporters during an outage: the last recovery_hold of records says whether it is over.
+    const std::deque<engine_detail::HealthSample>& records = few ? h.long_window : h.window;
+    const std::size_t n = records.size();
     std::size_t without = 0;
     std::vector<double> lat, rsrp;
-    for (const auto& s : h.window) {
+    for (const auto& s : records) {
       if (!s.attached) ++without;
       if (s.latency_ms >= 0) lat.push_back(s.latency_ms);
       if (s.rsrp_dbm <= 0) rsrp.push_back(s.rsrp_dbm);
     }
     h.last_latency_p50 = engine_detail::percentile(lat, 50);
     h.last_rsrp_p50 = engine_detail::percentile(rsrp, 50);
-    if (n < config.min_population) {
-      // Too few records to judge. A carrier left without reporters (its devices moved away) stays as it was until
-      // recovery_hold passes with nothing against it; then the return-home canary is the test.
-      if (h.detected != domain::CarrierStatus::up && h.unhealthy_at && now - *h.unhealthy_at >= config.recovery_hold) {
-        h.detected = domain::CarrierStatus::up;
-        h.detected_evidence = "no records against it for " + engine_detail::fmt_duration(config.recovery_hold);
-        if (!h.healthy_since) h.healthy_since = *h.unhealthy_at + config.recovery_hold;
+    const auto spread = [](const std::vector<double>& v, bool log) -> std::optional<double> {
+      if (v.size() < 2) return std::nullopt;
+      double sum = 0, sq = 0;
+      for (double x : v) {
+        const double y = log ? std::log(std::max(1.0, x)) : x;
+        sum += y;
+        sq += y * y;
       }
-      return;
-    }
+      const double m = sum / static_cast<double>(v.size());
+      return std::sqrt(std::max(0.0, sq / static_cast<double>(v.size()) - m * m));
+    };
+    const std::optional<double> rsrp_sd = spread(rsrp, false), loglat_sd = spread(lat, true);
+    const std::size_t radio_min = few ? config.recovery_min_population : config.min_population;
     const double share = static_cast<double>(without) / static_cast<double>(n);
     const double base = h.base_no_service.value_or(0);
     domain::CarrierStatus state = domain::CarrierStatus::up;
     std::string why;
-    const std::string window = " in the last " + engine_detail::fmt_duration(config.health_window);
+    const std::string window = " in the last " + engine_detail::fmt_duration(few ? long_span : config.health_window);
     if (share - base >= config.down_share) {
       state = domain::CarrierStatus::down;
       why = std::to_string(without) + " of " + std::to_string(n) + " records without service" + window +
@@ -535,21 +584,36 @@ struct Engine::Impl {
       state = domain::CarrierStatus::degraded;
       why = std::to_string(without) + " of " + std::to_string(n) + " records without service" + window +
             " (baseline " + engine_detail::fmt_num(base * 100, 1) + "%)";
-    } else if (h.base_latency && h.last_latency_p50 && lat.size() >= config.min_population &&
-               *h.last_latency_p50 >= *h.base_latency * config.latency_ratio) {
-      state = domain::CarrierStatus::degraded;
-      why = "latency p50 " + engine_detail::fmt_num(*h.last_latency_p50, 0) + " ms over " + std::to_string(lat.size()) +
-            " records" + window + " (baseline " + engine_detail::fmt_num(*h.base_latency, 0) + " ms)";
-    } else if (h.base_rsrp && h.last_rsrp_p50 && rsrp.size() >= config.min_population &&
-               *h.last_rsrp_p50 <= *h.base_rsrp - config.rsrp_drop_db) {
-      state = domain::CarrierStatus::degraded;
-      why = "RSRP median " + engine_detail::fmt_num(*h.last_rsrp_p50, 1) + " dBm over " + std::to_string(rsrp.size()) +
-            " records" + window + " (baseline " + engine_detail::fmt_num(*h.base_rsrp, 1) + " dBm)";
+    } else {
+      const bool lat_ok = h.base_latency && h.last_latency_p50 && lat.size() >= radio_min;
+      const bool rsrp_ok = h.base_rsrp && h.last_rsrp_p50 && rsrp.size() >= radio_min;
+      const double ratio = lat_ok ? *h.last_latency_p50 / std::max(1.0, *h.base_latency) : 0;
+      const double drop = rsrp_ok ? *h.base_rsrp - *h.last_rsrp_p50 : 0;
+      // Standard error of a median: 1.2533 sigma / sqrt(n), with sigma the baseline spread (at least 1 dB / 0.05).
+      const double se_rsrp = 1.2533 * std::max(1.0, h.base_rsrp_sd.value_or(1.0)) /
+                             std::sqrt(static_cast<double>(std::max<std::size_t>(1, rsrp.size())));
+      const double se_lat = 1.2533 * std::max(0.05, h.base_loglat_sd.value_or(0.05)) /
+                            std::sqrt(static_cast<double>(std::max<std::size_t>(1, lat.size())));
+      const bool slow = lat_ok && ratio >= config.latency_ratio && std::log(ratio) / se_lat >= config.min_z;
+      const bool weak = rsrp_ok && drop >= config.rsrp_drop_db && drop / se_rsrp >= config.min_z;
+      if ((slow && weak) || (lat_ok && ratio >= config.extreme_latency_ratio) ||
+          (rsrp_ok && drop >= config.extreme_rsrp_drop_db)) {
+        state = domain::CarrierStatus::degraded;
+        if (lat_ok) {
+          why = "latency p50 " + engine_detail::fmt_num(*h.last_latency_p50, 0) + " ms (baseline " +
+                engine_detail::fmt_num(*h.base_latency, 0) + " ms)";
+        }
+        if (rsrp_ok) {
+          why += std::string(why.empty() ? "" : ", ") + "RSRP median " + engine_detail::fmt_num(*h.last_rsrp_p50, 1) +
+                 " dBm (baseline " + engine_detail::fmt_num(*h.base_rsrp, 1) + " dBm)";
+        }
+        why += " over " + std::to_string(n) + " records" + window;
+      }
     }
     if (state == domain::CarrierStatus::up) {
       if (!h.healthy_since) h.healthy_since = now;
       // Only a healthy window teaches the baseline (and only when no outage is active on it).
-      if (!h.outage) {
+      if (!h.outage && !few) {
         const double a = h.base_no_service ? config.baseline_alpha : 1.0;
         h.base_no_service = (1 - a) * h.base_no_service.value_or(0) + a * share;
         if (h.last_latency_p50) {
@@ -558,6 +622,8 @@ struct Engine::Impl {
         if (h.last_rsrp_p50) {
           h.base_rsrp = h.base_rsrp ? (1 - a) * *h.base_rsrp + a * *h.last_rsrp_p50 : *h.last_rsrp_p50;
         }
+        if (rsrp_sd) h.base_rsrp_sd = h.base_rsrp_sd ? (1 - a) * *h.base_rsrp_sd + a * *rsrp_sd : *rsrp_sd;
+        if (loglat_sd) h.base_loglat_sd = h.base_loglat_sd ? (1 - a) * *h.base_loglat_sd + a * *loglat_sd : *loglat_sd;
       }
       if (h.detected != domain::CarrierStatus::up && h.unhealthy_at && now - *h.unhealthy_at >= config.recovery_hold) {
         h.detected = domain::CarrierStatus::up;
@@ -727,7 +793,7 @@ struct Engine::Impl {
     bool usable = false;
     if (d.fallback && (!d.enabled || *d.fallback != *d.enabled)) {
       for (std::size_t j = 0; j < prof.size(); ++j) {
-        if (prof[j] == *d.fallback) usable = policy::carrier_eligible(cp.policy(), cands[j]);
+        if (prof[j] == *d.fallback) usable = policy::carrier_eligible(cp.policy(), cands[j]) && !is_bad(d, prof[j], now);
       }
     }
     if (usable) return;
@@ -748,24 +814,27 @@ struct Engine::Impl {
     } else {
       reason += "; none was set";
     }
-    (void)now;
     submit_fallback(d, k, reason);
   }
 
   // ---- waves
-  // Releases devices of one wave sequence; returns how many were released.
+  enum class Released { wait, skipped, submitted };
+
+  // Releases devices of one wave sequence: the canary (devices that were actually sent a switch), then, once enough
+  // of the canary is back on its new carrier, growing waves within the rate limit.
   void advance(OutageState& os, Wave& w, bool back, TimePoint now) {
     if (!w.active || os.o.paused) return;
-    if (w.canary.empty() && w.next == 0 && !w.queue.empty()) {
+    if (!w.canary_at) {
       std::size_t n = static_cast<std::size_t>(std::ceil(config.canary_share * static_cast<double>(w.queue.size())));
-      n = std::clamp<std::size_t>(std::max(n, config.canary_min), 1, w.queue.size());
+      n = std::clamp<std::size_t>(std::max(n, config.canary_min), 1, std::max<std::size_t>(1, w.queue.size()));
       while (w.canary.size() < n && w.next < w.queue.size()) {
         const std::uint32_t di = w.queue[w.next];
-        if (!release(os, di, back, now)) break;
-        w.canary.push_back(di);
+        const Released r = release(os, di, back, now);
+        if (r == Released::wait) break;
         ++w.next;
+        if (r == Released::submitted) w.canary.push_back(di);
       }
-      if (!w.canary.empty()) {
+      if (w.canary.size() >= n || (w.next >= w.queue.size() && !w.canary.empty())) {
         w.canary_at = now;
         ++os.o.waves;
       }
@@ -780,7 +849,7 @@ struct Engine::Impl {
                                                                          config.wave_growth));
         w.released_in_wave = 0;
         ++os.o.waves;
-      } else if (w.canary_at && now - *w.canary_at >= config.canary_timeout) {
+      } else if (now - *w.canary_at >= config.canary_timeout) {
         os.o.paused = true;
         os.o.paused_reason = std::string(back ? "return-home" : "failover") + " canary: " +
                              std::to_string(w.canary_confirmed) + " of " + std::to_string(w.canary.size()) +
@@ -799,38 +868,38 @@ struct Engine::Impl {
         ++os.o.waves;
       }
       const std::uint32_t di = w.queue[w.next];
-      if (!release(os, di, back, now)) break;
+      const Released r = release(os, di, back, now);
+      if (r == Released::wait) break;
       ++w.next;
-      ++w.released_in_wave;
+      if (r == Released::submitted) ++w.released_in_wave;
     }
   }
 
-  // One device of a wave: its policy decides what to do. False when the rate limit says wait.
-  bool release(OutageState& os, std::uint32_t di, bool back, TimePoint now) {
+  // One device of a wave: its policy decides what to do.
+  Released release(OutageState& os, std::uint32_t di, bool back, TimePoint now) {
     DeviceState& d = devices[di];
-    if (tokens < 1) return false;
+    if (tokens < 1) return Released::wait;
     d.wave_queued = false;
     if (back) return return_home(os, di, now);
     if (!d.attached || d.pending || !d.enabled || !d.country ||
         d.info.profiles[*d.enabled].carrier_id != os.o.carrier_id || *d.country != os.o.country) {
-      return true;  // moved, unreachable or busy since it was queued
+      return Released::skipped;  // moved, unreachable or busy since it was queued
     }
     const std::uint64_t before = stats.switches_submitted;
     evaluate_device(di, now, os.o.id);
-    if (stats.switches_submitted != before) {
-      ++os.o.submitted;
-      const std::size_t k = d.pending->profile;
-      const std::string key = engine_detail::health_key(d.info.profiles[k].carrier_id, *d.country);
-      if (std::find(os.backups.begin(), os.backups.end(), key) == os.backups.end()) os.backups.push_back(key);
-    }
-    return true;
+    if (stats.switches_submitted == before) return Released::skipped;
+    ++os.o.submitted;
+    const std::size_t k = d.pending->profile;
+    const std::string key = engine_detail::health_key(d.info.profiles[k].carrier_id, *d.country);
+    if (std::find(os.backups.begin(), os.backups.end(), key) == os.backups.end()) os.backups.push_back(key);
+    return Released::submitted;
   }
 
   // Return home: the policy's preference or objective must rank home above the current carrier, guards allow it.
-  bool return_home(OutageState& os, std::uint32_t di, TimePoint now) {
+  Released return_home(OutageState& os, std::uint32_t di, TimePoint now) {
     DeviceState& d = devices[di];
     if (!d.home || d.home_outage != os.o.id || !d.enabled || *d.enabled == *d.home || d.pending || !d.attached) {
-      return true;
+      return Released::skipped;
     }
     auto cp = policy_for(policies, d, compiled);
     std::vector<policy::Candidate> cands;
@@ -841,7 +910,7 @@ struct Engine::Impl {
     for (std::size_t j = 0; j < prof.size(); ++j) {
       if (prof[j] == *d.home) hj = j;
     }
-    if (!hj || !cur || !policy::carrier_eligible(cp->policy(), cands[*hj])) return true;
+    if (!hj || !cur || !policy::carrier_eligible(cp->policy(), cands[*hj])) return Released::skipped;
     const policy::Candidate& home = cands[*hj];
     std::string why;
     const policy::Policy& p = cp->policy();
@@ -890,7 +959,7 @@ struct Engine::Impl {
       record(d, DecisionRecord{now, "none", std::nullopt,
                                "return home to " + home.carrier_id + " not worth it under policy " + cp->name() +
                                    (why.empty() ? "" : " (" + why + ")")});
-      return true;
+      return Released::skipped;
     }
     std::vector<policy::CarrierStatusEntry> status;
     const policy::Evidence e = evidence(d, now, status);
@@ -899,9 +968,9 @@ struct Engine::Impl {
     const policy::GuardVerdict g = policy::check_guards(p.guards, sw, false, e);
     if (!g.allowed) {
       record(d, DecisionRecord{now, "held", std::nullopt, "return home held by " + std::string(policy::to_string(g.blocked_by)) + ": " + g.reason});
-      return true;
+      return Released::skipped;
     }
-    if (!take_token()) return false;
+    if (!take_token()) return Released::wait;
     const std::size_t k = *d.home;
     std::string reason = "policy " + cp->name() + ", return home: outage " + os.o.id + " cleared at " +
                          format_rfc3339(*os.o.cleared_at) + ", carrier healthy for " +
@@ -912,7 +981,7 @@ struct Engine::Impl {
     acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, p.guards.rollback.value_or(true), {}, reason, {}});
     ++stats.switches_submitted;
     record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
-    return true;
+    return Released::submitted;
   }
 
   void tick(TimePoint now) {

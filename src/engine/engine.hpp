@@ -89,10 +89,21 @@ struct EngineConfig {
   std::size_t min_population = 20;                   // records in the window before anything is judged
   double down_share = 0.5;          // share of records without service (above the baseline) that declares "down"
   double degraded_share = 0.2;      // ... that declares "degraded"
-  double latency_ratio = 1.5;       // window p50 latency vs the baseline p50 that declares "degraded"
-  double rsrp_drop_db = 8.0;        // window median RSRP this far below the baseline declares "degraded"
+  // "degraded" from the radio side needs two independent signals (so noise on one does not move a fleet), or one
+  // extreme: p50 latency >= latency_ratio x baseline AND median RSRP >= rsrp_drop_db below it; or p50 latency >=
+  // extreme_latency_ratio x baseline; or median RSRP >= extreme_rsrp_drop_db below it.
+  double latency_ratio = 1.5;
+  double rsrp_drop_db = 4.0;
+  double extreme_latency_ratio = 2.5;
+  double extreme_rsrp_drop_db = 10.0;
+  // ... and each shift must stand out of the window's noise: z = shift / standard error of the median (1.2533 x the
+  // baseline spread / sqrt(records)) >= min_z (small populations need larger shifts).
+  double min_z = 2.5;
   double baseline_alpha = 0.05;     // EWMA weight of a healthy window in the baseline
   Duration recovery_hold = std::chrono::minutes(30);  // healthy this long before an outage is cleared
+  // With fewer than min_population records in health_window (its devices moved away), recovery is judged on the
+  // records of the last recovery_hold instead (at least recovery_min_population of them); with none, it stays.
+  std::size_t recovery_min_population = 3;
   // Waves
   double canary_share = 0.02;       // first wave: this share of the affected devices (at least canary_min)
   std::size_t canary_min = 1;

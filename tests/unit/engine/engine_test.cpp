@@ -100,14 +100,14 @@ struct Fleet {
   }
   // Every device reports once per `every`, spread over it, from t to t + span; ticks every 15 s.
   TimePoint run(TimePoint t, Duration span, bool attached = true, double latency = 50, Duration every = 60s,
-                unsigned first = 0, unsigned last = UINT32_MAX) {
+                unsigned first = 0, unsigned last = UINT32_MAX, double rsrp = -90) {
     const TimePoint end = t + span;
     TimePoint next_tick = t;
     const auto step = every / std::max(1u, n);
     unsigned i = 0;
     for (TimePoint now = t; now < end; now += step) {
       if (i >= first && i < std::min(last, n)) {
-        EXPECT_TRUE(engine->ingest(rec(i, now, attached, latency)).ok());
+        EXPECT_TRUE(engine->ingest(rec(i, now, attached, latency, rsrp)).ok());
       } else {
         EXPECT_TRUE(engine->ingest(rec(i, now, true)).ok());
       }
@@ -203,14 +203,32 @@ TEST(EngineHealth, DeclaresAnOutageFromTelemetryAgainstTheBaseline) {
   EXPECT_EQ(f.act.notices.front().id, act[0].id);
 }
 
-TEST(EngineHealth, LatencyAgainstTheBaselineDeclaresDegraded) {
-  Fleet f(60, test_config());
-  TimePoint t = f.run(kT0, 30min);
-  t = f.run(t, 3min, true, 120);
-  auto act = f.active();
-  ASSERT_EQ(act.size(), 1u);
-  EXPECT_EQ(act[0].state, domain::CarrierStatus::degraded);
-  EXPECT_NE(act[0].evidence.find("latency p50 120 ms"), std::string::npos) << act[0].evidence;
+TEST(EngineHealth, RadioDegradationNeedsTwoSignalsOrAnExtremeOne) {
+  {
+    Fleet f(60, test_config());
+    TimePoint t = f.run(kT0, 30min);
+    t = f.run(t, 3min, true, 90);  // latency 1.8x alone: noise on one signal moves nothing
+    EXPECT_TRUE(f.active().empty());
+  }
+  {
+    Fleet f(60, test_config());
+    TimePoint t = f.run(kT0, 30min);
+    t = f.run(t, 3min, true, 90, 60s, 0, UINT32_MAX, -95);  // latency 1.8x with RSRP 5 dB down: degraded
+    auto act = f.active();
+    ASSERT_EQ(act.size(), 1u);
+    EXPECT_EQ(act[0].state, domain::CarrierStatus::degraded);
+    EXPECT_NE(act[0].evidence.find("latency p50 90 ms (baseline 50 ms), RSRP median -95.0 dBm (baseline -90.0 dBm)"),
+              std::string::npos)
+        << act[0].evidence;
+  }
+  {
+    Fleet f(60, test_config());
+    TimePoint t = f.run(kT0, 30min);
+    t = f.run(t, 3min, true, 130);  // 2.6x: extreme on its own
+    auto act = f.active();
+    ASSERT_EQ(act.size(), 1u);
+    EXPECT_NE(act[0].evidence.find("latency p50 130 ms"), std::string::npos) << act[0].evidence;
+  }
 }
 
 TEST(EngineHealth, BelowTheMinimumPopulationNothingIsDeclared) {
