@@ -15,19 +15,6 @@ namespace esimo::api {
 
 namespace engine_sync_detail {
 
-Result<std::vector<domain::Carrier>> all_carriers(store::Store& store, domain::TenantId tenant) {
-  std::vector<domain::Carrier> out;
-  store::Page page;
-  page.limit = 10000;
-  for (;;) {
-    ESIMO_TRY(auto p, store.list_carriers(tenant, {}, page));
-    for (auto& c : p.items) out.push_back(std::move(c));
-    if (!p.next_after) break;
-    page.after = *p.next_after;
-  }
-  return out;
-}
-
 // Carrier id -> its first home PLMN, looked up once per carrier.
 class PlmnOf {
  public:
@@ -72,8 +59,21 @@ engine::DeviceInfo device_info(const store::DeviceRecord& rec, PlmnOf& plmn_of) 
 
 }  // namespace engine_sync_detail
 
+Result<std::vector<domain::Carrier>> tenant_carriers(store::Store& store, domain::TenantId tenant) {
+  std::vector<domain::Carrier> out;
+  store::Page page;
+  page.limit = 10000;  // the store's largest page
+  for (;;) {
+    ESIMO_TRY(auto p, store.list_carriers(tenant, {}, page));
+    for (auto& c : p.items) out.push_back(std::move(c));
+    if (!p.next_after) break;
+    page.after = *p.next_after;
+  }
+  return out;
+}
+
 Status load_engine_policies(store::Store& store, domain::TenantId tenant, engine::Engine& engine) {
-  ESIMO_TRY(auto catalog, engine_sync_detail::all_carriers(store, tenant));
+  ESIMO_TRY(auto catalog, tenant_carriers(store, tenant));
   policy::ParseOptions opts;
   opts.catalog = &catalog;
   engine::PolicySet set;

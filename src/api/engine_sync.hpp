@@ -2,6 +2,8 @@
 // Loading an engine::Engine with one tenant's durable record: its devices with their profiles, its policy documents,
 // the carrier status feed and its rate cards (as tariffs). Used by `esimo serve` when it makes a tenant's engine and
 // by the REST handlers when policies or devices change.
+#include <vector>
+
 #include "base/result.hpp"
 #include "domain/model.hpp"
 #include "store/store.hpp"
@@ -12,6 +14,9 @@ struct Outage;
 }  // namespace esimo::engine
 
 namespace esimo::api {
+
+// Every carrier the tenant can name (the shared catalog and its own): what policies are validated against.
+Result<std::vector<domain::Carrier>> tenant_carriers(store::Store& store, domain::TenantId tenant);
 
 // Everything of `tenant` into `engine`. Stored policies that no longer validate are skipped (a warning each).
 Status load_engine(store::Store& store, domain::TenantId tenant, engine::Engine& engine, TimePoint now);

@@ -13,9 +13,6 @@ class Engine;
 
 namespace esimo::api {
 
-// Every carrier the tenant can name in a policy: the shared catalog and its own.
-ApiResult<std::vector<domain::Carrier>> tenant_carriers(Env& env, domain::TenantId tenant);
-
 // A policy document from a request body (JSON, or YAML when the Content-Type says so), parsed and validated against
 // the tenant's carrier catalog and its groups and devices. A bad document is a 422 invalid_policy problem whose
 // "errors" name the JSON path, line, column and expression position.

@@ -3,14 +3,13 @@
 #include <string>
 #include <utility>
 
+#include "api/engine_sync.hpp"
 #include "api/handlers_engine.hpp"
 #include "crypto/random.hpp"
 
 namespace esimo::api {
 
 namespace policy_api_detail {
-
-constexpr std::size_t kCatalogPage = 10000;
 
 std::string scope_kind(const policy::Scope& s) { return std::string(policy::to_string(s.kind)); }
 std::string scope_target(const policy::Scope& s) {
@@ -83,19 +82,6 @@ Problem clash_problem(const Error& e) {
 
 }  // namespace policy_api_detail
 
-ApiResult<std::vector<domain::Carrier>> tenant_carriers(Env& env, domain::TenantId tenant) {
-  std::vector<domain::Carrier> out;
-  store::Page page;
-  page.limit = policy_api_detail::kCatalogPage;
-  for (;;) {
-    ESIMO_TRY(auto p, env.ctx.store.list_carriers(tenant, {}, page));
-    for (auto& c : p.items) out.push_back(std::move(c));
-    if (!p.next_after) break;
-    page.after = *p.next_after;
-  }
-  return out;
-}
-
 ApiResult<policy::Policy> read_policy_document(Env& env, const Call& call) {
   namespace d = policy_api_detail;
   policy::ParseOptions opts;
@@ -108,7 +94,7 @@ ApiResult<policy::Policy> read_policy_document(Env& env, const Call& call) {
   } else {
     opts.format = policy::Format::json;
   }
-  ESIMO_TRY(auto catalog, tenant_carriers(env, call.tenant()));
+  ESIMO_TRY(auto catalog, tenant_carriers(env.ctx.store, call.tenant()));
   opts.catalog = &catalog;
   policy::Diagnostic diag;
   auto parsed = policy::parse_policy(call.req.body, opts, &diag);
