@@ -626,6 +626,17 @@ void DownloadRelay::record_euicc_certificates(const Session& s, const Bytes& eui
   }
 }
 
+template <class R, class CodeTable>
+std::int64_t DownloadRelay::euicc_refused(const std::shared_ptr<Session>& s, const std::string& outcome,
+                                          const char* code_name, std::int64_t euicc_code, const Result<R>& smdp,
+                                          const CodeTable& codes) {
+  finish(*s, false, outcome,
+         "{\"" + std::string(code_name) + "\":" + std::to_string(euicc_code) +
+             (smdp.ok() ? ",\"smdp\":" + dd::status_json(smdp->status) : std::string()) + "}");
+  forget(s);
+  return smdp.ok() && !smdp->status.executed() ? dd::name_failure(smdp->status, codes).second : 127;
+}
+
 Result<Bytes> DownloadRelay::authenticate(const sgp::AuthenticateClientRequestEsipa& m, sgp::Version v) {
   auto answer_error = [v](std::int64_t code) {
     return dd::encode_answer(sgp::AuthenticateClientResponseEsipa(sgp::AuthenticateClientErrorEsipa{code}), v);
@@ -687,15 +698,9 @@ Result<Bytes> DownloadRelay::authenticate(const sgp::AuthenticateClientRequestEs
       "authenticateClient", [&] { return es9_->authenticate_client(s->smdp_address, req); });
   if (asr_err != nullptr) {
     // The eUICC refused the SM-DP+ (SGP.22 AuthenticateErrorCode); the SM-DP+ was told so through authenticateClient.
-    const std::string outcome =
-        asr_err->code == 2 ? "bad_smdp_signature" : "euicc_rejected:" + dd::euicc_auth_error(asr_err->code);
-    finish(*s, false, outcome,
-           "{\"authenticate_error_code\":" + std::to_string(asr_err->code) +
-               (r.ok() ? ",\"smdp\":" + dd::status_json(r->status) : std::string()) + "}");
-    forget(s);
-    std::int64_t code = 127;
-    if (r.ok() && !r->status.executed()) code = dd::name_failure(r->status, dd::kAuthenticateCodes).second;
-    return answer_error(code);
+    return answer_error(euicc_refused(
+        s, asr_err->code == 2 ? "bad_smdp_signature" : "euicc_rejected:" + dd::euicc_auth_error(asr_err->code),
+        "authenticate_error_code", asr_err->code, r, dd::kAuthenticateCodes));
   }
   if (!r.ok()) {
     // The eUICC holds a session now: keep it so the IPA's CancelSession still reaches the SM-DP+.
@@ -754,15 +759,9 @@ Result<Bytes> DownloadRelay::bound_profile_package(const sgp::GetBoundProfilePac
       "getBoundProfilePackage", [&] { return es9_->get_bound_profile_package(s->smdp_address, req); });
   if (const auto* err = std::get_if<sgp::rsp22::PrepareDownloadResponseError>(&*pdr)) {
     // The eUICC refused smdpSigned2 (SGP.22 DownloadErrorCode); relayed so the SM-DP+ ends its session.
-    const std::string outcome =
-        err->code == 2 ? "bad_smdp_signature" : "euicc_rejected:" + dd::euicc_download_error(err->code);
-    finish(*s, false, outcome,
-           "{\"download_error_code\":" + std::to_string(err->code) +
-               (r.ok() ? ",\"smdp\":" + dd::status_json(r->status) : std::string()) + "}");
-    forget(s);
-    std::int64_t code = 127;
-    if (r.ok() && !r->status.executed()) code = dd::name_failure(r->status, dd::kBppCodes).second;
-    return answer_error(code);
+    return answer_error(euicc_refused(
+        s, err->code == 2 ? "bad_smdp_signature" : "euicc_rejected:" + dd::euicc_download_error(err->code),
+        "download_error_code", err->code, r, dd::kBppCodes));
   }
   if (!r.ok()) {
     finish(*s, false, dd::transport_failure(r.error()) ? "smdp_unreachable" : "smdp_protocol_error",

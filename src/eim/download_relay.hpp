@@ -85,6 +85,11 @@ class DownloadRelay {
   Result<Bytes> bound_profile_package(const sgp::GetBoundProfilePackageRequestEsipa& m, sgp::Version v);
   Result<Bytes> cancel_session(const sgp::CancelSessionRequestEsipa& m, sgp::Version v);
 
+  // The eUICC refused a step and its refusal went to the SM-DP+ in the relayed request (`smdp`: the SM-DP+'s answer):
+  // ends the operation with `outcome`, forgets the session, returns the ESipa error code for the IPA.
+  template <class R, class CodeTable>
+  std::int64_t euicc_refused(const std::shared_ptr<Session>& s, const std::string& outcome, const char* code_name,
+                             std::int64_t euicc_code, const Result<R>& smdp, const CodeTable& codes);
   // One ES9+ call under the retry policy (retriable: transport errors and status Expired).
   template <class R, class F>
   Result<R> call_with_retry(const char* function, F&& call);
