@@ -151,6 +151,8 @@ ApiResult<http::Response> h_device_explain(Env&, Call&);
 void engine_policies_changed(Env& env, domain::TenantId tenant);
 // The engine (when configured) takes the device's current registry entry (or forgets it when deleted).
 void engine_device_changed(Env& env, domain::TenantId tenant, const domain::Eid& eid);
+// The engine (when configured) takes new rate cards as tariffs (cost objectives and savings).
+void engine_rates_changed(Env& env, domain::TenantId tenant, const std::vector<domain::RateCard>& cards);
 // Component schemas of the engine resources, merged into the OpenAPI document (JSON object text).
 const char* engine_openapi_schemas();
 

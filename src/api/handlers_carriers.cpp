@@ -211,6 +211,7 @@ ApiResult<http::Response> h_rates_put(Env& env, Call& call) {
   }
   if (!cards.empty()) {
     ESIMO_CHECK(env.ctx.store.put_rate_cards(cards));
+    engine_rates_changed(env, call.tenant(), cards);
   }
   ESIMO_TRY(auto all, env.ctx.store.list_rate_cards(call.tenant(), c.id));
   return carriers_detail::rates_response(all);
@@ -318,6 +319,7 @@ ApiResult<http::Response> h_rates_import(Env& env, Call& call) {
   }
   if (!cards.empty()) {
     ESIMO_CHECK(env.ctx.store.put_rate_cards(cards));
+    engine_rates_changed(env, call.tenant(), cards);
   }
   JsonWriter w;
   w.begin_object().field_num("imported", static_cast<std::int64_t>(cards.size())).end_object();

@@ -110,6 +110,12 @@ void engine_device_changed(Env& env, domain::TenantId tenant, const domain::Eid&
   }
 }
 
+void engine_rates_changed(Env& env, domain::TenantId tenant, const std::vector<domain::RateCard>& cards) {
+  if (auto* e = engine_of(env, tenant)) {
+    for (const auto& c : cards) e->set_tariff(engine::Tariff{c.carrier_id, c.country, c.monthly_fee, c.price_per_mb});
+  }
+}
+
 Result<bool> tenant_has_device(Env& env, domain::TenantId tenant, const domain::Eid& eid) {
   if (auto* e = engine_of(env, tenant)) return e->has_device(eid);
   auto d = env.ctx.store.get_device(tenant, eid);

@@ -79,6 +79,10 @@ ApiResult<http::Response> TelemetryIngest::finish() {
   ESIMO_CHECK(reader_.finish());
   flush();
   rejected_.end_array();
+  env_.ctx.metrics.counter("esimo_telemetry_records_total", "Telemetry records by outcome", {{"result", "accepted"}})
+      .inc(accepted_);
+  env_.ctx.metrics.counter("esimo_telemetry_records_total", "Telemetry records by outcome", {{"result", "rejected"}})
+      .inc(rejected_total_);
   JsonWriter w;
   w.begin_object()
       .field_num("accepted", static_cast<std::int64_t>(accepted_))

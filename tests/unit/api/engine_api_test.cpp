@@ -320,6 +320,13 @@ TEST_F(EngineApiTest, ExplainShowsPolicyEvidenceAndTenantIsolation) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(json(r).as_object()["evidence"].as_object()["country"].as_string(), "DE");
 
+  // An empty body is not an array (nothing counted); the records so far are counted by outcome.
+  r = post("/v1/telemetry", a_operator_, "", "application/json");
+  EXPECT_EQ(r.status, 400);
+  auto m = get("/metrics", "");
+  EXPECT_THAT(m.body, HasSubstr(R"(esimo_telemetry_records_total{result="accepted"} 3)"));
+  EXPECT_THAT(m.body, HasSubstr(R"(esimo_telemetry_records_total{result="rejected"} 0)"));
+
   EXPECT_EQ(get("/v1/devices/" + eid_n(1) + "/explain", b_viewer_).status, 404);
   EXPECT_EQ(get("/v1/devices/" + eid_n(2) + "/explain", a_viewer_).status, 404);
 }
