@@ -16,6 +16,13 @@ std::vector<double> batch_buckets() { return {1, 2, 4, 8, 16, 32, 64, 128, 256, 
 }  // namespace writer_detail
 
 namespace {
+// Transaction control through the connection's statement cache: exec() would parse the SQL again on every call
+// (a group commit runs BEGIN, COMMIT and a SAVEPOINT/RELEASE pair per call).
+Status run_cached(Connection& db, std::string_view sql, std::string_view what) {
+  ESIMO_TRY(Stmt * s, db.prepare(sql));
+  return s->run(what);
+}
+
 // The writer thread must survive a throwing closure (std::bad_alloc): it becomes that call's error.
 Status run_job(const Writer::Job& job, Connection& db) {
   try {
@@ -90,7 +97,7 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
 
   // IMMEDIATE takes the write lock up front: another process (the CLI adding a key) may hold it for up to the busy
   // timeout; after that every call of the batch fails as unavailable and nothing was written.
-  if (Status st = db.exec("BEGIN IMMEDIATE", "begin transaction"); !st.ok()) {
+  if (Status st = run_cached(db, "BEGIN IMMEDIATE", "begin transaction"); !st.ok()) {
     for (Pending& p : batch) p.done.set_value(st);
     return;
   }
@@ -99,14 +106,14 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
   results.reserve(batch.size());
   std::size_t lost_from = 0;  // results before this index belong to a transaction SQLite aborted on its own
   for (Pending& p : batch) {
-    if (Status st = db.exec("SAVEPOINT sp_call", "savepoint"); !st.ok()) {
+    if (Status st = run_cached(db, "SAVEPOINT sp_call", "savepoint"); !st.ok()) {
       results.push_back(std::move(st));
       continue;
     }
     Status st = run_job(p.job, db);
     db.reset_busy();
     if (st.ok()) {
-      if (Status rel = db.exec("RELEASE sp_call", "release savepoint"); !rel.ok()) st = std::move(rel);
+      if (Status rel = run_cached(db, "RELEASE sp_call", "release savepoint"); !rel.ok()) st = std::move(rel);
     }
     if (!st.ok()) {
       if (db.autocommit()) {
@@ -117,20 +124,20 @@ void Writer::commit_batch(std::deque<Pending>& batch) {
         }
         results.push_back(std::move(st));
         lost_from = results.size();
-        if (Status again = db.exec("BEGIN IMMEDIATE", "begin transaction"); !again.ok()) {
+        if (Status again = run_cached(db, "BEGIN IMMEDIATE", "begin transaction"); !again.ok()) {
           while (results.size() < batch.size()) results.push_back(again);
           break;
         }
         continue;
       }
       (void)db.exec("ROLLBACK TO sp_call", "rollback to savepoint");
-      (void)db.exec("RELEASE sp_call", "release savepoint");
+      (void)run_cached(db, "RELEASE sp_call", "release savepoint");
     }
     results.push_back(std::move(st));
   }
 
   if (!db.autocommit()) {
-    if (Status st = db.exec("COMMIT", "commit"); !st.ok()) {
+    if (Status st = run_cached(db, "COMMIT", "commit"); !st.ok()) {
       log::error("store commit failed", {{"error", st.error().message}, {"calls", batch.size()}});
       if (!db.autocommit()) (void)db.exec("ROLLBACK", "rollback");
       for (std::size_t i = lost_from; i < results.size(); ++i) {
