@@ -236,7 +236,26 @@ Result<PollReport> Ipa::poll_until_idle(std::size_t max_rounds) {
       report.lines.push_back(ipa_impl::describe(result));
       std::optional<std::int64_t> seq;
       if (const auto* s = std::get_if<sgp::EuiccPackageResultSigned>(&result)) seq = s->data.seq_number;
-      ESIMO_CHECK(provide(std::move(result), report));
+      std::vector<sgp::PendingNotification> notes;
+      if (v12 && options_.notifications_with_result) {
+        ESIMO_TRY(notes, euicc_.signed_notifications());
+      }
+      if (notes.empty()) {
+        ESIMO_CHECK(provide(std::move(result), report));
+      } else {
+        // ePRAndNotifications (SGP.32 v1.2 ProvideEimPackageResult): the acknowledged ones are dropped by the
+        // EimAcknowledgements of the answer; the rest go out one by one on the next round.
+        std::vector<std::int64_t> sent;
+        for (const auto& n : notes) sent.push_back(n.metadata->seq_number);
+        ESIMO_CHECK(provide(sgp::EprAndNotifications{std::move(result), std::move(notes)}, report));
+        for (const auto s : sent) {
+          bool pending = false;
+          for (const auto& left : euicc_.pending_notifications()) pending = pending || left.seq_number == s;
+          if (pending) continue;
+          ++report.notifications_sent;
+          ++report.notifications_with_result;
+        }
+      }
       if (seq) euicc_.mark_result_delivered(*seq);
       continue;
     }

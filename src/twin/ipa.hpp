@@ -7,7 +7,8 @@
 //      provideEimPackageResult, then pending notifications as HandleNotificationEsipa pendingNotification (each
 //      removed once the eIM accepted it);
 //   2. GetEimPackageRequest (notifyStateChange / stateChangeCause after a fallback or rollback, rPLMN when known) ->
-//      EuiccPackageRequest: run on the eUICC, ProvideEimPackageResult (v1.2 with the EID, v1.0 without);
+//      EuiccPackageRequest: run on the eUICC, ProvideEimPackageResult (v1.2 with the EID, and with
+//      notifications_with_result the notifications the package caused as ePRAndNotifications; v1.0 without either);
 //      IpaEuiccDataRequest: ProvideEimPackageResult ipaEuiccDataResponse;
 //      ProfileDownloadTriggerRequest: the indirect profile download (ipa_download.cpp, below);
 //      eimPackageError noEimPackageAvailable: idle, stop; any other eimPackageError: an Error;
@@ -88,6 +89,11 @@ struct IpaOptions {
   // 3 octets (TS 24.008) of the last registered PLMN, sent in GetEimPackageRequest; unset: the enabled profile's home
   // PLMN when it has one.
   std::optional<Bytes> rplmn;
+  // SGP.32 v1.2: the notifications pending after a package travel with its result (ProvideEimPackageResult
+  // ePRAndNotifications) instead of one HandleNotificationEsipa each; those the eIM does not acknowledge are sent
+  // the usual way on the next round. Off by default (one exchange per notification, as deployed IPAds do); v1.0
+  // IPAs always send them one by one.
+  bool notifications_with_result = false;
   // Profile download (ipa_download.cpp): the time the eUICC checks SM-DP+ certificates at (the twin's virtual clock);
   // null: the wall clock. device_tac: DeviceInfo.tac sent in ctxParams1.
   const Clock* clock = nullptr;
@@ -99,7 +105,8 @@ struct PollReport {
   std::size_t rounds = 0;          // GetEimPackageRequests sent
   std::size_t packages = 0;        // eUICC packages executed
   std::size_t data_requests = 0;   // IpaEuiccDataRequests answered
-  std::size_t notifications_sent = 0;
+  std::size_t notifications_sent = 0;         // delivered in any way (HandleNotificationEsipa or with a result)
+  std::size_t notifications_with_result = 0;  // of those, carried in a ProvideEimPackageResult (no own exchange)
   bool idle = false;  // the eIM said noEimPackageAvailable
   std::size_t downloads = 0;                 // ProfileDownloadTriggerRequests handled
   std::vector<std::string> installed_iccids;  // profiles a download installed

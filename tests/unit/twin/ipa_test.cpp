@@ -240,4 +240,29 @@ TEST(Ipa, HttpTransportRejectsBadUrls) {
   EXPECT_FALSE(t.ok());
 }
 
+// v1.2 ePRAndNotifications: the notifications travel with the result; those the eIM does not acknowledge (this fake
+// acknowledges only results) go out again one by one, so none is lost.
+TEST(Ipa, NotificationsWithTheResultAreResentWhenNotAcknowledged) {
+  auto e = make_euicc(sgp::Version::v1_2);
+  EimSide eim{sgp::Version::v1_2};
+  FakeEim fake(sgp::Version::v1_2);
+  fake.packages.push_back(eim.request(sgp::PsmoList{sgp::PsmoEnable{wire(kIccid2)}}));
+  IpaOptions options;
+  options.notifications_with_result = true;
+  Ipa ipa(e, fake, options);
+  auto report = ipa.poll_until_idle(10);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->idle);
+  auto results = fake.all<sgp::ProvideEimPackageResult>();
+  ASSERT_EQ(results.size(), 1u);
+  const auto* epr = std::get_if<sgp::EprAndNotifications>(&results[0].result);
+  ASSERT_NE(epr, nullptr) << "the result should carry the notifications";
+  EXPECT_EQ(epr->notification_list.size(), 2u);
+  EXPECT_EQ(codes(epr->euicc_package_result), std::vector<std::int64_t>{0});
+  EXPECT_EQ(report->notifications_with_result, 0u);
+  EXPECT_EQ(fake.all<sgp::HandleNotificationEsipa>().size(), 2u);
+  EXPECT_EQ(report->notifications_sent, 2u);
+  EXPECT_TRUE(e.pending_notifications().empty());
+}
+
 }  // namespace esimo::twin::ipa_tests
