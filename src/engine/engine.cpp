@@ -755,6 +755,29 @@ struct Engine::Impl {
       acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, rollback, {}, reason, {}});
       ++stats.switches_submitted;
       record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
+      // The fallback must not sit on the switch's target: if the target does not attach here, the device rolls
+      // back, and a later loss of service must not send it to that same profile.
+      if (d.fallback && *d.fallback == k) {
+        std::vector<policy::Candidate> rest;
+        std::vector<std::size_t> rest_prof;
+        for (std::size_t j = 0; j < cands.size(); ++j) {
+          if (prof[j] != k) {
+            rest.push_back(cands[j]);
+            rest_prof.push_back(prof[j]);
+          }
+        }
+        policy::Candidate gone;
+        if (cur) {
+          gone = *cur;
+          gone.status = domain::CarrierStatus::down;
+        }
+        if (auto alt = policy::choose_best(compiled_policy->policy(), cur ? &gone : nullptr, rest)) {
+          submit_fallback(d, rest_prof[alt->index],
+                          "policy " + compiled_policy->name() + ": fallback off the switch target " +
+                              d.info.profiles[k].carrier_id + " => " + rest[alt->index].carrier_id + " (" + alt->why +
+                              ")");
+        }
+      }
       return true;
     }
     if (kind == policy::ActionKind::set_fallback_best || kind == policy::ActionKind::set_fallback_to) {
