@@ -32,7 +32,37 @@ struct EidKeyHash {
   }
 };
 
-// Compact hot state of one eUICC (well under 1 KiB).
+// A package that left and awaits its result: what the result's verification and matching need (SGP.32 §2.11.2.1:
+// the eUICC's signature covers the eimSignature), kept so a result is matched without reading the store.
+struct InFlightPackage {
+  Bytes eim_transaction_id;
+  std::uint64_t counter_value = 0;
+  Bytes eim_signature;
+  std::vector<domain::Operation> operations;  // as recorded: delivered, in package order
+};
+
+// A profile as the eIM last learned it from results and notifications (the store's row, state fields only).
+struct HotProfile {
+  domain::Iccid iccid;
+  domain::ProfileState state = domain::ProfileState::disabled;
+  bool fallback = false;
+};
+
+// The slow-path state of one eUICC: its queued operations, its profiles and its packages in flight, so a cycle
+// (poll -> package -> result -> notification) reads nothing back from the store (CONVENTIONS). Guarded by the
+// device's `busy` mutex. Loaded from the store on first use and dropped (`loaded = false`) whenever the store may
+// hold something newer (device changed through REST, a sweep, a conflict); the store stays the durable record. A
+// result whose package is not here (after a restart) is matched through the store.
+struct DeviceWork {
+  bool loaded = false;
+  std::vector<domain::Operation> queue;  // queued operations, creation order
+  std::vector<HotProfile> profiles;
+  std::optional<domain::Iccid> active_iccid;
+  std::vector<InFlightPackage> in_flight;  // newest last; at most kMaxInFlight
+  static constexpr std::size_t kMaxInFlight = 4;
+};
+
+// Compact hot state of one eUICC (well under 1 KiB; the slow-path part grows with what is queued or in flight).
 struct HotDevice {
   domain::TenantId tenant = 0;
   domain::Eid eid;
@@ -47,6 +77,7 @@ struct HotDevice {
   // Oldest delivery still awaiting a result (nullopt: none): a poll after it + delivered_timeout sweeps them.
   std::optional<TimePoint> awaiting_since;
   std::shared_ptr<std::mutex> busy = std::make_shared<std::mutex>();
+  std::shared_ptr<DeviceWork> work = std::make_shared<DeviceWork>();  // guarded by *busy
 
   bool needs_euicc_data() const { return !emulated && (!association_token || !euicc_verifier); }
 };
@@ -96,6 +127,10 @@ struct EimService::Impl {
   void apply_state(HotDevice& d, const store::EuiccEimState& st);
   std::shared_ptr<std::mutex> busy_of(const EidKey& k);
   std::optional<HotDevice> snapshot(const EidKey& k);
+  // The device's slow-path state, loaded from the store when it is not (caller holds the device's busy mutex).
+  Result<DeviceWork*> work_of(const HotDevice& dev);
+  // Marks a device's slow-path state stale (takes its busy mutex; call without holding mu or busy).
+  void drop_work(const EidKey& k);
 
   // ---- ESipa (esipa.cpp)
   Result<Bytes> handle_get_package(const sgp::GetEimPackageRequest& req, sgp::Version v);
@@ -118,10 +153,18 @@ struct EimService::Impl {
   // gets the late result in result_json (once). Returns true when this is the first result the operation records
   // (so its effects on profiles apply), false for a duplicate.
   Result<bool> finish_operation(domain::Operation op, bool success, std::string outcome, std::string result_json);
-  // Effects of an ok result on the stored profiles (SGP.32: state changes only from results and notifications).
-  Status apply_effect(const domain::Operation& op, const sgp::EuiccResultData& r);
-  Status set_profile_state(domain::TenantId tenant, const domain::Eid& eid, const domain::Iccid& iccid,
-                           std::string_view change);
+  // The operation record a result makes (nullopt for a duplicate: the first result stands); see finish_operation.
+  static std::optional<store::PackageResultUpdate::OperationUpdate> finished(const domain::Operation& op, bool success,
+                                                                             const std::string& outcome,
+                                                                             const std::string& result_json,
+                                                                             TimePoint now);
+  // Effects of an ok result on a device's profiles (SGP.32: state changes only from results and notifications),
+  // applied to `w` (a scratch copy of the hot state); profile_update() then says what changed against the original.
+  static void apply_effect(DeviceWork& w, const domain::Operation& op);
+  static void set_profile_state(DeviceWork& w, const domain::Iccid& iccid, std::string_view change);
+  static void profile_update(const DeviceWork& before, const DeviceWork& after, store::PackageResultUpdate& u);
+  // Drops deleted profiles from the ICCID index.
+  void forget_deleted(const store::PackageResultUpdate& u);
   Status reconcile_profiles(domain::TenantId tenant, const domain::Eid& eid,
                             const std::vector<sgp::ProfileInfo>& reported, bool complete, std::string& summary);
 };

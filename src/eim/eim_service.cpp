@@ -1,4 +1,5 @@
 // EimService: lifecycle, the REST side (submit/cancel/device_changed), ESipa dispatch and association export.
+#include <algorithm>
 #include <map>
 
 #include "base/log.hpp"
@@ -162,6 +163,38 @@ std::optional<HotDevice> EimService::Impl::snapshot(const EidKey& k) {
   return it->second;
 }
 
+Result<DeviceWork*> EimService::Impl::work_of(const HotDevice& dev) {
+  DeviceWork& w = *dev.work;
+  if (w.loaded) return &w;
+  // Reload on miss: the store is the durable record (start-up, or after something made this copy stale).
+  ESIMO_TRY(store::DeviceRecord rec, store.get_device(dev.tenant, dev.eid));
+  ESIMO_TRY(auto queued, store.list_queued_operations(dev.tenant, dev.eid));
+  w.queue = std::move(queued);
+  w.profiles.clear();
+  for (const auto& p : rec.profiles) w.profiles.push_back(HotProfile{p.iccid, p.state, p.fallback});
+  w.active_iccid = rec.device.active_iccid;
+  w.loaded = true;
+  std::unique_lock lock(mu);
+  if (auto it = devices.find(dev.eid.to_bytes()); it != devices.end() && it->second.work.get() == &w) {
+    it->second.queued = static_cast<std::uint32_t>(w.queue.size());
+  }
+  return &w;
+}
+
+void EimService::Impl::drop_work(const EidKey& k) {
+  std::shared_ptr<std::mutex> busy;
+  std::shared_ptr<DeviceWork> work;
+  {
+    std::shared_lock lock(mu);
+    auto it = devices.find(k);
+    if (it == devices.end()) return;
+    busy = it->second.busy;
+    work = it->second.work;
+  }
+  std::lock_guard g(*busy);
+  work->loaded = false;
+}
+
 Status EimService::Impl::refresh_device(domain::TenantId tenant, const domain::Eid& eid) {
   const EidKey key = eid.to_bytes();
   auto rec = store.get_device(tenant, eid);
@@ -202,6 +235,8 @@ Status EimService::Impl::refresh_device(domain::TenantId tenant, const domain::E
   if (it == devices.end()) return {};
   if (st) apply_state(it->second, *st);
   if (queued) it->second.queued = static_cast<std::uint32_t>(queued->size());
+  lock.unlock();
+  drop_work(key);  // its profiles or operations may have changed: the next slow path reloads them
   return {};
 }
 
@@ -323,18 +358,28 @@ Result<domain::Operation> EimService::submit(domain::TenantId tenant, const doma
     return Error(Errc::failed_precondition,
                  "'" + std::string(type) + "' needs SGP.32 v1.2; device " + eid.str() + " runs SGP.32 v1.0", "type");
   }
-  if (const domain::Iccid* iccid = service_detail::iccid_of(request)) {
-    auto prof = m.store.get_profile(tenant, *iccid);
-    if (!prof || prof->eid != eid) {
-      if (!prof && prof.error().code != Errc::not_found) return std::move(prof).error();
-      return Error(Errc::failed_precondition,
-                   "device " + eid.str() + " is not known to hold profile " + iccid->str(), "iccid");
-    }
-  }
   if (const auto* data = std::get_if<OpEuiccData>(&request); data != nullptr && data->tag_list.empty()) {
     return Error(Errc::invalid_argument, "tag_list: is required", "tag_list");
   }
   ESIMO_CHECK(download_validate(m, tenant, request));
+  auto busy = m.busy_of(key);
+  std::unique_lock<std::mutex> dev_lock;
+  if (busy) dev_lock = std::unique_lock<std::mutex>(*busy);
+  DeviceWork* work = nullptr;
+  if (busy) {
+    ESIMO_TRY(work, m.work_of(*dev));
+  }
+  if (const domain::Iccid* iccid = service_detail::iccid_of(request)) {
+    // The device's profiles as the eIM knows them (hot state, loaded from the store).
+    bool held = false;
+    if (work != nullptr) {
+      for (const auto& p : work->profiles) held = held || p.iccid == *iccid;
+    }
+    if (!held) {
+      return Error(Errc::failed_precondition,
+                   "device " + eid.str() + " is not known to hold profile " + iccid->str(), "iccid");
+    }
+  }
   domain::Operation op;
   op.id = "op_" + crypto::random_alnum(20);
   op.tenant_id = tenant;
@@ -348,15 +393,13 @@ Result<domain::Operation> EimService::submit(domain::TenantId tenant, const doma
   op.updated_at = op.created_at;
   op.expires_at = options.expires_at ? *options.expires_at
                                      : op.created_at + std::chrono::duration_cast<Duration>(m.options.default_operation_ttl);
-  auto busy = m.busy_of(key);
-  std::unique_lock<std::mutex> dev_lock;
-  if (busy) dev_lock = std::unique_lock<std::mutex>(*busy);
   if (Status st = m.store.create_operation(op); !st.ok()) {
     if (st.error().code == Errc::already_exists && !options.idempotency_key.empty()) {
       return m.store.find_operation_by_idempotency_key(tenant, options.idempotency_key);
     }
     return st.error();
   }
+  if (work != nullptr) work->queue.push_back(op);
   {
     std::unique_lock lock(m.mu);
     auto it = m.devices.find(key);
@@ -388,6 +431,10 @@ Result<domain::Operation> EimService::cancel(domain::TenantId tenant, std::strin
       return Error(Errc::conflict, "operation " + op.id + " left the queue before it could be cancelled", "state");
     }
     return st.error();
+  }
+  if (auto dev = m.snapshot(key); dev && busy) {
+    auto& q = dev->work->queue;
+    q.erase(std::remove_if(q.begin(), q.end(), [&](const domain::Operation& o) { return o.id == done.id; }), q.end());
   }
   std::unique_lock lock(m.mu);
   auto it = m.devices.find(key);

@@ -151,15 +151,22 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   if (dev->awaiting_since && now - *dev->awaiting_since >= std::chrono::duration_cast<Duration>(options.delivered_timeout)) {
     ESIMO_CHECK(sweep_delivered(*dev, now));
   }
+  // The queue comes from the hot state (loaded from the store on a miss), not from a store read per poll.
+  ESIMO_TRY(DeviceWork* work, work_of(*dev));
+  auto sync_queued = [&] {
+    std::unique_lock lock(mu);
+    if (auto it = devices.find(key); it != devices.end()) {
+      it->second.queued = static_cast<std::uint32_t>(work->queue.size());
+    }
+  };
 
   if (req.notify_state_change) {
     // SGP.32 v1.2 §3.5: the eUICC's profile state changed without an eIM package (fallback, rollback, local ...). The
     // eIM learns the new state from a listProfileInfo, queued unless one is already waiting.
     const std::string cause =
         req.state_change_cause ? esipa_detail::state_change_cause_name(*req.state_change_cause) : "unspecified";
-    ESIMO_TRY(auto queued, store.list_queued_operations(dev->tenant, dev->eid));
     bool have_list = false;
-    for (const auto& op : queued) have_list = have_list || op.type == "list_profiles";
+    for (const auto& op : work->queue) have_list = have_list || op.type == "list_profiles";
     if (!have_list) {
       domain::Operation op;
       op.id = "op_" + crypto::random_alnum(20);
@@ -172,9 +179,8 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
       op.updated_at = op.created_at;
       op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(options.default_operation_ttl);
       ESIMO_CHECK(store.create_operation(op));
-      std::unique_lock lock(mu);
-      if (auto it = devices.find(key); it != devices.end()) ++it->second.queued;
-      ++dev->queued;
+      work->queue.push_back(std::move(op));
+      sync_queued();
     }
   }
 
@@ -182,26 +188,24 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   std::vector<domain::Operation> batch;
   esipa_detail::PackageKind kind = esipa_detail::PackageKind::data;
   std::optional<OperationRequest> data_request;
+  std::size_t consumed = 0;  // leading queue entries this poll used up (sent in the package, or failed as invalid)
   if (!dev->needs_euicc_data()) {
-    ESIMO_TRY(auto queued, store.list_queued_operations(dev->tenant, dev->eid));
-    std::vector<domain::Operation> live;
-    for (auto& op : queued) {
-      if (op.expires_at && *op.expires_at <= now) {
-        domain::Operation done = op;
+    auto& queue = work->queue;
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (it->expires_at && *it->expires_at <= now) {
+        domain::Operation done = *it;
         done.state = domain::OperationState::expired;
         done.outcome = "expired";
         done.updated_at = now;
         if (store.update_operation(done, domain::OperationState::queued).ok()) count_outcome("expired");
+        it = queue.erase(it);
         continue;
       }
-      live.push_back(std::move(op));
-    }
-    {
-      std::unique_lock lock(mu);
-      if (auto it = devices.find(key); it != devices.end()) it->second.queued = static_cast<std::uint32_t>(live.size());
+      ++it;
     }
     std::vector<OperationRequest> requests;
-    for (auto& op : live) {
+    for (; consumed < queue.size(); ++consumed) {
+      const domain::Operation& op = queue[consumed];
       auto r = operation_request_from_json(op.type, op.params_json);
       if (!r) {
         (void)finish_operation(op, false, "invalid_request", "{\"error\":" + boost::json::serialize(
@@ -220,10 +224,15 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
       }
       if (k == esipa_detail::PackageKind::data) data_request = *r;
       requests.push_back(std::move(*r));
-      batch.push_back(std::move(op));
-      if (kind == esipa_detail::PackageKind::data) break;
+      batch.push_back(op);
+      if (kind == esipa_detail::PackageKind::data) {
+        ++consumed;
+        break;
+      }
     }
     if (batch.empty()) {
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(consumed));
+      sync_queued();
       polls_empty->inc();
       return no_package[impl_detail::version_index(dv)];
     }
@@ -263,6 +272,7 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
       for (const auto& op : batch) ids.push_back(op.id);
       // Durable before the package leaves (CONVENTIONS; SGP.32 §2.11.1.1 replay protection).
       if (Status st = store.record_package(rec, ids); !st.ok()) {
+        work->loaded = false;  // the store may know better: reload the queue on the next poll
         if (st.error().code == Errc::conflict) {
           // Another writer moved the counter or an operation: re-read and let the next poll retry.
           if (auto fresh = store.get_euicc_state(dev->tenant, dev->eid)) {
@@ -272,12 +282,29 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
         }
         return st.error();
       }
+      // What the result will be matched and verified against (SGP.32 §2.11.2.1), kept instead of read back.
+      InFlightPackage flight;
+      flight.eim_transaction_id = rec.eim_transaction_id;
+      flight.counter_value = rec.counter_value;
+      flight.eim_signature = sig;
+      const std::string tid_hex = to_hex(rec.eim_transaction_id);
+      for (auto& op : batch) {
+        op.state = domain::OperationState::delivered;
+        op.counter_value = rec.counter_value;
+        op.eim_transaction_id = tid_hex;
+        op.delivered_at = now;
+        op.updated_at = now;
+        flight.operations.push_back(op);
+      }
+      if (work->in_flight.size() >= DeviceWork::kMaxInFlight) work->in_flight.erase(work->in_flight.begin());
+      work->in_flight.push_back(std::move(flight));
+      work->queue.erase(work->queue.begin(), work->queue.begin() + static_cast<std::ptrdiff_t>(consumed));
       {
         std::unique_lock lock(mu);
         if (auto it = devices.find(key); it != devices.end()) {
           it->second.counter = eps.counter_value;
           if (!it->second.awaiting_since) it->second.awaiting_since = now;
-          it->second.queued -= std::min<std::uint32_t>(it->second.queued, static_cast<std::uint32_t>(batch.size()));
+          it->second.queued = static_cast<std::uint32_t>(work->queue.size());
         }
       }
       sgp::EuiccPackageRequest pkg;
@@ -305,11 +332,15 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   rec.created_at = now;
   std::vector<std::string> ids;
   for (const auto& op : batch) ids.push_back(op.id);
-  ESIMO_CHECK(store.record_package(rec, ids));
+  if (Status st = store.record_package(rec, ids); !st.ok()) {
+    work->loaded = false;
+    return st.error();
+  }
   if (!batch.empty()) {
+    work->queue.erase(work->queue.begin(), work->queue.begin() + static_cast<std::ptrdiff_t>(consumed));
     std::unique_lock lock(mu);
     if (auto it = devices.find(key); it != devices.end()) {
-      if (it->second.queued > 0) --it->second.queued;
+      it->second.queued = static_cast<std::uint32_t>(work->queue.size());
       if (!it->second.awaiting_since) it->second.awaiting_since = now;
     }
   }
@@ -342,6 +373,7 @@ Status EimService::Impl::sweep_delivered(const HotDevice& dev, TimePoint now) {
     if (!ops.next_after) break;
     page.after = *ops.next_after;
   }
+  dev.work->loaded = false;  // operations changed state behind the hot copy (caller holds the busy mutex)
   std::unique_lock lock(mu);
   if (auto it = devices.find(dev.eid.to_bytes()); it != devices.end()) it->second.awaiting_since = oldest;
   return {};

@@ -169,26 +169,36 @@ const char* data_error_name(std::int64_t code) {
 
 }  // namespace results_detail
 
+std::optional<store::PackageResultUpdate::OperationUpdate> EimService::Impl::finished(const domain::Operation& op,
+                                                                                      bool success,
+                                                                                      const std::string& outcome,
+                                                                                      const std::string& result_json,
+                                                                                      TimePoint now) {
+  using S = domain::OperationState;
+  if (!results_detail::first_result(op)) return std::nullopt;  // duplicate: the first result stands
+  store::PackageResultUpdate::OperationUpdate u{op, op.state};
+  domain::Operation& done = u.op;
+  done.updated_at = now;
+  if (op.state == S::delivered || op.state == S::queued) {
+    done.state = success ? S::succeeded : S::failed;
+    done.outcome = outcome;
+    done.result_json = result_json;
+  } else {
+    // A late result for an expired or cancelled operation: recorded, the state stays (SGP.32 results are facts).
+    done.result_json = result_json.size() > 1 && result_json.front() == '{'
+                           ? "{\"late\":true,\"outcome\":" + results_detail::json_str(outcome) +
+                                 (result_json.size() > 2 ? "," : "") + result_json.substr(1)
+                           : result_json;
+  }
+  return u;
+}
+
 Result<bool> EimService::Impl::finish_operation(domain::Operation op, bool success, std::string outcome,
                                                 std::string result_json) {
-  using S = domain::OperationState;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!results_detail::first_result(op)) return false;  // duplicate: the first result stands
-    const S before = op.state;
-    domain::Operation done = op;
-    done.updated_at = clock.now();
-    if (before == S::delivered || before == S::queued) {
-      done.state = success ? S::succeeded : S::failed;
-      done.outcome = outcome;
-      done.result_json = result_json;
-    } else {
-      // A late result for an expired or cancelled operation: recorded, the state stays (SGP.32 results are facts).
-      done.result_json = result_json.size() > 1 && result_json.front() == '{'
-                             ? "{\"late\":true,\"outcome\":" + results_detail::json_str(outcome) +
-                                   (result_json.size() > 2 ? "," : "") + result_json.substr(1)
-                             : result_json;
-    }
-    Status st = store.update_operation(done, before);
+    auto u = finished(op, success, outcome, result_json, clock.now());
+    if (!u) return false;
+    Status st = store.update_operation(u->op, u->expected);
     if (st.ok()) {
       count_outcome(outcome);
       return true;
@@ -199,54 +209,59 @@ Result<bool> EimService::Impl::finish_operation(domain::Operation op, bool succe
   return false;
 }
 
-Status EimService::Impl::set_profile_state(domain::TenantId tenant, const domain::Eid& eid,
-                                           const domain::Iccid& iccid, std::string_view change) {
-  ESIMO_TRY(store::DeviceRecord rec, store.get_device(tenant, eid));
-  const TimePoint now = clock.now();
-  domain::Device dev = rec.device;
-  bool device_changed = false;
+void EimService::Impl::set_profile_state(DeviceWork& w, const domain::Iccid& iccid, std::string_view change) {
   bool found = false;
-  for (auto p : rec.profiles) {
-    const bool self = p.iccid == iccid;
+  for (auto it = w.profiles.begin(); it != w.profiles.end();) {
+    const bool self = it->iccid == iccid;
     found = found || self;
-    const auto before_state = p.state;
-    const bool before_fallback = p.fallback;
-    if (change == "enable") {
-      if (self) {
-        p.state = domain::ProfileState::enabled;
-      } else if (p.state == domain::ProfileState::enabled) {
-        p.state = domain::ProfileState::disabled;
-      }
-    } else if (change == "disable" && self) {
-      p.state = domain::ProfileState::disabled;
-    } else if (change == "set_fallback") {
-      p.fallback = self;
-    } else if (change == "unset_fallback") {
-      p.fallback = false;
-    } else if (change == "delete" && self) {
-      ESIMO_CHECK(store.delete_profile(tenant, iccid));
-      std::unique_lock lock(mu);
-      iccid_index.erase(iccid.str());
+    if (change == "delete" && self) {
+      it = w.profiles.erase(it);
       continue;
     }
-    if (p.state != before_state || p.fallback != before_fallback) {
-      p.updated_at = now;
-      ESIMO_CHECK(store.put_profile(p));
+    if (change == "enable") {
+      if (self) {
+        it->state = domain::ProfileState::enabled;
+      } else if (it->state == domain::ProfileState::enabled) {
+        it->state = domain::ProfileState::disabled;
+      }
+    } else if (change == "disable" && self) {
+      it->state = domain::ProfileState::disabled;
+    } else if (change == "set_fallback") {
+      it->fallback = self;
+    } else if (change == "unset_fallback") {
+      it->fallback = false;
+    }
+    ++it;
+  }
+  if (change == "enable" && found) w.active_iccid = iccid;
+  if ((change == "disable" || change == "delete") && w.active_iccid == iccid) w.active_iccid.reset();
+}
+
+void EimService::Impl::forget_deleted(const store::PackageResultUpdate& u) {
+  for (const auto& c : u.profiles) {
+    if (!c.deleted) continue;
+    std::unique_lock lock(mu);
+    iccid_index.erase(c.iccid.str());
+  }
+}
+
+void EimService::Impl::profile_update(const DeviceWork& before, const DeviceWork& after,
+                                      store::PackageResultUpdate& u) {
+  for (const auto& b : before.profiles) {
+    const HotProfile* a = nullptr;
+    for (const auto& p : after.profiles) {
+      if (p.iccid == b.iccid) a = &p;
+    }
+    if (a == nullptr) {
+      u.profiles.push_back(store::ProfileStateChange{b.iccid, true, b.state, b.fallback});
+    } else if (a->state != b.state || a->fallback != b.fallback) {
+      u.profiles.push_back(store::ProfileStateChange{a->iccid, false, a->state, a->fallback});
     }
   }
-  if (change == "enable" && found && dev.active_iccid != iccid) {
-    dev.active_iccid = iccid;
-    device_changed = true;
+  if (after.active_iccid != before.active_iccid) {
+    u.set_active_iccid = true;
+    u.active_iccid = after.active_iccid;
   }
-  if ((change == "disable" || change == "delete") && dev.active_iccid == iccid) {
-    dev.active_iccid.reset();
-    device_changed = true;
-  }
-  if (device_changed) {
-    dev.updated_at = now;
-    ESIMO_CHECK(store.update_device(dev));
-  }
-  return {};
 }
 
 Status EimService::Impl::reconcile_profiles(domain::TenantId tenant, const domain::Eid& eid,
@@ -310,24 +325,21 @@ Status EimService::Impl::reconcile_profiles(domain::TenantId tenant, const domai
   return {};
 }
 
-Status EimService::Impl::apply_effect(const domain::Operation& op, const sgp::EuiccResultData& r) {
+void EimService::Impl::apply_effect(DeviceWork& w, const domain::Operation& op) {
   auto req = operation_request_from_json(op.type, op.params_json);
-  if (!req) return {};
-  if (const auto* x = std::get_if<OpEnable>(&*req)) return set_profile_state(op.tenant_id, op.eid, x->iccid, "enable");
-  if (const auto* x = std::get_if<OpDisable>(&*req)) return set_profile_state(op.tenant_id, op.eid, x->iccid, "disable");
-  if (const auto* x = std::get_if<OpDelete>(&*req)) return set_profile_state(op.tenant_id, op.eid, x->iccid, "delete");
-  if (const auto* x = std::get_if<OpSetFallback>(&*req)) {
-    return set_profile_state(op.tenant_id, op.eid, x->iccid, "set_fallback");
-  }
+  if (!req) return;
+  if (const auto* x = std::get_if<OpEnable>(&*req)) return set_profile_state(w, x->iccid, "enable");
+  if (const auto* x = std::get_if<OpDisable>(&*req)) return set_profile_state(w, x->iccid, "disable");
+  if (const auto* x = std::get_if<OpDelete>(&*req)) return set_profile_state(w, x->iccid, "delete");
+  if (const auto* x = std::get_if<OpSetFallback>(&*req)) return set_profile_state(w, x->iccid, "set_fallback");
   if (std::holds_alternative<OpUnsetFallback>(*req)) {
-    ESIMO_TRY(store::DeviceRecord rec, store.get_device(op.tenant_id, op.eid));
-    for (const auto& p : rec.profiles) {
-      if (p.fallback) return set_profile_state(op.tenant_id, op.eid, p.iccid, "unset_fallback");
+    for (const auto& p : w.profiles) {
+      if (p.fallback) {
+        const domain::Iccid iccid = p.iccid;
+        return set_profile_state(w, iccid, "unset_fallback");
+      }
     }
-    return {};
   }
-  (void)r;
-  return {};
 }
 
 Status EimService::Impl::handle_package_result(const sgp::EuiccPackageResult& r, const std::optional<EidKey>& hint) {
@@ -342,106 +354,193 @@ Status EimService::Impl::handle_package_result(const sgp::EuiccPackageResult& r,
     log::warn("eUICC package result without an eimTransactionId cannot be matched; ignored");
     return {};
   }
-  auto pkg = store.get_package(*tid);
-  if (!pkg) {
-    if (pkg.error().code != Errc::not_found) return std::move(pkg).error();
-    log::warn("eUICC package result for an unknown eimTransactionId; ignored", {{"tid", to_hex(*tid)}});
+  // The device: the EID the result came with (v1.2), else the package record's (v1.0 results carry none).
+  std::optional<store::EimPackageRecord> pkg;
+  std::optional<EidKey> key = hint;
+  auto read_package = [&]() -> Status {
+    auto p = store.get_package(*tid);
+    if (!p) {
+      if (p.error().code != Errc::not_found) return std::move(p).error();
+      log::warn("eUICC package result for an unknown eimTransactionId; ignored", {{"tid", to_hex(*tid)}});
+      return {};
+    }
+    pkg = std::move(*p);
     return {};
+  };
+  if (!key) {
+    ESIMO_CHECK(read_package());
+    if (!pkg) return {};
+    key = pkg->eid.to_bytes();
   }
-  const EidKey key = pkg->eid.to_bytes();
-  if (hint && *hint != key) {
-    log::warn("eUICC package result names another EID than its package; ignored", {{"tid", to_hex(*tid)}});
-    return {};
-  }
-  auto busy = busy_of(key);
+  auto busy = busy_of(*key);
   if (!busy) return {};
   std::lock_guard dev_lock(*busy);
-  auto dev = snapshot(key);
-  if (!dev || dev->tenant != pkg->tenant_id) return {};
-  ESIMO_TRY(auto ops, store.find_operations_by_transaction(to_hex(*tid)));
+  auto dev = snapshot(*key);
+  if (!dev) return {};
+  // The package as sent, from the hot state; after a restart (or when evicted) from the store.
+  InFlightPackage flight;
+  bool hot = false;
+  auto& in_flight = dev->work->in_flight;
+  for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
+    if (it->eim_transaction_id == *tid) {
+      flight = std::move(*it);
+      in_flight.erase(it);
+      hot = true;
+      break;
+    }
+  }
+  if (!hot) {
+    if (!pkg) {
+      ESIMO_CHECK(read_package());
+      if (!pkg) return {};
+    }
+    if (pkg->eid.to_bytes() != *key) {
+      log::warn("eUICC package result names another EID than its package; ignored", {{"tid", to_hex(*tid)}});
+      return {};
+    }
+    if (dev->tenant != pkg->tenant_id) return {};
+    ESIMO_TRY(flight.operations, store.find_operations_by_transaction(to_hex(*tid)));
+    flight.eim_transaction_id = *tid;
+    flight.counter_value = pkg->counter_value;
+    flight.eim_signature = pkg->eim_signature;
+  }
 
   const std::string verified_json =
       dev->emulated ? "\"verified\":false,\"emulated\":true" : std::string("\"verified\":true");
   auto verify = [&](const Bytes& data_der, const Bytes& signature) -> bool {
     if (dev->emulated) return true;  // accepted only with the per-device flag; operations say so
     if (!dev->euicc_verifier) return false;
-    return dev->euicc_verifier->verify_raw(results_detail::with_eim_signature(data_der, pkg->eim_signature), signature)
+    return dev->euicc_verifier
+        ->verify_raw(results_detail::with_eim_signature(data_der, flight.eim_signature), signature)
         .ok();
   };
-  auto fail_all = [&](const std::string& outcome, const std::string& json) -> Status {
-    for (const auto& op : ops) {
-      ESIMO_TRY(bool first, finish_operation(op, false, outcome, json));
-      (void)first;
-    }
-    return {};
-  };
 
+  // What the result says about each operation of the package (index-aligned with the package's list).
+  struct Decision {
+    bool success = false;
+    std::string outcome;
+    std::string detail;                           // JSON members after verified_json
+    const sgp::EuiccResultData* effect = nullptr;  // an ok result whose effect on the profiles applies
+  };
+  std::vector<Decision> decisions(flight.operations.size());
+  std::string prefix = verified_json;  // the first JSON members of every result_json
   if (const auto* s = std::get_if<sgp::EuiccPackageResultSigned>(&r)) {
-    if (!verify(s->data_der, s->euicc_sign_epr) || s->data.counter_value != pkg->counter_value) {
+    if (!verify(s->data_der, s->euicc_sign_epr) || s->data.counter_value != flight.counter_value) {
       verification_failures->inc();
       log::warn("eUICC result signature does not verify; operations failed, device state unchanged",
                 {{"eid", dev->eid.str()}, {"tid", to_hex(*tid)}});
-      return fail_all("euicc_signature_invalid", "{\"verified\":false}");
-    }
-    const auto& results = s->data.euicc_result;
-    std::optional<std::string> terminated;
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      const auto& op = ops[i];
-      std::string outcome;
-      std::string detail;
-      const sgp::EuiccResultData* e = i < results.size() ? &results[i] : nullptr;
-      if (e != nullptr && e->kind == sgp::EuiccResultKind::processing_terminated) {
-        terminated = impl_detail::outcome_of_result(*e);
-      }
-      if (terminated) {
-        outcome = *terminated;
-        e = nullptr;
-      } else if (e == nullptr) {
-        outcome = "no_result";
-      } else if (!results_detail::kind_matches(op.type, e->kind)) {
-        outcome = "result_mismatch";
-        detail = ",\"result\":" + results_detail::json_str(sgp::euicc_result_kind_name(e->kind));
-      } else {
-        outcome = impl_detail::outcome_of_result(*e);
-        detail = ",\"code\":" + std::to_string(e->code);
-        if (e->association_token) detail += ",\"association_token\":" + std::to_string(*e->association_token);
-        if (!e->eims.empty()) {
-          boost::json::array eims;
-          for (const auto& x : e->eims) eims.emplace_back(x.eim_id);
-          detail += ",\"eims\":" + boost::json::serialize(eims);
+      prefix = "\"verified\":false";
+      for (auto& d : decisions) d.outcome = "euicc_signature_invalid";
+    } else {
+      const auto& results = s->data.euicc_result;
+      std::optional<std::string> terminated;
+      for (std::size_t i = 0; i < flight.operations.size(); ++i) {
+        const auto& op = flight.operations[i];
+        Decision& d = decisions[i];
+        const sgp::EuiccResultData* e = i < results.size() ? &results[i] : nullptr;
+        if (e != nullptr && e->kind == sgp::EuiccResultKind::processing_terminated) {
+          terminated = impl_detail::outcome_of_result(*e);
         }
-        if (!e->rat_der.empty()) detail += ",\"rat\":" + results_detail::json_str(to_hex(e->rat_der));
+        if (terminated) {
+          d.outcome = *terminated;
+          e = nullptr;
+        } else if (e == nullptr) {
+          d.outcome = "no_result";
+        } else if (!results_detail::kind_matches(op.type, e->kind)) {
+          d.outcome = "result_mismatch";
+          d.detail = ",\"result\":" + results_detail::json_str(sgp::euicc_result_kind_name(e->kind));
+        } else {
+          d.outcome = impl_detail::outcome_of_result(*e);
+          d.detail = ",\"code\":" + std::to_string(e->code);
+          if (e->association_token) d.detail += ",\"association_token\":" + std::to_string(*e->association_token);
+          if (!e->eims.empty()) {
+            boost::json::array eims;
+            for (const auto& x : e->eims) eims.emplace_back(x.eim_id);
+            d.detail += ",\"eims\":" + boost::json::serialize(eims);
+          }
+          if (!e->rat_der.empty()) d.detail += ",\"rat\":" + results_detail::json_str(to_hex(e->rat_der));
+        }
+        d.success = d.outcome == "ok";
+        if (d.success) d.effect = e;
       }
-      const bool success = outcome == "ok";
-      if (success && e != nullptr && results_detail::first_result(op)) {
+    }
+  } else if (const auto* s = std::get_if<sgp::EuiccPackageErrorSigned>(&r)) {
+    if (!verify(s->data_der, s->euicc_sign_epe)) {
+      verification_failures->inc();
+      prefix = "\"verified\":false";
+      for (auto& d : decisions) d.outcome = "euicc_signature_invalid";
+    } else {
+      for (auto& d : decisions) {
+        d.outcome = impl_detail::outcome_of_package_error(s->data.euicc_package_error_code);
+        d.detail = ",\"euicc_package_error_code\":" + std::to_string(s->data.euicc_package_error_code);
+      }
+    }
+  } else {
+    // EuiccPackageErrorUnsigned: the eUICC could not authenticate the eIM (unknown eimId or a bad eIM signature).
+    prefix = "\"verified\":false";
+    for (auto& d : decisions) d.outcome = "euicc_package_error_unsigned";
+  }
+
+  // One store call for the whole result: operations, profile states and the active profile (all or nothing).
+  auto commit = [&](const std::vector<domain::Operation>& ops) -> Status {
+    const TimePoint now = clock.now();
+    store::PackageResultUpdate u;
+    u.tenant_id = dev->tenant;
+    u.eid = dev->eid;
+    u.at = now;
+    DeviceWork* work = nullptr;
+    DeviceWork after;
+    bool effects = false;
+    bool reconciled = false;
+    std::vector<std::string> outcomes;
+    for (std::size_t i = 0; i < ops.size() && i < decisions.size(); ++i) {
+      const auto& op = ops[i];
+      const Decision& d = decisions[i];
+      std::string detail = d.detail;
+      if (d.effect != nullptr && results_detail::first_result(op)) {
         // Effects first (the eUICC did it, whether or not the operation is still waiting), then the record.
-        if (e->kind == sgp::EuiccResultKind::list_profile_info) {
+        if (d.effect->kind == sgp::EuiccResultKind::list_profile_info) {
           auto req = operation_request_from_json(op.type, op.params_json);
           const bool complete = req && std::holds_alternative<OpListProfiles>(*req) &&
                                 !std::get<OpListProfiles>(*req).iccid;
           std::string summary;
-          ESIMO_CHECK(reconcile_profiles(op.tenant_id, op.eid, e->profiles, complete, summary));
+          ESIMO_CHECK(reconcile_profiles(op.tenant_id, op.eid, d.effect->profiles, complete, summary));
           detail += "," + summary;
+          reconciled = true;
         } else {
-          ESIMO_CHECK(apply_effect(op, *e));
+          if (work == nullptr) {
+            ESIMO_TRY(work, work_of(*dev));
+            after = *work;
+          }
+          apply_effect(after, op);
+          effects = true;
         }
       }
-      ESIMO_TRY(bool first, finish_operation(op, success, outcome, "{" + verified_json + detail + "}"));
-      (void)first;
+      if (auto f = finished(op, d.success, d.outcome, "{" + prefix + detail + "}", now)) {
+        u.operations.push_back(std::move(*f));
+        outcomes.push_back(d.outcome);
+      }
     }
+    if (effects) profile_update(*work, after, u);
+    if (reconciled) dev->work->loaded = false;  // reconcile_profiles wrote the profiles itself
+    if (u.operations.empty() && u.profiles.empty() && !u.set_active_iccid) return {};
+    ESIMO_CHECK(store.apply_package_result(u));
+    if (effects) {
+      work->profiles = std::move(after.profiles);
+      work->active_iccid = std::move(after.active_iccid);
+      forget_deleted(u);
+    }
+    for (const auto& o : outcomes) count_outcome(o);
     return {};
+  };
+  Status st = commit(flight.operations);
+  if (!st.ok() && st.error().code == Errc::conflict) {
+    // An operation moved meanwhile (expired, cancelled, a duplicate result): read them back and decide again.
+    dev->work->loaded = false;
+    ESIMO_TRY(auto fresh, store.find_operations_by_transaction(to_hex(*tid)));
+    st = commit(fresh);
   }
-  if (const auto* s = std::get_if<sgp::EuiccPackageErrorSigned>(&r)) {
-    if (!verify(s->data_der, s->euicc_sign_epe)) {
-      verification_failures->inc();
-      return fail_all("euicc_signature_invalid", "{\"verified\":false}");
-    }
-    return fail_all(impl_detail::outcome_of_package_error(s->data.euicc_package_error_code),
-                    "{" + verified_json + ",\"euicc_package_error_code\":" +
-                        std::to_string(s->data.euicc_package_error_code) + "}");
-  }
-  // EuiccPackageErrorUnsigned: the eUICC could not authenticate the eIM (unknown eimId or a bad eIM signature).
-  return fail_all("euicc_package_error_unsigned", "{\"verified\":false}");
+  return st;
 }
 
 Status EimService::Impl::handle_package_result_error(const sgp::EimPackageResultError& e) {
@@ -618,9 +717,28 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
     auto busy = busy_of(*key);
     if (!busy) continue;
     std::lock_guard dev_lock(*busy);
-    if (Status st = set_profile_state(dev->tenant, dev->eid, *iccid, change); !st.ok()) {
-      log::warn("notification could not be applied", {{"iccid", iccid->str()}, {"error", st.error().message}});
+    auto work = work_of(*dev);
+    if (!work) {
+      log::warn("notification could not be applied", {{"iccid", iccid->str()}, {"error", work.error().message}});
+      continue;
     }
+    DeviceWork after = **work;
+    set_profile_state(after, *iccid, change);
+    store::PackageResultUpdate u;
+    u.tenant_id = dev->tenant;
+    u.eid = dev->eid;
+    u.at = clock.now();
+    profile_update(**work, after, u);
+    // A notification repeating what a result already applied changes nothing: nothing is written.
+    if (u.profiles.empty() && !u.set_active_iccid) continue;
+    if (Status st = store.apply_package_result(u); !st.ok()) {
+      (*work)->loaded = false;
+      log::warn("notification could not be applied", {{"iccid", iccid->str()}, {"error", st.error().message}});
+      continue;
+    }
+    (*work)->profiles = std::move(after.profiles);
+    (*work)->active_iccid = std::move(after.active_iccid);
+    forget_deleted(u);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -876,6 +877,159 @@ TEST_F(EimServiceTest, ExportAddInitialEimDecodes) {
   EXPECT_EQ(m->eim_configuration_data_list[0].eim_id, "esimo-test-eim");
   EXPECT_EQ(m->eim_configuration_data_list[0].eim_fqdn, std::optional<std::string>("eim.example:8443"));
   EXPECT_TRUE(m->eim_configuration_data_list[0].eim_public_key.has_value());
+}
+
+// A signed-notification TLV as the eUICC sends it (the codec carries notifications verbatim): metadata with the
+// sequence number, the event bit and the ICCID, then a signature.
+sgp::PendingNotification profile_notification(std::int64_t seq, std::uint32_t event, const domain::Iccid& i) {
+  sgp::PendingNotification n;
+  n.kind = sgp::PendingNotificationKind::other_signed_notification;
+  sgp::NotificationMetadata md;
+  md.seq_number = seq;
+  md.profile_management_operation = event;
+  md.notification_address = "smdp.example";
+  md.iccid = wire(i);
+  n.metadata = md;
+  const std::string addr = "smdp.example";
+  // NotificationEvent, a named-bit BIT STRING: bit k is 0x80 >> k of the octet; DER drops the trailing zero bits.
+  std::uint8_t bits = 0;
+  std::uint8_t unused = 8;
+  for (int k = 0; k < 8; ++k) {
+    if ((event & (1u << k)) == 0) continue;
+    bits |= static_cast<std::uint8_t>(0x80 >> k);
+    unused = static_cast<std::uint8_t>(7 - k);
+  }
+  Bytes inner{0x80, 0x01, static_cast<std::uint8_t>(seq), 0x81, 0x02, unused, bits, 0x0C,
+              static_cast<std::uint8_t>(addr.size())};
+  inner.insert(inner.end(), addr.begin(), addr.end());
+  inner.push_back(0x5A);
+  inner.push_back(0x0A);
+  const Bytes w = wire(i);
+  inner.insert(inner.end(), w.begin(), w.end());
+  Bytes body{0xBF, 0x2F, static_cast<std::uint8_t>(inner.size())};
+  body.insert(body.end(), inner.begin(), inner.end());
+  body.insert(body.end(), {0x5F, 0x37, 0x40});
+  body.insert(body.end(), 64, 0x11);
+  n.der = {0x30, static_cast<std::uint8_t>(body.size())};
+  n.der.insert(n.der.end(), body.begin(), body.end());
+  return n;
+}
+
+// Calls of each store method so far (esimo_store_seconds{op=...}: one observation per call, process-wide).
+std::uint64_t store_calls(const char* op) {
+  return metrics::Registry::global()
+      .histogram("esimo_store_seconds", "Store call latency by operation", {{"op", op}})
+      .count();
+}
+
+// SGP.32 §2.11.1.1: counterValue and eimTransactionId are durable before the package leaves, so a crash right
+// after sending cannot lead to a reused counter; a result arriving after the restart is still matched and verified.
+TEST_F(EimServiceTest, APackageIsDurableBeforeItIsReturned) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  const auto& tid = *pkg.euicc_package_signed.eim_transaction_id;
+  // Read straight from the store, nothing more asked of the eIM: the package is already recorded.
+  auto state = store_->get_euicc_state(tenant_, e.eid);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->counter_value, pkg.euicc_package_signed.counter_value);
+  auto rec = store_->get_package(tid);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->counter_value, pkg.euicc_package_signed.counter_value);
+  EXPECT_EQ(rec->eim_signature, pkg.eim_signature);
+  EXPECT_EQ(get(op).state, OperationState::delivered);
+  EXPECT_EQ(get(op).eim_transaction_id, to_hex(tid));
+  // Crash: the eIM's memory (its packages in flight) is gone; the store is all that is left.
+  reopen();
+  auto op2 = submit(e, OpGetRat{});
+  auto pkg2 = take_package(e, poll(e));
+  EXPECT_GT(pkg2.euicc_package_signed.counter_value, pkg.euicc_package_signed.counter_value);
+  EXPECT_NE(*pkg2.euicc_package_signed.eim_transaction_id, tid);
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  ASSERT_TRUE(send(e, signed_result(e, pkg2, {result(sgp::EuiccResultKind::get_rat)})).ok());
+  EXPECT_EQ(get(op2).state, OperationState::succeeded);
+}
+
+// CONVENTIONS: the store is the durable record, never read on the hot path. One PSMO cycle (submit, poll, result with
+// its notification) writes three times — the operation, the package, the result with its effects in one call — and
+// reads nothing back; the notification repeating what the result applied writes nothing.
+TEST_F(EimServiceTest, ACycleReadsNothingBackAndAppliesTheResultInOneStoreCall) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  // A first cycle loads the device's slow-path state (profiles, queue) from the store once.
+  submit(e, OpGetRat{});
+  auto warm = take_package(e, poll(e));
+  ASSERT_TRUE(send(e, signed_result(e, warm, {result(sgp::EuiccResultKind::get_rat)})).ok());
+
+  const std::vector<const char*> ops{"get_device",     "get_profile",    "get_package",
+                                     "find_operations_by_transaction", "list_queued_operations",
+                                     "get_operation",  "list_operations", "get_euicc_state",
+                                     "create_operation", "record_package", "apply_package_result",
+                                     "update_operation", "put_profile",    "update_device",
+                                     "delete_profile",   "put_euicc_state"};
+  std::map<std::string, std::uint64_t> calls;
+  auto measured = [&](auto&& f) {
+    std::map<std::string, std::uint64_t> before;
+    for (const char* o : ops) before[o] = store_calls(o);
+    f();
+    for (const char* o : ops) calls[o] += store_calls(o) - before[o];
+  };
+  Result<domain::Operation> op = Error(Errc::internal, "not submitted");
+  measured([&] { op = service_->submit(tenant_, e.eid, OpEnable{iccid(12)}, SubmitOptions{"user:test", "", {}}); });
+  ASSERT_TRUE(op.ok()) << op.error().message;
+  sgp::GetEimPackageRequest get_req;
+  get_req.eid = bytes_of(e.eid);
+  const Bytes poll_body = *sgp::encode(sgp::EsipaMessageFromIpaToEim(get_req), Version::v1_2);
+  Result<Bytes> answer = Bytes{};
+  measured([&] { answer = service_->handle_esipa(poll_body, Version::v1_2); });
+  ASSERT_TRUE(answer.ok());
+  auto msg = sgp::decode_eim_to_ipa(*answer, Version::v1_2);
+  ASSERT_TRUE(msg.ok());
+  auto pkg = take_package(e, std::get<sgp::GetEimPackageResponse>(*msg));
+  sgp::EprAndNotifications epr;
+  epr.euicc_package_result = signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)});
+  epr.notification_list.push_back(profile_notification(51, 1u << 1, iccid(12)));
+  sgp::ProvideEimPackageResult provide;
+  provide.eid = bytes_of(e.eid);
+  provide.result = epr;
+  const Bytes result_body = *sgp::encode(sgp::EsipaMessageFromIpaToEim(provide), Version::v1_2);
+  measured([&] { answer = service_->handle_esipa(result_body, Version::v1_2); });
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  // The final empty poll of the cycle.
+  measured([&] { answer = service_->handle_esipa(poll_body, Version::v1_2); });
+  ASSERT_TRUE(answer.ok());
+
+  for (const char* o : {"get_device", "get_profile", "get_package", "find_operations_by_transaction",
+                        "list_queued_operations", "get_operation", "list_operations", "get_euicc_state"}) {
+    EXPECT_EQ(calls[o], 0u) << o << " read on the hot path";
+  }
+  EXPECT_EQ(calls["create_operation"], 1u);
+  EXPECT_EQ(calls["record_package"], 1u);
+  EXPECT_EQ(calls["apply_package_result"], 1u) << "the result and its effects in one call; the notification: none";
+  for (const char* o : {"update_operation", "put_profile", "update_device", "delete_profile", "put_euicc_state"}) {
+    EXPECT_EQ(calls[o], 0u) << o;
+  }
+  auto resp = sgp::decode_eim_to_ipa(
+      *service_->handle_esipa(result_body, Version::v1_2), Version::v1_2);  // a duplicate: acknowledged, no change
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(std::get<sgp::ProvideEimPackageResultResponse>(*resp).seq_numbers, (std::vector<std::int64_t>{51}));
+  EXPECT_EQ(get(*op).state, OperationState::succeeded);
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, iccid(12));
+  // A notification that does change something (a disable the eIM did not ask for) is still applied.
+  auto later = service_->handle_esipa(
+      *sgp::encode(sgp::EsipaMessageFromIpaToEim(sgp::HandleNotificationEsipa(profile_notification(52, 1u << 2,
+                                                                                                   iccid(12)))),
+                   Version::v1_2),
+      Version::v1_2);
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  EXPECT_FALSE(store_->get_device(tenant_, e.eid)->device.active_iccid.has_value());
 }
 
 }  // namespace
