@@ -10,12 +10,13 @@
 //     EimService::submit (in-process; the REST path is not what is measured), alternately enable and disable of the
 //     device's second profile, and polls until idle: GetEimPackageRequest -> signed EuiccPackageRequest -> executed
 //     and signed by the eUICC -> ProvideEimPackageResult verified by the eIM -> operation succeeded (plus the
-//     eUICC's notifications and the final empty poll, as a real IPA does). Cycle latency = submit to idle. Every
-//     operation is checked to be `succeeded` in the store after the run. The eIM side's CPU is the process's CPU
-//     less the IPA threads' own (CLOCK_THREAD_CPUTIME_ID: eUICC, IPA, HTTP client, submit): the server's io threads
-//     (also reported alone, from /proc), the store's writer thread and the rest. Its cycles per CPU second set against
-//     sign+verify pairs per CPU second is the crypto-bound ratio without the eUICC side, which runs on the same cores
-//     here; cycles per wall second against pairs per second on 2 threads is the whole-system ratio.
+//     eUICC's notifications, carried with the result (v1.2 ePRAndNotifications, IpaOptions), and the final empty
+//     poll, as a real IPA does). Cycle latency = submit to idle. Every operation is checked to be `succeeded` in the store after the run.
+//     The eIM side's CPU is the process's CPU less the IPA threads' own (CLOCK_THREAD_CPUTIME_ID: eUICC, IPA, HTTP
+//     client; the submit calls they make are measured apart and counted on the eIM side): the server's io threads
+//     (also reported alone, from /proc), the store's writer thread, submit and the rest. Its cycles per CPU second
+//     set against sign+verify pairs per CPU second is the crypto-bound ratio without the eUICC side, which runs on the
+//     same cores here; cycles per wall second against pairs per second on 2 threads is the whole-system ratio.
 //     --fill N: before the eIM starts, N finished operations (state succeeded, each with its eim_packages row) are
 //     inserted spread over the devices, through one SQL statement in one transaction on a separate connection (the
 //     store API inserts one operation per call; 10^6 of them through it take longer than the run). The rows use the
@@ -176,6 +177,12 @@ class ServerThreads {
   std::mutex mu_;
   std::set<long> tids_;
 };
+
+// The store writer's group commits (esimo_store_commit_batch_size: count = commits, sum = write calls).
+esimo::metrics::Histogram& commit_batches() {
+  return esimo::metrics::Registry::global().histogram("esimo_store_commit_batch_size",
+                                                      "Write calls committed together in one transaction");
+}
 
 double percentile_ms(const std::vector<std::uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0.0;
@@ -408,7 +415,10 @@ class World {
     d.transport = must(esimo::twin::HttpEsipaTransport::connect("http://127.0.0.1:" + std::to_string(server_->port()),
                                                                 esimo::sgp::Version::v1_2),
                        "connect");
-    d.ipa = std::make_unique<esimo::twin::Ipa>(*d.euicc, *d.transport);
+    // v1.2: the eUICC's notifications travel with the package result (ePRAndNotifications): 3 exchanges a cycle.
+    esimo::twin::IpaOptions io;
+    io.notifications_with_result = true;
+    d.ipa = std::make_unique<esimo::twin::Ipa>(*d.euicc, *d.transport, io);
     return d;
   }
 
@@ -473,7 +483,9 @@ int run_cycles(const Options& opt) {
     std::vector<std::string> op_ids;
     std::uint64_t cycles = 0;
     std::uint64_t exchanges = 0;  // HTTP requests of the measured cycles
+    std::uint64_t notifications = 0;
     double cpu0 = 0, cpu = 0;     // this IPA thread's CPU over the measured window (eUICC + IPA + submit)
+    double submit_cpu = 0;        // of which EimService::submit (eIM work, counted on the eIM side)
     std::string error;
   };
   std::vector<PerThread> per(opt.ipas);
@@ -483,6 +495,8 @@ int run_cycles(const Options& opt) {
   std::atomic<bool> failed{false};
   std::atomic<unsigned> at_start{0};
   double server_cpu0 = 0, process_cpu0 = 0;
+  std::uint64_t commits0 = 0;
+  double writes0 = 0;
   std::mutex cpu_mu;
   std::vector<std::thread> threads;
   for (unsigned i = 0; i < opt.ipas; ++i) {
@@ -502,6 +516,8 @@ int run_cycles(const Options& opt) {
             std::lock_guard lock(cpu_mu);
             server_cpu0 = world.server_threads().cpu_seconds();
             process_cpu0 = process_cpu_seconds();
+            commits0 = commit_batches().count();
+            writes0 = commit_batches().sum();
           }
         }
         esimo::eim::OperationRequest req =
@@ -509,7 +525,9 @@ int run_cycles(const Options& opt) {
                    : esimo::eim::OperationRequest(esimo::eim::OpDisable{target});
         esimo::eim::SubmitOptions so;
         so.reason = "bench";
+        const double s0 = this_thread_cpu_seconds();
         auto op = world.eim().submit(world.tenant(), d.eid, req, so);
+        const double submit_cpu = this_thread_cpu_seconds() - s0;
         if (!op.ok()) {
           me.error = "submit: " + op.error().message;
           failed = true;
@@ -540,7 +558,11 @@ int run_cycles(const Options& opt) {
           me.latency_us.push_back(static_cast<std::uint32_t>(
               std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
           me.op_ids.push_back(op->id);
-          me.exchanges += report->rounds + report->packages + report->data_requests + report->notifications_sent;
+          me.submit_cpu += submit_cpu;
+          // Notifications carried in the result (v1.2 ePRAndNotifications) cost no exchange of their own.
+          me.exchanges += report->rounds + report->packages + report->data_requests + report->notifications_sent -
+                          report->notifications_with_result;
+          me.notifications += report->notifications_sent;
         }
       }
       if (counted_start) me.cpu = this_thread_cpu_seconds() - me.cpu0;
@@ -549,19 +571,24 @@ int run_cycles(const Options& opt) {
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(std::min(Steady::now(), deadline) - measure_from).count();
   const double server_cpu = world.server_threads().cpu_seconds() - server_cpu0;
+  const auto commits = static_cast<double>(commit_batches().count() - commits0);
+  const double store_writes = commit_batches().sum() - writes0;
   const double process_cpu = process_cpu_seconds() - process_cpu0;
   for (auto& p : per) {
     if (!p.error.empty()) die("cycle failed: " + p.error);
   }
 
   // Every measured operation must have succeeded (read back from the store, outside the measured time).
-  std::uint64_t cycles = 0, checked = 0, exchanges = 0;
-  double ipa_cpu = 0;
+  std::uint64_t cycles = 0, checked = 0, exchanges = 0, notifications = 0;
+  double ipa_cpu = 0, submit_cpu = 0;
   std::vector<std::uint32_t> all;
   for (unsigned i = 0; i < opt.ipas; ++i) {
     cycles += per[i].cycles;
     exchanges += per[i].exchanges;
-    ipa_cpu += per[i].cpu;
+    notifications += per[i].notifications;
+    // submit runs on the IPA thread but is the eIM's work (the REST side, in-process here): it counts as the eIM's.
+    ipa_cpu += per[i].cpu - per[i].submit_cpu;
+    submit_cpu += per[i].submit_cpu;
     all.insert(all.end(), per[i].latency_us.begin(), per[i].latency_us.end());
     for (const auto& id : per[i].op_ids) {
       auto op = world.store().get_operation(world.tenant(), id);
@@ -575,8 +602,9 @@ int run_cycles(const Options& opt) {
   std::sort(all.begin(), all.end());
   const double cps = static_cast<double>(cycles) / std::max(seconds, 1e-9);
 
-  // The eIM side's CPU: everything but the IPA threads (io threads, the store's writer thread, ...). Its cycles per
-  // CPU second against sign+verify pairs per CPU second is the crypto-bound ratio with the eUICC side taken out.
+  // The eIM side's CPU: everything but the IPA threads' own work (io threads, the store's writer thread, submit on
+  // the IPA threads, ...). Its cycles per CPU second against sign+verify pairs per CPU second is the crypto-bound
+  // ratio with the eUICC side taken out.
   const double eim_cpu = std::max(0.0, process_cpu - ipa_cpu);
   const double eim_cycles_per_cpu_second = eim_cpu > 0 ? static_cast<double>(cycles) / eim_cpu : 0;
   const double eim_cpu_ms_per_cycle = cycles ? 1000.0 * eim_cpu / static_cast<double>(cycles) : 0;
@@ -586,7 +614,9 @@ int run_cycles(const Options& opt) {
                 "\"stored_operations_filled\":%llu,\"fill_seconds\":%.1f,\"seconds\":%.3f,\"cycles\":%llu,"
                 "\"operations_checked_succeeded\":%llu,\"cycles_per_second\":%.1f,"
                 "\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-                "\"http_exchanges_per_cycle\":%.2f,\"process_cpu_seconds\":%.2f,\"ipa_cpu_seconds\":%.2f,"
+                "\"http_exchanges_per_cycle\":%.2f,\"notifications_per_cycle\":%.2f,\"process_cpu_seconds\":%.2f,"
+                "\"ipa_cpu_seconds\":%.2f,\"submit_cpu_seconds\":%.2f,"
+                "\"store_writes_per_cycle\":%.2f,\"store_commits_per_cycle\":%.2f,"
                 "\"io_threads_cpu_seconds\":%.2f,\"eim_cpu_seconds\":%.2f,\"eim_cpu_ms_per_cycle\":%.3f,"
                 "\"eim_cycles_per_cpu_second\":%.1f,"
                 "\"crypto\":{\"message_bytes\":%zu,\"sign_verify_per_second_1t\":%.1f,"
@@ -597,8 +627,10 @@ int run_cycles(const Options& opt) {
                 static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(checked), cps,
                 percentile_ms(all, 50), percentile_ms(all, 95), percentile_ms(all, 99),
                 all.empty() ? 0.0 : all.back() / 1000.0,
-                cycles ? static_cast<double>(exchanges) / static_cast<double>(cycles) : 0.0, process_cpu, ipa_cpu,
-                server_cpu, eim_cpu, eim_cpu_ms_per_cycle, eim_cycles_per_cpu_second, bound.message_bytes,
+                cycles ? static_cast<double>(exchanges) / static_cast<double>(cycles) : 0.0,
+                cycles ? static_cast<double>(notifications) / static_cast<double>(cycles) : 0.0, process_cpu, ipa_cpu,
+                submit_cpu, cycles ? store_writes / static_cast<double>(cycles) : 0.0,
+                cycles ? commits / static_cast<double>(cycles) : 0.0, server_cpu, eim_cpu, eim_cpu_ms_per_cycle, eim_cycles_per_cpu_second, bound.message_bytes,
                 bound.pairs_per_second_1t, bound.pairs_per_second_2t, bound.pairs_per_cpu_second,
                 bound.pairs_per_second_2t > 0 ? cps / bound.pairs_per_second_2t : 0,
                 bound.pairs_per_cpu_second > 0 ? eim_cycles_per_cpu_second / bound.pairs_per_cpu_second : 0);
