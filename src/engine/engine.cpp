@@ -756,7 +756,8 @@ struct Engine::Impl {
       ++stats.switches_submitted;
       record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
       // The fallback must not sit on the switch's target: if the target does not attach here, the device rolls
-      // back, and a later loss of service must not send it to that same profile.
+      // back, and a later loss of service must not send it into that same profile. It goes to the best other
+      // backup, or, when there is none, to the current profile (queued after the switch).
       if (d.fallback && *d.fallback == k) {
         std::vector<policy::Candidate> rest;
         std::vector<std::size_t> rest_prof;
@@ -776,6 +777,11 @@ struct Engine::Impl {
                           "policy " + compiled_policy->name() + ": fallback off the switch target " +
                               d.info.profiles[k].carrier_id + " => " + rest[alt->index].carrier_id + " (" + alt->why +
                               ")");
+        } else if (d.enabled) {
+          submit_fallback(d, *d.enabled,
+                          "policy " + compiled_policy->name() + ": fallback off the switch target " +
+                              d.info.profiles[k].carrier_id + " => " + d.info.profiles[*d.enabled].carrier_id +
+                              " (no other backup: if the switch rolls back the device stays where it is)");
         }
       }
       return true;
