@@ -159,7 +159,7 @@ struct OutageState {
 };
 
 struct Act {
-  enum Kind { switch_, fallback, alert, outage_change } kind = alert;
+  enum Kind { switch_, fallback, unset_fallback, alert, outage_change } kind = alert;
   domain::Eid eid;
   domain::Iccid iccid;
   bool rollback = false;
@@ -690,7 +690,13 @@ struct Engine::Impl {
 
   // ---- decisions
   void record(DeviceState& d, DecisionRecord r) {
-    if (!d.decisions.empty() && d.decisions.back().action == r.action && d.decisions.back().reason == r.reason) return;
+    if (!d.decisions.empty() && d.decisions.back().action == r.action) {
+      // A held decision is re-evaluated every tick; its evidence text changes with time ("for 58m8s"): keep one.
+      const auto head = [](const std::string& x) { return x.substr(0, x.find(" [")); };
+      if (d.decisions.back().reason == r.reason || (r.action == "held" && head(d.decisions.back().reason) == head(r.reason))) {
+        return;
+      }
+    }
     d.decisions.push_back(std::move(r));
     while (d.decisions.size() > config.max_decisions_kept) d.decisions.pop_front();
   }
@@ -752,12 +758,10 @@ struct Engine::Impl {
         d.home = *d.enabled;
         d.home_outage = outage_id;
       }
-      acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, rollback, {}, reason, {}});
-      ++stats.switches_submitted;
-      record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
       // The fallback must not sit on the switch's target: if the target does not attach here, the device rolls
       // back, and a later loss of service must not send it into that same profile. It goes to the best other
-      // backup, or, when there is none, to the current profile (queued after the switch).
+      // backup, or, when there is none, is removed until the switch is confirmed (fallback upkeep sets it again).
+      // Sent before the switch, so it holds whatever the switch does.
       if (d.fallback && *d.fallback == k) {
         std::vector<policy::Candidate> rest;
         std::vector<std::size_t> rest_prof;
@@ -777,13 +781,19 @@ struct Engine::Impl {
                           "policy " + compiled_policy->name() + ": fallback off the switch target " +
                               d.info.profiles[k].carrier_id + " => " + rest[alt->index].carrier_id + " (" + alt->why +
                               ")");
-        } else if (d.enabled) {
-          submit_fallback(d, *d.enabled,
-                          "policy " + compiled_policy->name() + ": fallback off the switch target " +
-                              d.info.profiles[k].carrier_id + " => " + d.info.profiles[*d.enabled].carrier_id +
-                              " (no other backup: if the switch rolls back the device stays where it is)");
+        } else if (d.info.fallback_supported) {
+          const std::string why = "policy " + compiled_policy->name() + ": fallback off the switch target " +
+                                  d.info.profiles[k].carrier_id + " (no other backup; if the switch rolls back the " +
+                                  "device stays where it is)";
+          acts.push_back(Act{Act::unset_fallback, d.info.eid, d.info.profiles[k].iccid, false, {}, why, {}});
+          d.fallback.reset();
+          d.pending_fallback.reset();
+          record(d, DecisionRecord{now, "unset_fallback", std::nullopt, why});
         }
       }
+      acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, rollback, {}, reason, {}});
+      ++stats.switches_submitted;
+      record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
       return true;
     }
     if (kind == policy::ActionKind::set_fallback_best || kind == policy::ActionKind::set_fallback_to) {
@@ -1140,6 +1150,7 @@ struct Engine::Impl {
       switch (a.kind) {
         case Act::switch_: (void)actuator.submit_switch(a.eid, a.iccid, a.rollback, a.reason); break;
         case Act::fallback: (void)actuator.set_fallback(a.eid, a.iccid, a.reason); break;
+        case Act::unset_fallback: (void)actuator.unset_fallback(a.eid, a.reason); break;
         case Act::alert: actuator.alert(a.eid, a.text, a.reason); break;
         case Act::outage_change: actuator.outage_changed(a.outage); break;
       }

@@ -187,6 +187,12 @@ class Actuator {
   virtual Status submit_switch(const domain::Eid& eid, const domain::Iccid& target, bool rollback,
                                const std::string& reason) = 0;
   virtual Status set_fallback(const domain::Eid& eid, const domain::Iccid& target, const std::string& reason) = 0;
+  // Remove the fallback attribute (SGP.32 unsetFallbackAttribute). Default: not supported by this actuator.
+  virtual Status unset_fallback(const domain::Eid& eid, const std::string& reason) {
+    (void)eid;
+    (void)reason;
+    return Error(Errc::failed_precondition, "unset_fallback is not supported by this actuator");
+  }
   virtual void alert(const domain::Eid& eid, const std::string& text, const std::string& reason) = 0;
   // An outage was declared, changed (waves) or cleared: an event, a resource under /v1/outages.
   virtual void outage_changed(const Outage& outage) { (void)outage; }

@@ -69,7 +69,7 @@ TEST(EngineOnTwin, CarrierOutageDetectedInTimeAndFarFewerDevicesLoseService) {
   // The waves moved the Telekom devices before the outage: far fewer devices lost service at all.
   EXPECT_GE(a.affected_devices, 150u);
   EXPECT_LE(b.affected_devices * 10, a.affected_devices);
-  EXPECT_LT(b.offline_device_us, a.offline_device_us);
+  EXPECT_LT(b.offline_device_us * 2, a.offline_device_us);  // 2.7x at this size and seed (docs/engine.md)
   // One switch per moved device, no storm: eIM switches at most the devices that started on Telekom.
   EXPECT_LE(b.eim_switches, a.affected_devices + a.unserved_at_start);
   EXPECT_EQ(a.flaps, 0u);

@@ -149,6 +149,19 @@ Status SimEngine::set_fallback(const domain::Eid& eid, const domain::Iccid& targ
   return ok_status();
 }
 
+Status SimEngine::unset_fallback(const domain::Eid& eid, const std::string& reason) {
+  if (ctx_ == nullptr) return Error(Errc::failed_precondition, "not started");
+  eim::SubmitOptions so;
+  so.reason = reason;
+  auto op = ctx_->eim().submit(ctx_->tenant(), eid, eim::OpUnsetFallback{}, so);
+  if (!op) {
+    ++counters_.refused;
+    return op.error();
+  }
+  ++counters_.fallbacks;
+  return ok_status();
+}
+
 void SimEngine::alert(const domain::Eid& eid, const std::string& text, const std::string& reason) {
   (void)eid;
   (void)text;

@@ -61,6 +61,7 @@ class SimEngine final : public Orchestrator, public engine::Actuator {
   Status submit_switch(const domain::Eid& eid, const domain::Iccid& target, bool rollback,
                        const std::string& reason) override;
   Status set_fallback(const domain::Eid& eid, const domain::Iccid& target, const std::string& reason) override;
+  Status unset_fallback(const domain::Eid& eid, const std::string& reason) override;
   void alert(const domain::Eid& eid, const std::string& text, const std::string& reason) override;
   void outage_changed(const engine::Outage& outage) override;
 

@@ -578,7 +578,12 @@ TEST(EngineDecisions, OrdinaryRuleSwitchesOnceWithItsReason) {
     t += 1min;
   }
   ASSERT_EQ(f.act.count("switch+rollback"), 1u);
-  const auto& c = f.act.calls.front();
+  // The fallback was on "b", the target: it moves to "c" first, so a rollback cannot be followed by a fallback into b.
+  ASSERT_EQ(f.act.calls.size(), 2u);
+  EXPECT_EQ(f.act.calls[0].kind, "fallback");
+  EXPECT_EQ(*f.act.calls[0].iccid, iccid_of(0, 2));
+  EXPECT_NE(f.act.calls[0].reason.find("fallback off the switch target b => c"), std::string::npos);
+  const auto& c = f.act.calls[1];
   EXPECT_EQ(c.eid, eid_of(0));
   EXPECT_EQ(*c.iccid, iccid_of(0, 1));
   EXPECT_NE(c.reason.find("policy fleet, rule slow: latency.p50 > 400 ms for 5m"), std::string::npos) << c.reason;
