@@ -818,7 +818,8 @@ struct Engine::Impl {
     d.fallback = k;
     acts.push_back(Act{Act::fallback, d.info.eid, d.info.profiles[k].iccid, false, {}, reason, {}});
     ++stats.fallbacks_submitted;
-    record(d, DecisionRecord{d.last_seen.value_or(TimePoint{}), "set_fallback", d.info.profiles[k].iccid, reason});
+    record(d, DecisionRecord{last_tick.value_or(d.last_seen.value_or(TimePoint{})), "set_fallback",
+                             d.info.profiles[k].iccid, reason});
   }
 
   // Keeps the fallback attribute on a usable backup: set when missing, on the enabled profile, or on a carrier that is
@@ -1104,6 +1105,7 @@ struct Engine::Impl {
     for (std::uint32_t i = 0; i < devices.size(); ++i) {
       DeviceState& d = devices[i];
       if (!(d.dirty || d.watch) || d.wave_queued) continue;
+      if (d.pending && d.pending->at == now) continue;  // just released by a wave: decided this tick already
       if (d.info.profiles.empty()) continue;
       trim_device(d, now);
       if (!evaluate_device(i, now, {})) break;  // out of rate-limit tokens: the rest waits for the next tick
