@@ -207,12 +207,12 @@ int cmd_demo(const DemoArgs& args, Io io) {
   so.tenant = (*stack)->tenant();
   so.speed = args.speed;
   so.stop = &stop;
-  int last_decile = -1;
+  int last_decile = -1;  // the last progress step printed
   const double total_h = std::chrono::duration<double, std::ratio<3600>>(sc.duration).count();
   so.progress = [&](double f) {
-    const int decile = static_cast<int>(f * 10);
-    if (decile != last_decile) {
-      last_decile = decile;
+    const int step = static_cast<int>(f * 24);  // 24 progress lines a run (every simulated hour of a day)
+    if (step != last_decile) {
+      last_decile = step;
       char line[96];
       std::snprintf(line, sizeof line, "  simulated %.1f h of %.1f h", f * total_h, total_h);
       io.out << line << std::endl;

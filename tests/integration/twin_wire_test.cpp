@@ -1,7 +1,7 @@
 // The twin end to end over real HTTP: `esimo twin run --eim ...` drives a small fleet's IPAs against a real
 // `esimo serve --esipa-listen` (devices imported through its REST API), and its KPIs match the same scenario and seed
 // run in-process (the network model decides reachability; the wire only carries the exchanges). Also: `esimo demo`
-// serves, simulates and stops on SIGINT with exit 0; `--engine on` is refused while no engine is built in.
+// serves, simulates and stops on SIGINT with exit 0; bad --engine values and bad scenario files are refused.
 #include <signal.h>
 
 #include <boost/json.hpp>
@@ -64,10 +64,15 @@ TEST_F(TwinWireTest, ASmallScenarioOverRealHttpMatchesTheInProcessRun) {
   EXPECT_EQ(without_mode(read_file(local_json)), without_mode(wire_kpis));
 }
 
-TEST(TwinCli, EngineOnIsRefusedUntilAnEngineIsBuiltIn) {
-  auto r = run_esimo({"twin", "run", scenario_path(), "--engine", "on"});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("no orchestration engine"), std::string::npos) << r.err;
+TEST(TwinCli, EngineMustBeOnOrOffAndABadScenarioNamesTheFile) {
+  auto r = run_esimo({"twin", "run", scenario_path(), "--engine", "maybe"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--engine"), std::string::npos) << r.err;
+  TempDir dir;
+  write_file(dir / "bad.toml", "name = \"x\"\nunknown_key = 1\n");
+  auto b = run_esimo({"twin", "run", (dir / "bad.toml").string()});
+  EXPECT_EQ(b.code, 1);
+  EXPECT_NE(b.err.find("bad.toml"), std::string::npos) << b.err;
 }
 
 TEST(TwinCli, DemoServesTheFleetAndStopsOnSigint) {
