@@ -226,7 +226,7 @@ int run_cli(int argc, char** argv) {
   device_poll_cmd->add_option("--max-rounds", device_poll.max_rounds, "stop after this many polls (default 64)");
   device_poll_cmd->callback([&] { code = cmd_device_poll(device_poll, io); });
 
-  // twin (the digital twin's commands): smdp, the test SM-DP+
+  // twin (the digital twin's fleet simulator) and demo
   auto* twin_cmd = app.add_subcommand("twin", "The digital twin: simulated fleets on virtual time");
   twin_cmd->require_subcommand(1);
   TwinRunArgs twin_run;
@@ -255,6 +255,7 @@ int run_cli(int argc, char** argv) {
   cli_detail::optional_path(demo_cmd, "--scenario", demo.scenario, "scenario TOML instead of the built-in demo fleet");
   demo_cmd->callback([&] { code = cmd_demo(demo, io); });
 
+  // twin smdp (the test SM-DP+), under the `twin` command above
   TwinSmdpArgs twin_smdp;
   auto* twin_smdp_cmd = twin_cmd->add_subcommand("smdp", "Serve the test SM-DP+ (ES9+ over HTTPS; `code` prepares a profile)");
   twin_smdp_cmd->add_option("--listen", twin_smdp.listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");

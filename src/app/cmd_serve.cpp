@@ -9,6 +9,7 @@
 
 #include "api/esipa_service.hpp"
 #include "api/keys.hpp"
+#include "app/download_setup.hpp"
 #include "app/eim_setup.hpp"
 #include "app/engine_setup.hpp"
 #include "crypto/test_pki.hpp"
@@ -164,6 +165,11 @@ int cmd_serve(const ServeArgs& args, Io io) {
     eim = std::make_unique<eim::EimService>(*store, SystemClock::instance(), std::move(identity).value(),
                                             eim::EimOptions{}, metrics::Registry::global());
     if (auto st = eim->load(); !st.ok()) {
+      esipa_server->stop(std::chrono::milliseconds(0));
+      server->stop(std::chrono::milliseconds(0));
+      return report_error(io, st.error());
+    }
+    if (auto st = setup_downloads(*config, *eim); !st.ok()) {  // SM-DP+ connectors (download_setup.cpp)
       esipa_server->stop(std::chrono::milliseconds(0));
       server->stop(std::chrono::milliseconds(0));
       return report_error(io, st.error());

@@ -125,28 +125,6 @@ struct DevicePollArgs {
 };
 int cmd_device_poll(const DevicePollArgs& args, Io io);
 
-// `esimo twin smdp`: the twin's test SM-DP+ (ES9+ over HTTPS with the PKI's DPtls pair, plain HTTP with --plain) until
-// SIGINT/SIGTERM. `esimo twin smdp code`: prepares a profile on it (loopback admin endpoint), prints the activation code.
-struct TwinSmdpArgs {
-  std::string listen = "127.0.0.1:8443";           // HOST:PORT (port 0: ephemeral)
-  std::optional<std::filesystem::path> pki_dir;    // esimo pki test-ca output (required)
-  bool plain = false;
-  std::optional<std::string> address;              // the serverAddress it signs (default: HOST:bound port)
-  std::optional<std::filesystem::path> port_file;  // the bound port is written here once listening
-};
-int cmd_twin_smdp(const TwinSmdpArgs& args, Io io);
-struct TwinSmdpCodeArgs {
-  std::string smdp_url;  // http(s)://HOST:PORT
-  std::string carrier;   // home PLMN of the profile, MCC-MNC
-  std::optional<std::string> iccid;  // default: a fresh test ICCID
-  std::optional<std::string> matching_id;
-  std::optional<std::string> confirmation_code;
-  std::optional<std::string> eid;
-  std::optional<std::int64_t> expires_in_s;
-  std::optional<std::string> ca_file;  // PEM to trust for https (the test PKI's ci.pem)
-};
-int cmd_twin_smdp_code(const TwinSmdpCodeArgs& args, Io io);
-
 // `esimo twin run SCENARIO`: the digital twin's simulated fleet on virtual time against a real eIM, with its KPIs
 // (docs/twin.md "Simulation", "KPIs"). In-process by default; over real HTTP ESipa with --eim.
 struct TwinRunArgs {
@@ -175,6 +153,28 @@ struct DemoArgs {
   std::optional<std::filesystem::path> scenario;  // default: the built-in 22-country demo fleet
 };
 int cmd_demo(const DemoArgs& args, Io io);
+
+// `esimo twin smdp`: the twin's test SM-DP+ (ES9+ over HTTPS with the PKI's DPtls pair, plain HTTP with --plain) until
+// SIGINT/SIGTERM. `esimo twin smdp code`: prepares a profile on it (loopback admin endpoint), prints the activation code.
+struct TwinSmdpArgs {
+  std::string listen = "127.0.0.1:8443";           // HOST:PORT (port 0: ephemeral)
+  std::optional<std::filesystem::path> pki_dir;    // esimo pki test-ca output (required)
+  bool plain = false;
+  std::optional<std::string> address;              // the serverAddress it signs (default: HOST:bound port)
+  std::optional<std::filesystem::path> port_file;  // the bound port is written here once listening
+};
+int cmd_twin_smdp(const TwinSmdpArgs& args, Io io);
+struct TwinSmdpCodeArgs {
+  std::string smdp_url;  // http(s)://HOST:PORT
+  std::string carrier;   // home PLMN of the profile, MCC-MNC
+  std::optional<std::string> iccid;  // default: a fresh test ICCID
+  std::optional<std::string> matching_id;
+  std::optional<std::string> confirmation_code;
+  std::optional<std::string> eid;
+  std::optional<std::int64_t> expires_in_s;
+  std::optional<std::string> ca_file;  // PEM to trust for https (the test PKI's ci.pem)
+};
+int cmd_twin_smdp_code(const TwinSmdpCodeArgs& args, Io io);
 
 // Prints the effective configuration (after file, environment and flags) as TOML.
 int cmd_config_show(const CommonArgs& args, Io io);
