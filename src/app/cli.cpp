@@ -253,7 +253,13 @@ int run_cli(int argc, char** argv) {
   demo_cmd->add_option("--devices", demo.devices, "fleet size (default 5000)");
   demo_cmd->add_option("--speed", demo.speed, "simulated seconds per wall second (default 120)");
   cli_detail::optional_path(demo_cmd, "--scenario", demo.scenario, "scenario TOML instead of the built-in demo fleet");
-  demo_cmd->callback([&] { code = cmd_demo(demo, io); });
+  std::string demo_engine = "on";
+  demo_cmd->add_option("--engine", demo_engine, "on|off: orchestration engine (default on)")
+      ->check(CLI::IsMember({"on", "off"}));
+  demo_cmd->callback([&] {
+    demo.engine = demo_engine == "on";
+    code = cmd_demo(demo, io);
+  });
 
   // twin smdp (the test SM-DP+), under the `twin` command above
   TwinSmdpArgs twin_smdp;

@@ -26,6 +26,7 @@
 #include "eim/eim_service.hpp"
 #include "net/http_server.hpp"
 #include "store/store.hpp"
+#include "twin/sim/sim_engine.hpp"
 #include "twin/sim/sim_inprocess.hpp"
 #include "twin/sim/sim_runner.hpp"
 #include "twin/sim/sim_scenario_model.hpp"
@@ -34,7 +35,8 @@ namespace esimo::app {
 namespace cmd_demo_detail {
 
 // 22 countries; Vodafone Germany goes down from 2 h to 6 h. Devices there carry a fallback profile on another
-// German network, so the outage shows the devices' own fallback (there is no engine yet to do better).
+// German network: with `--engine off` the outage shows the devices' own fallback; with the engine (the default) it is
+// detected and the devices are moved in waves (docs/engine.md).
 constexpr std::string_view kDemoScenario = R"toml(
 name = "demo"
 description = "5,000 devices in 22 countries; Vodafone Germany down from 2h to 6h"
@@ -194,6 +196,8 @@ int cmd_demo(const DemoArgs& args, Io io) {
     io.out << "  Event:    " << twin::to_string(e.kind) << " " << e.label << " in " << e.country.str() << " from +"
            << twin::format_sim_duration(e.start) << " to +" << twin::format_sim_duration(e.end) << "\n";
   }
+  io.out << "  Engine:   " << (args.engine ? "on (the default fleet policy; docs/engine.md)" : "off (devices on their own)")
+         << "\n";
   io.out << "Ctrl-C stops." << std::endl;
 
   std::atomic<bool> stop{false};
@@ -218,6 +222,13 @@ int cmd_demo(const DemoArgs& args, Io io) {
       io.out << line << std::endl;
     }
   };
+  // issue 6: the orchestration engine with the default fleet policy, as `esimo twin run --engine on`.
+  std::optional<twin::sim::SimEngine> engine;
+  if (args.engine) {
+    twin::sim::SimEngineOptions eo;
+    eo.store = &(*stack)->store();
+    so.orchestrator = &engine.emplace(**model, std::move(eo));
+  }
   twin::sim::SimRunner runner(**model, (*stack)->port(), clock, (*stack)->factory(), so);
   std::thread sim([&] {
     outcome.emplace(runner.run());

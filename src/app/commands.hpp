@@ -151,6 +151,7 @@ struct DemoArgs {
   std::uint64_t devices = 5000;
   double speed = 120;  // simulated seconds per wall second
   std::optional<std::filesystem::path> scenario;  // default: the built-in 22-country demo fleet
+  bool engine = true;                              // --engine on|off: the orchestration engine (issue 6)
 };
 int cmd_demo(const DemoArgs& args, Io io);
 
