@@ -220,10 +220,25 @@ struct SimRunner::Impl final : OrchestratorContext {
   void arm_fallback(std::uint32_t i) {
     namespace d = sim_runner_detail;
     DeviceState& s = states[i];
-    const std::uint8_t fb = specs[i].fallback_slot();
+    const std::uint8_t fb = fallback_slot(i);
     if (fb == kNoSlot || fb == s.enabled || (s.flags & d::kFallbackArmed)) return;
     s.flags |= d::kFallbackArmed;
     push(now_us + static_cast<std::int64_t>(specs[i].fallback_after_s) * 1000000, i, EvKind::fallback_timer);
+  }
+
+  // The slot whose profile carries the Fallback Attribute now: the eUICC's own answer once it exists (the eIM may
+  // have moved or removed the attribute since the factory), the spec's before.
+  std::uint8_t fallback_slot(std::uint32_t i) const {
+    auto it = euiccs.find(i);
+    if (it == euiccs.end()) return specs[i].fallback_slot();
+    for (const Profile& p : it->second->profiles()) {
+      if (!p.fallback_attribute) continue;
+      for (std::uint8_t slot = 0; slot < specs[i].profile_count; ++slot) {
+        const auto wire = model.iccid(i, slot).to_wire();
+        if (std::memcmp(wire.data(), p.iccid.data(), wire.size()) == 0) return slot;
+      }
+    }
+    return kNoSlot;
   }
 
   void record_switch(std::uint32_t i, std::uint8_t to, SwitchCause cause) {
@@ -353,10 +368,14 @@ struct SimRunner::Impl final : OrchestratorContext {
       ++k.exchange_errors;
     }
     const std::uint8_t after = slot_of(i, e);
+    const bool rolled_back = after != kNoSlot && after != s.enabled && link.failed && link.rollback_was_pending;
     if (after != kNoSlot && after != s.enabled) {
-      record_switch(i, after, link.failed && link.rollback_was_pending ? SwitchCause::rollback : SwitchCause::eim);
+      record_switch(i, after, rolled_back ? SwitchCause::rollback : SwitchCause::eim);
     }
     if (link.failed || s.enabled != before) evaluate(i);
+    // Back on the profile it rolled back to, the IPA delivers the rollback result and the state-change notifications
+    // at once (ES10b.ProfileRollback's result is what the eIM is waiting for), as it does after a fallback.
+    if (rolled_back && (s.flags & sim_runner_detail::kAttached)) poll(i);
   }
 
   void emit(std::uint32_t i, const NetworkSample& ns) {
@@ -407,7 +426,7 @@ struct SimRunner::Impl final : OrchestratorContext {
     DeviceState& s = states[i];
     s.flags &= static_cast<std::uint8_t>(~d::kFallbackArmed);
     if (s.flags & d::kAttached) return;
-    const std::uint8_t fb = specs[i].fallback_slot();
+    const std::uint8_t fb = fallback_slot(i);
     if (fb == kNoSlot || fb == s.enabled) return;
     auto m = materialise(i);
     if (!m) {
@@ -415,7 +434,10 @@ struct SimRunner::Impl final : OrchestratorContext {
       return;
     }
     if (!(*m)->fallback().ok()) return;  // e.g. fallback not allowed: the device stays as it is
-    record_switch(i, fb, SwitchCause::fallback);
+    // The profile the eUICC enabled (the one holding the attribute now), not the factory's fallback slot.
+    const std::uint8_t to = slot_of(i, **m);
+    if (to == kNoSlot) return;
+    record_switch(i, to, SwitchCause::fallback);
     const NetworkSample ns = evaluate(i);
     emit(i, ns);
     if (s.flags & d::kAttached) poll(i);  // polls again at once; the IPA notifies stateChangeCause fallback
