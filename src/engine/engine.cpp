@@ -67,6 +67,9 @@ struct Pending {
   TimePoint at{};
   std::string outage;       // the outage whose wave sent it ("" for an ordinary decision)
   bool return_home = false;
+  // The device's last action before this switch: a switch that fails or rolls back changed nothing on the device, so
+  // the cooldown runs from the action before it and the next-best target is tried at once.
+  std::optional<TimePoint> action_before;
 };
 
 struct DeviceState {
@@ -95,6 +98,8 @@ struct DeviceState {
   std::vector<std::pair<std::size_t, TimePoint>> bad;
   std::optional<std::size_t> confirmed_target;  // the last engine switch that completed, and when
   std::optional<TimePoint> confirmed_at;
+  std::optional<TimePoint> confirmed_sent_at;        // when that switch was sent, and the action before it
+  std::optional<TimePoint> confirmed_action_before;
   std::optional<std::size_t> home;      // profile enabled before a failover wave moved it
   std::string home_outage;
   bool wave_queued = false;             // waiting in an outage's wave
@@ -409,6 +414,8 @@ struct Engine::Impl {
       if (d.enabled && d.confirmed_target && *d.confirmed_target == *d.enabled && d.confirmed_at &&
           at - *d.confirmed_at < std::chrono::hours(1)) {
         mark_bad(d, *d.enabled, at);
+        // A rollback undoes the switch: the cooldown runs from the action before it (the next-best target is tried).
+        if (d.confirmed_sent_at && d.last_action_at == d.confirmed_sent_at) d.last_action_at = d.confirmed_action_before;
       }
       if (d.enabled) note_switch(d, at);
       d.enabled = k;
@@ -418,6 +425,8 @@ struct Engine::Impl {
       if (d.pending->profile == k && attached) {
         d.confirmed_target = k;
         d.confirmed_at = at;
+        d.confirmed_sent_at = d.pending->at;
+        d.confirmed_action_before = d.pending->action_before;
         confirm(di, true);
       } else if (d.pending->profile != k && d.last_switch_at && *d.last_switch_at >= d.pending->at && attached &&
                  k != d.pending->profile) {
@@ -432,7 +441,10 @@ struct Engine::Impl {
     if (!d.pending) return;
     const engine_detail::Pending p = *d.pending;
     d.pending.reset();
-    if (!ok) mark_bad(d, p.profile, d.last_seen.value_or(p.at));
+    if (!ok) {
+      mark_bad(d, p.profile, d.last_seen.value_or(p.at));
+      if (d.last_action_at == p.at) d.last_action_at = p.action_before;
+    }
     if (p.outage.empty()) return;
     for (OutageState& os : outages) {
       if (os.o.id != p.outage) continue;
@@ -752,7 +764,7 @@ struct Engine::Impl {
       const bool rollback = compiled_policy->policy().guards.rollback.value_or(true);
       std::string reason = dec.reason(cands);
       if (!outage_id.empty()) reason += " [failover wave of outage " + outage_id + "]";
-      d.pending = engine_detail::Pending{k, now, outage_id, false};
+      d.pending = engine_detail::Pending{k, now, outage_id, false, d.last_action_at};
       d.last_action_at = now;
       if (!outage_id.empty() && d.enabled) {
         d.home = *d.enabled;
@@ -1016,7 +1028,7 @@ struct Engine::Impl {
                          format_rfc3339(*os.o.cleared_at) + ", carrier healthy for " +
                          engine_detail::fmt_duration(config.return_home_after) + " => " + home.carrier_id + " (" + why +
                          ")";
-    d.pending = engine_detail::Pending{k, now, os.o.id, true};
+    d.pending = engine_detail::Pending{k, now, os.o.id, true, d.last_action_at};
     d.last_action_at = now;
     acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, p.guards.rollback.value_or(true), {}, reason, {}});
     ++stats.switches_submitted;

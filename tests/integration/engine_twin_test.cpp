@@ -69,7 +69,14 @@ TEST(EngineOnTwin, CarrierOutageDetectedInTimeAndFarFewerDevicesLoseService) {
   // The waves moved the Telekom devices before the outage: far fewer devices lost service at all.
   EXPECT_GE(a.affected_devices, 150u);
   EXPECT_LE(b.affected_devices * 10, a.affected_devices);
-  EXPECT_LT(b.offline_device_us * 2, a.offline_device_us);  // 2.7x at this size and seed (docs/engine.md)
+  // Issue 6: >= 99 % of the affected devices recover, and no device flaps (A -> B -> A within an hour; a fallback
+  // into the profile a switch just rolled back from would be one).
+  EXPECT_GE(b.recovered_devices * 100, b.affected_devices * 99);
+  EXPECT_EQ(b.flaps, 0u);
+  // Offline device-minutes: 4.2x lower at this size and seed (docs/engine.md; the issue's 5x is not met here: 5
+  // devices whose only backup has no coverage where they are wait for Telekom, and 12 devices unserved from the start
+  // cost the same either way; at 2,000 devices it is 6.6x).
+  EXPECT_LT(b.offline_device_us * 4, a.offline_device_us);
   // One switch per moved device, no storm: eIM switches at most the devices that started on Telekom.
   EXPECT_LE(b.eim_switches, a.affected_devices + a.unserved_at_start);
   EXPECT_EQ(a.flaps, 0u);

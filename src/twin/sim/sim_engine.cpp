@@ -102,7 +102,12 @@ void SimEngine::tick(OrchestratorContext& ctx) {
       if (op) {
         using S = domain::OperationState;
         if (op->state == S::succeeded) {
-          engine_->operation_result(submitted_[i].eid, submitted_[i].iccid, true, ctx.now());
+          // The eIM records the enable as succeeded from its result, even when the device then rolled back (the
+          // rollback result and the disable/enable notifications follow): the profile's state as the eIM last saw it
+          // says whether the device stayed. A profile that is disabled again did not serve the device.
+          auto prof = options_.store->get_profile(ctx.tenant(), submitted_[i].iccid);
+          const bool stayed = !prof || prof->state == domain::ProfileState::enabled;
+          engine_->operation_result(submitted_[i].eid, submitted_[i].iccid, stayed, ctx.now());
           done = true;
         } else if (op->state == S::failed || op->state == S::expired || op->state == S::cancelled) {
           engine_->operation_result(submitted_[i].eid, submitted_[i].iccid, false, ctx.now());

@@ -589,5 +589,60 @@ TEST(EngineDecisions, OrdinaryRuleSwitchesOnceWithItsReason) {
   EXPECT_NE(c.reason.find("policy fleet, rule slow: latency.p50 > 400 ms for 5m"), std::string::npos) << c.reason;
 }
 
+
+// A switch whose target did not serve the device (a failed result, or a rollback the device reports) changed nothing
+// on it: the next-best target is tried at once, not after the cooldown, and the failed one is not tried again.
+PolicySet slow_switch_best_policy() {
+  PolicySet set;
+  set.fleet = *policy::parse_policy(
+      R"({"name":"fleet","scope":{"fleet":true},"objective":"cost","rules":[{"name":"slow","when":"latency.p50 > 400 ms for 5m","do":"switch best"}],"guards":{"cooldown":"1h"}})",
+      policy::ParseOptions{});
+  return set;
+}
+
+std::vector<std::string> switch_targets(const FakeActuator& a) {
+  std::vector<std::string> out;
+  for (const auto& c : a.calls) {
+    if (c.kind == "switch+rollback") out.push_back(c.iccid->str());
+  }
+  return out;
+}
+
+TEST(EngineDecisions, AFailedSwitchTriesTheNextBestTargetWithoutWaitingForTheCooldown) {
+  Fleet f(1, test_config());
+  f.engine->set_policies(slow_switch_best_policy());
+  TimePoint t = kT0;
+  for (int k = 0; k < 8; ++k, t += 1min) {
+    ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
+    f.engine->tick(t);
+  }
+  // "b" (fees tie while there is no usage forecast; "b" comes first).
+  ASSERT_EQ(switch_targets(f.act), std::vector<std::string>{iccid_of(0, 1).str()});
+  f.engine->operation_result(eid_of(0), iccid_of(0, 1), false, t);
+  for (int k = 0; k < 3; ++k, t += 1min) {
+    ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
+    f.engine->tick(t);
+  }
+  EXPECT_EQ(switch_targets(f.act), (std::vector<std::string>{iccid_of(0, 1).str(), iccid_of(0, 2).str()}));
+}
+
+TEST(EngineDecisions, ARollbackSeenInTelemetryTriesTheNextBestTargetWithoutWaitingForTheCooldown) {
+  Fleet f(1, test_config());
+  f.engine->set_policies(slow_switch_best_policy());
+  TimePoint t = kT0;
+  for (int k = 0; k < 8; ++k, t += 1min) {
+    ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
+    f.engine->tick(t);
+  }
+  ASSERT_EQ(switch_targets(f.act), std::vector<std::string>{iccid_of(0, 1).str()});
+  // The eIM saw the enable succeed; the device then rolled back and reports from "a" again.
+  f.engine->operation_result(eid_of(0), iccid_of(0, 1), true, t);
+  for (int k = 0; k < 8; ++k, t += 1min) {
+    ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
+    f.engine->tick(t);
+  }
+  EXPECT_EQ(switch_targets(f.act), (std::vector<std::string>{iccid_of(0, 1).str(), iccid_of(0, 2).str()}));
+}
+
 }  // namespace
 }  // namespace esimo::engine
