@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace esimo::engine {
 namespace engine_detail {
@@ -126,6 +127,9 @@ struct Health {
   std::optional<double> base_rsrp;        // baseline median RSRP
   std::optional<double> base_rsrp_sd;     // baseline spread of RSRP (dB)
   std::optional<double> base_loglat_sd;   // baseline spread of ln(latency)
+  std::size_t base_updates = 0;           // healthy judgements that taught the baseline
+  std::size_t base_records = 0;           // records those judgements brought in (each counted once)
+  std::size_t fresh_records = 0;          // records since the last judgement
   domain::CarrierStatus detected = domain::CarrierStatus::up;
   std::string detected_evidence;
   domain::CarrierStatus feed = domain::CarrierStatus::up;
@@ -526,6 +530,7 @@ struct Engine::Impl {
       if (r.attached && r.rsrp_dbm) s.rsrp_dbm = static_cast<float>(*r.rsrp_dbm);
       h.window.push_back(s);
       h.long_window.push_back(s);
+      ++h.fresh_records;
       // A reachable device on a carrier in outage joins that outage's wave.
       if (h.outage && r.attached && !d.wave_queued && !d.pending) {
         OutageState& os = outages[*h.outage];
@@ -552,6 +557,7 @@ struct Engine::Impl {
     const Duration long_span = std::max(config.recovery_hold, config.health_window);
     while (!h.long_window.empty() && h.long_window.front().at <= now - long_span) h.long_window.pop_front();
     const bool few = h.window.size() < config.min_population;
+    const std::size_t fresh = std::exchange(h.fresh_records, 0);
     if (few && (h.detected == domain::CarrierStatus::up || h.long_window.size() < config.recovery_min_population)) {
       // Too few records to judge, and nothing to recover from (or no one left to say).
       h.last_latency_p50.reset();
@@ -597,8 +603,11 @@ struct Engine::Impl {
       why = std::to_string(without) + " of " + std::to_string(n) + " records without service" + window +
             " (baseline " + engine_detail::fmt_num(base * 100, 1) + "%)";
     } else {
-      const bool lat_ok = h.base_latency && h.last_latency_p50 && lat.size() >= radio_min;
-      const bool rsrp_ok = h.base_rsrp && h.last_rsrp_p50 && rsrp.size() >= radio_min;
+      // A median shift is judged only against a baseline learned from enough records: a young baseline is as
+      // noisy as the window it is compared with, and two such noises read as a degradation.
+      const bool mature = h.base_records >= config.baseline_min_records;
+      const bool lat_ok = mature && h.base_latency && h.last_latency_p50 && lat.size() >= radio_min;
+      const bool rsrp_ok = mature && h.base_rsrp && h.last_rsrp_p50 && rsrp.size() >= radio_min;
       const double ratio = lat_ok ? *h.last_latency_p50 / std::max(1.0, *h.base_latency) : 0;
       const double drop = rsrp_ok ? *h.base_rsrp - *h.last_rsrp_p50 : 0;
       // Standard error of a median: 1.2533 sigma / sqrt(n), with sigma the baseline spread (at least 1 dB / 0.05).
@@ -626,7 +635,11 @@ struct Engine::Impl {
       if (!h.healthy_since) h.healthy_since = now;
       // Only a healthy window teaches the baseline (and only when no outage is active on it).
       if (!h.outage && !few) {
-        const double a = h.base_no_service ? config.baseline_alpha : 1.0;
+        // The running mean until 1/alpha judgements have taught it, the EWMA after: the first windows do not
+        // outweigh the ones after them.
+        ++h.base_updates;
+        h.base_records += fresh;
+        const double a = std::max(config.baseline_alpha, 1.0 / static_cast<double>(h.base_updates));
         h.base_no_service = (1 - a) * h.base_no_service.value_or(0) + a * share;
         if (h.last_latency_p50) {
           h.base_latency = h.base_latency ? (1 - a) * *h.base_latency + a * *h.last_latency_p50 : *h.last_latency_p50;

@@ -99,7 +99,10 @@ struct EngineConfig {
   // ... and each shift must stand out of the window's noise: z = shift / standard error of the median (1.2533 x the
   // baseline spread / sqrt(records)) >= min_z (small populations need larger shifts).
   double min_z = 2.5;
-  double baseline_alpha = 0.05;     // EWMA weight of a healthy window in the baseline
+  double baseline_alpha = 0.05;     // EWMA weight of a healthy window in the baseline (running mean before 1/alpha)
+  // Radio shifts (latency, RSRP) are judged only once the baseline has learned from this many records (healthy
+  // judgements, each record once); the share without service is judged from the first baseline on.
+  std::size_t baseline_min_records = 200;
   Duration recovery_hold = std::chrono::minutes(30);  // healthy this long before an outage is cleared
   // With fewer than min_population records in health_window (its devices moved away), recovery is judged on the
   // records of the last recovery_hold instead (at least recovery_min_population of them); with none, it stays.

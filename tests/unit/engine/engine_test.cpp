@@ -231,6 +231,27 @@ TEST(EngineHealth, RadioDegradationNeedsTwoSignalsOrAnExtremeOne) {
   }
 }
 
+// carrier-outage at 10,000 devices: a (carrier, country) whose first windows happened to be fast and strong (Orange in
+// FR, 8 minutes into the run) was declared degraded against a baseline that was still that first window. The
+// scenario's outage declared 2h23m later was then not the first declaration, and the devices the false outage moved
+// flapped back. A young baseline is learned as a running mean and judges no radio shift before it holds enough
+// records; a real degradation later is still declared within two minutes.
+TEST(EngineHealth, AYoungBaselineDeclaresNothingFromTheNoiseOfItsFirstWindows) {
+  auto cfg = test_config();
+  cfg.baseline_min_records = 200;
+  Fleet f(30, cfg);                                                // 30 records a minute, 60 in the window
+  TimePoint t = f.run(kT0, 2min, true, 35, 60s, 0, UINT32_MAX, -86);  // a lucky start: fast, strong
+  t = f.run(t, 30min, true, 55, 60s, 0, UINT32_MAX, -91);             // then the carrier as it is
+  for (const auto& o : f.engine->outages()) ADD_FAILURE() << "declared " << o.id << ": " << o.evidence;
+  EXPECT_TRUE(f.act.notices.empty());
+  const TimePoint onset = t;
+  t = f.run(t, 3min, true, 90, 60s, 0, UINT32_MAX, -96);  // a real degradation: latency 1.6x, RSRP 5 dB down
+  auto act = f.active();
+  ASSERT_EQ(act.size(), 1u);
+  EXPECT_EQ(act[0].state, domain::CarrierStatus::degraded);
+  EXPECT_LE(act[0].declared_at - onset, 120s);
+}
+
 TEST(EngineHealth, BelowTheMinimumPopulationNothingIsDeclared) {
   auto cfg = test_config();
   cfg.min_population = 20;
