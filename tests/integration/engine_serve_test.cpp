@@ -22,17 +22,7 @@ std::string engine_eid(int n) {
 std::string engine_iccid(int n) {
   char body[19];
   std::snprintf(body, sizeof body, "895506%012d", n);
-  int sum = 0;
-  const std::string s(body);
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    int d = s[s.size() - 1 - i] - '0';
-    if (i % 2 == 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return s + std::to_string((10 - sum % 10) % 10);
+  return domain::Iccid::from_payload(body)->str();  // Luhn check digit
 }
 
 boost::json::value parse_body(const std::string& body) {

@@ -18,17 +18,7 @@ std::string esipa_eid(int n) {
 std::string esipa_iccid(int n) {
   char body[19];
   std::snprintf(body, sizeof body, "895506%012d", 700000 + n);
-  const std::string s(body);
-  int sum = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    int d = s[s.size() - 1 - i] - '0';
-    if (i % 2 == 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return s + static_cast<char>('0' + (10 - sum % 10) % 10);
+  return domain::Iccid::from_payload(body)->str();  // Luhn check digit
 }
 
 EsipaWorld* EsipaFlowTest::world_ = nullptr;

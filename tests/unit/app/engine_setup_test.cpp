@@ -5,6 +5,7 @@
 
 #include "app/engine_setup.hpp"
 #include "crypto/ecdsa.hpp"
+#include "domain/identifiers.hpp"
 #include "crypto/keys.hpp"
 #include "eim/eim_service.hpp"
 #include "engine/engine.hpp"
@@ -17,18 +18,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string with_luhn(const std::string& digits) {
-  int sum = 0;
-  bool dbl = true;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int d = *it - '0';
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return digits + static_cast<char>('0' + (10 - sum % 10) % 10);
+  return domain::Iccid::from_payload(digits)->str();
 }
 
 class EngineHostTest : public ::testing::Test {

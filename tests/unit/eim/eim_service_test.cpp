@@ -15,6 +15,7 @@
 
 #include "base/metrics.hpp"
 #include "crypto/ecdsa.hpp"
+#include "domain/identifiers.hpp"
 #include "crypto/test_pki.hpp"
 #include "sgp/codec.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -27,18 +28,7 @@ using domain::OperationState;
 using sgp::Version;
 
 std::string luhn_complete(const std::string& digits) {
-  int sum = 0;
-  bool dbl = true;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int d = *it - '0';
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return digits + static_cast<char>('0' + (10 - sum % 10) % 10);
+  return domain::Iccid::from_payload(digits)->str();
 }
 
 domain::Iccid iccid(int n) {
