@@ -42,18 +42,6 @@ struct DownloadRelay::Session {
 };
 
 namespace download_detail {
-// The eIM's slow-path copy of a device (its queue and profiles, eim_impl.hpp DeviceWork) is marked stale after the
-// relay changed them in the store. Written against the member/function only where the eIM has that copy, so this file
-// builds with and without it (the copy arrived with the hot-path work on the same files).
-template <class Device>
-void mark_work_stale(const Device& dev) {
-  if constexpr (requires { dev.work->loaded = false; }) dev.work->loaded = false;
-}
-template <class Impl, class Key>
-void drop_device_work(Impl& eim, const Key& key) {
-  if constexpr (requires { eim.drop_work(key); }) eim.drop_work(key);
-}
-
 // How long a cancelled session waits for the trigger's result (which names the eUICC's refusal) before it ends
 // `cancelled` without one.
 constexpr std::chrono::seconds kCancelGrace{30};
@@ -915,7 +903,7 @@ void DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
       }
     }
   }
-  download_detail::drop_device_work(eim_, s.key);  // the device's profiles and queue changed behind its hot copy
+  eim_.drop_work(s.key);  // the device's profiles and queue changed behind its hot copy
   std::string json = "{\"iccid\":" + dd::jstr(iccid->str()) + ",\"smdp_address\":" + dd::jstr(s.smdp_address) +
                      ",\"smdp_notified\":" + notified +
                      ",\"profile_recorded\":" + (profile_error.empty() ? "true" : "false");
@@ -1022,7 +1010,7 @@ Result<Bytes> download_trigger(EimService::Impl& m, const HotDevice& dev, const 
                                const OpDownload& request, sgp::Version v, TimePoint now) {
   // Whatever happens the device's hot queue is re-read on its next poll: the operation left the queue here (delivered
   // or failed), behind the hot copy (the caller holds the device's busy mutex).
-  download_detail::mark_work_stale(dev);
+  dev.work->loaded = false;  // the eIM's copy of its queue and profiles (eim_impl.hpp DeviceWork)
   std::optional<Result<Bytes>> answer;
   if (m.download) {
     answer = m.download->trigger(dev, op, request, v, now);
