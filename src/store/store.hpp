@@ -162,6 +162,30 @@ struct OutageRecord {
   TimePoint updated_at{};
 };
 
+// --- events (the outbox of webhooks and GET /v1/events): an append-only log per tenant, in the order written.
+struct EventRecord {
+  TenantId tenant_id = 0;
+  std::int64_t seq = 0;   // assigned by the store when appended; increasing across the store, never reused
+  std::string type;       // "outage.declared", "outage.updated", "outage.resolved", "carrier.status_changed"
+  std::string subject;    // the resource it is about: "outages/<id>", "carriers/<id>"
+  std::string data_json;  // a JSON object (the resource as the API shows it)
+  TimePoint occurred_at{};
+};
+
+// A webhook subscription: events of the listed types are POSTed to url, in order, at least once, signed with secret.
+struct WebhookRecord {
+  TenantId tenant_id = 0;
+  std::string id;                  // "whk_<hex>", unique per tenant
+  std::string url;                 // http:// or https://
+  std::string secret;              // HMAC-SHA256 key of the signature header
+  std::vector<std::string> types;  // exact types or "prefix.*"; empty: every type
+  std::int64_t cursor = 0;         // seq of the last event delivered (or skipped as not matching)
+  std::int64_t failures = 0;       // consecutive failed attempts; 0 after a success
+  std::string last_error;          // of the last failed attempt; "" after a success
+  std::optional<TimePoint> last_attempt_at;
+  TimePoint created_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -279,6 +303,29 @@ class Store {
   virtual Status put_outage(const OutageRecord& outage);
   virtual Result<OutageRecord> get_outage(TenantId tenant, std::string_view id);  // not_found
   virtual Result<PageOf<OutageRecord>> list_outages(TenantId tenant, const Page& page);  // by id
+  // The same upserts with their event appended in the same transaction (both or neither); event.seq is ignored.
+  virtual Status put_outage_with_event(const OutageRecord& outage, const EventRecord& event);
+  virtual Status put_carrier_status_with_event(const CarrierStatusRecord& status, const EventRecord& event);
+
+  // --- events and webhooks. Not pure: a Store without them answers unsupported.
+  // Appends one event; returns its seq.
+  virtual Result<std::int64_t> append_event(const EventRecord& event);
+  // The tenant's events with seq > after_seq, oldest first, at most limit (1..10000); types: exact types or
+  // "prefix.*", empty for all.
+  virtual Result<std::vector<EventRecord>> list_events(TenantId tenant, std::int64_t after_seq, std::size_t limit,
+                                                       const std::vector<std::string>& types);
+  // The highest seq appended so far (0 when none), any tenant: a new webhook starts after it.
+  virtual Result<std::int64_t> last_event_seq();
+  // Deletes events that are older than `before` and that every webhook of their tenant has passed; returns how many.
+  virtual Result<std::int64_t> prune_events(TimePoint before);
+  virtual Status create_webhook(const WebhookRecord& webhook);  // already_exists (field "id")
+  virtual Result<WebhookRecord> get_webhook(TenantId tenant, std::string_view id);  // not_found
+  virtual Result<PageOf<WebhookRecord>> list_webhooks(TenantId tenant, const Page& page);  // by id
+  virtual Result<std::vector<WebhookRecord>> list_all_webhooks();  // every tenant's, for the dispatcher
+  virtual Status delete_webhook(TenantId tenant, std::string_view id);  // not_found
+  // Records a delivery attempt: cursor, failures, last_error and last_attempt_at. conflict when the stored cursor is
+  // not expected_cursor (the webhook was recreated or another dispatcher moved it); not_found when deleted.
+  virtual Status record_webhook_attempt(const WebhookRecord& webhook, std::int64_t expected_cursor);
 };
 
 }  // namespace esimo::store

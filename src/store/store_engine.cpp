@@ -1,4 +1,4 @@
-// Defaults of the engine-resource calls (policies, carrier status, outages) for a Store that does not keep them
+// Defaults of the engine-resource calls (policies, carrier status, outages, events, webhooks) for a Store that does not keep them
 // (test decorators, future read replicas).
 #include "store/store.hpp"
 
@@ -33,6 +33,33 @@ Result<OutageRecord> Store::get_outage(TenantId, std::string_view) {
 }
 Result<PageOf<OutageRecord>> Store::list_outages(TenantId, const Page&) {
   return store_engine_defaults::no_engine_data("list_outages");
+}
+
+Status Store::put_outage_with_event(const OutageRecord&, const EventRecord&) {
+  return store_engine_defaults::no_engine_data("put_outage_with_event");
+}
+Status Store::put_carrier_status_with_event(const CarrierStatusRecord&, const EventRecord&) {
+  return store_engine_defaults::no_engine_data("put_carrier_status_with_event");
+}
+Result<std::int64_t> Store::append_event(const EventRecord&) { return store_engine_defaults::no_engine_data("append_event"); }
+Result<std::vector<EventRecord>> Store::list_events(TenantId, std::int64_t, std::size_t, const std::vector<std::string>&) {
+  return store_engine_defaults::no_engine_data("list_events");
+}
+Result<std::int64_t> Store::last_event_seq() { return store_engine_defaults::no_engine_data("last_event_seq"); }
+Result<std::int64_t> Store::prune_events(TimePoint) { return store_engine_defaults::no_engine_data("prune_events"); }
+Status Store::create_webhook(const WebhookRecord&) { return store_engine_defaults::no_engine_data("create_webhook"); }
+Result<WebhookRecord> Store::get_webhook(TenantId, std::string_view) {
+  return store_engine_defaults::no_engine_data("get_webhook");
+}
+Result<PageOf<WebhookRecord>> Store::list_webhooks(TenantId, const Page&) {
+  return store_engine_defaults::no_engine_data("list_webhooks");
+}
+Result<std::vector<WebhookRecord>> Store::list_all_webhooks() {
+  return store_engine_defaults::no_engine_data("list_all_webhooks");
+}
+Status Store::delete_webhook(TenantId, std::string_view) { return store_engine_defaults::no_engine_data("delete_webhook"); }
+Status Store::record_webhook_attempt(const WebhookRecord&, std::int64_t) {
+  return store_engine_defaults::no_engine_data("record_webhook_attempt");
 }
 
 }  // namespace esimo::store

@@ -242,11 +242,39 @@ CREATE TABLE outages (
 CREATE INDEX outages_state ON outages (tenant_id, state, id)
 )sql";
 
+// Events and webhooks: the append-only event log (the outbox of webhooks and GET /v1/events) and the subscriptions,
+// each with the seq of the last event it has passed (its cursor).
+constexpr std::string_view kEvents = R"sql(
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  type TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  data_json TEXT NOT NULL,
+  occurred_at BIGINT NOT NULL
+);
+CREATE INDEX events_tenant ON events (tenant_id, seq);
+CREATE TABLE webhooks (
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  types TEXT NOT NULL,
+  cursor BIGINT NOT NULL,
+  failures BIGINT NOT NULL,
+  last_error TEXT NOT NULL,
+  last_attempt_at BIGINT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "fleet model: tenants, keys, catalog, rates, groups, devices, profiles", kFleetModel},
     {2, "operations", kOperations},
     {3, "eIM state: per-eUICC counters and keys, transaction ids", kEimState},
     {4, "engine: policies, carrier status feed, outages", kEngine},
+    {5, "events and webhooks", kEvents},
 };
 
 }  // namespace schema_sql

@@ -1,4 +1,5 @@
-// SqliteStore: the engine's resources (issue 6) — policy documents, the carrier status feed, declared outages.
+// SqliteStore: the engine's resources (issue 6) — policy documents, the carrier status feed, declared outages (each
+// upsert also with its event in the same transaction: the events themselves are in sqlite_store_events.cpp).
 #include <string>
 #include <utility>
 
@@ -92,6 +93,51 @@ std::string join_countries(const std::vector<domain::CountryCode>& cs) {
     out += c.str();
   }
   return out;
+}
+
+Status write_carrier_status(Connection& db, const CarrierStatusRecord& status) {
+  ESIMO_CHECK(require_tenant(db, status.tenant_id));
+  ESIMO_CHECK(require_carrier(db, status.tenant_id, status.carrier_id, "carrier status"));
+  ESIMO_TRY(Stmt * s, db.prepare(
+                          "INSERT INTO carrier_status (tenant_id, carrier_id, state, countries, note, updated_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, carrier_id) DO UPDATE SET "
+                          "state = excluded.state, countries = excluded.countries, note = excluded.note, "
+                          "updated_at = excluded.updated_at"));
+  return s->bind(1, status.tenant_id)
+      .bind(2, status.carrier_id)
+      .bind(3, domain::to_string(status.state))
+      .bind(4, engine_store_detail::join_countries(status.countries))
+      .bind(5, status.note)
+      .bind(6, status.updated_at)
+      .run("put carrier status " + status.carrier_id);
+}
+
+Status write_outage(Connection& db, const OutageRecord& outage) {
+  if (outage.id.empty() || outage.id.size() > 64) {
+    return Error(Errc::invalid_argument, "outage id must be 1..64 characters", "id");
+  }
+  if (outage.state != "active" && outage.state != "resolved") {
+    return Error(Errc::invalid_argument, "outage state must be active or resolved", "state");
+  }
+  ESIMO_CHECK(require_tenant(db, outage.tenant_id));
+  ESIMO_TRY(Stmt * s, db.prepare("INSERT INTO outages (" + std::string(engine_store_detail::kOutageColumns) +
+                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE "
+                                 "SET carrier_id = excluded.carrier_id, country = excluded.country, "
+                                 "source = excluded.source, state = excluded.state, detail = excluded.detail, "
+                                 "affected_devices = excluded.affected_devices, started_at = excluded.started_at, "
+                                 "ended_at = excluded.ended_at, updated_at = excluded.updated_at"));
+  return s->bind(1, outage.tenant_id)
+      .bind(2, outage.id)
+      .bind(3, outage.carrier_id)
+      .bind(4, opt_str(outage.country))
+      .bind(5, outage.source)
+      .bind(6, outage.state)
+      .bind(7, outage.detail)
+      .bind(8, outage.affected_devices)
+      .bind(9, outage.started_at)
+      .bind(10, outage.ended_at)
+      .bind(11, outage.updated_at)
+      .run("put outage " + outage.id);
 }
 
 }  // namespace engine_store_detail
@@ -189,21 +235,16 @@ Status SqliteStore::delete_policy(TenantId tenant, std::string_view id) {
 
 Status SqliteStore::put_carrier_status(const CarrierStatusRecord& status) {
   ESIMO_STORE_OP("put_carrier_status");
+  return writer_->submit([&](Connection& db) -> Status { return engine_store_detail::write_carrier_status(db, status); });
+}
+
+Status SqliteStore::put_carrier_status_with_event(const CarrierStatusRecord& status, const EventRecord& event) {
+  ESIMO_STORE_OP("put_carrier_status_with_event");
   return writer_->submit([&](Connection& db) -> Status {
-    ESIMO_CHECK(require_tenant(db, status.tenant_id));
-    ESIMO_CHECK(require_carrier(db, status.tenant_id, status.carrier_id, "carrier status"));
-    ESIMO_TRY(Stmt * s, db.prepare(
-                            "INSERT INTO carrier_status (tenant_id, carrier_id, state, countries, note, updated_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, carrier_id) DO UPDATE SET "
-                            "state = excluded.state, countries = excluded.countries, note = excluded.note, "
-                            "updated_at = excluded.updated_at"));
-    return s->bind(1, status.tenant_id)
-        .bind(2, status.carrier_id)
-        .bind(3, domain::to_string(status.state))
-        .bind(4, engine_store_detail::join_countries(status.countries))
-        .bind(5, status.note)
-        .bind(6, status.updated_at)
-        .run("put carrier status " + status.carrier_id);
+    ESIMO_CHECK(engine_store_detail::write_carrier_status(db, status));
+    ESIMO_TRY(std::int64_t seq, insert_event(db, event));
+    (void)seq;
+    return {};
   });
 }
 
@@ -249,32 +290,16 @@ Result<std::vector<CarrierStatusRecord>> SqliteStore::list_carrier_status(Tenant
 
 Status SqliteStore::put_outage(const OutageRecord& outage) {
   ESIMO_STORE_OP("put_outage");
-  if (outage.id.empty() || outage.id.size() > 64) {
-    return Error(Errc::invalid_argument, "outage id must be 1..64 characters", "id");
-  }
-  if (outage.state != "active" && outage.state != "resolved") {
-    return Error(Errc::invalid_argument, "outage state must be active or resolved", "state");
-  }
+  return writer_->submit([&](Connection& db) -> Status { return engine_store_detail::write_outage(db, outage); });
+}
+
+Status SqliteStore::put_outage_with_event(const OutageRecord& outage, const EventRecord& event) {
+  ESIMO_STORE_OP("put_outage_with_event");
   return writer_->submit([&](Connection& db) -> Status {
-    ESIMO_CHECK(require_tenant(db, outage.tenant_id));
-    ESIMO_TRY(Stmt * s, db.prepare("INSERT INTO outages (" + std::string(engine_store_detail::kOutageColumns) +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE "
-                                   "SET carrier_id = excluded.carrier_id, country = excluded.country, "
-                                   "source = excluded.source, state = excluded.state, detail = excluded.detail, "
-                                   "affected_devices = excluded.affected_devices, started_at = excluded.started_at, "
-                                   "ended_at = excluded.ended_at, updated_at = excluded.updated_at"));
-    return s->bind(1, outage.tenant_id)
-        .bind(2, outage.id)
-        .bind(3, outage.carrier_id)
-        .bind(4, opt_str(outage.country))
-        .bind(5, outage.source)
-        .bind(6, outage.state)
-        .bind(7, outage.detail)
-        .bind(8, outage.affected_devices)
-        .bind(9, outage.started_at)
-        .bind(10, outage.ended_at)
-        .bind(11, outage.updated_at)
-        .run("put outage " + outage.id);
+    ESIMO_CHECK(engine_store_detail::write_outage(db, outage));
+    ESIMO_TRY(std::int64_t seq, insert_event(db, event));
+    (void)seq;
+    return {};
   });
 }
 

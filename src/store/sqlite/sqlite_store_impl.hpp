@@ -160,6 +160,19 @@ class SqliteStore final : public Store {
   Status put_outage(const OutageRecord& outage) override;
   Result<OutageRecord> get_outage(TenantId tenant, std::string_view id) override;
   Result<PageOf<OutageRecord>> list_outages(TenantId tenant, const Page& page) override;
+  Status put_outage_with_event(const OutageRecord& outage, const EventRecord& event) override;
+  Status put_carrier_status_with_event(const CarrierStatusRecord& status, const EventRecord& event) override;
+  Result<std::int64_t> append_event(const EventRecord& event) override;
+  Result<std::vector<EventRecord>> list_events(TenantId tenant, std::int64_t after_seq, std::size_t limit,
+                                               const std::vector<std::string>& types) override;
+  Result<std::int64_t> last_event_seq() override;
+  Result<std::int64_t> prune_events(TimePoint before) override;
+  Status create_webhook(const WebhookRecord& webhook) override;
+  Result<WebhookRecord> get_webhook(TenantId tenant, std::string_view id) override;
+  Result<PageOf<WebhookRecord>> list_webhooks(TenantId tenant, const Page& page) override;
+  Result<std::vector<WebhookRecord>> list_all_webhooks() override;
+  Status delete_webhook(TenantId tenant, std::string_view id) override;
+  Status record_webhook_attempt(const WebhookRecord& webhook, std::int64_t expected_cursor) override;
 
  private:
   // Flushes cache_ if another process committed since the last check (at most every kExternalCheckEvery, from the
@@ -182,6 +195,8 @@ class SqliteStore final : public Store {
 
 // Shared checks used inside write closures (writer thread). Each names the entity at fault.
 Status require_tenant(Connection& db, TenantId tenant);
+// Appends one event inside the caller's write (sqlite_store_events.cpp); returns its seq.
+Result<std::int64_t> insert_event(Connection& db, const EventRecord& event);
 Status require_group(Connection& db, TenantId tenant, std::string_view group, std::string_view for_what);
 // The carrier must be visible to the tenant: its own or the catalog's.
 Status require_carrier(Connection& db, TenantId tenant, std::string_view carrier_id, std::string_view for_what);
