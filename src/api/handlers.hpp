@@ -155,5 +155,12 @@ void engine_device_changed(Env& env, domain::TenantId tenant, const domain::Eid&
 void engine_rates_changed(Env& env, domain::TenantId tenant, const std::vector<domain::RateCard>& cards);
 // Component schemas of the engine resources, merged into the OpenAPI document (JSON object text).
 const char* engine_openapi_schemas();
+// Events and webhooks (handlers_events.cpp).
+ApiResult<http::Response> h_events_list(Env&, Call&);
+ApiResult<http::Response> h_webhooks_create(Env&, Call&);
+ApiResult<http::Response> h_webhooks_list(Env&, Call&);
+ApiResult<http::Response> h_webhook_get(Env&, Call&);
+ApiResult<http::Response> h_webhook_delete(Env&, Call&);
+const char* events_openapi_schemas();
 
 }  // namespace esimo::api

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "api/engine_sync.hpp"
+#include "api/events.hpp"
 #include "api/telemetry_ingest.hpp"
 #include "base/log.hpp"
 #include "engine/engine.hpp"
@@ -43,26 +44,6 @@ void write_opt_str(JsonWriter& w, std::string_view key, const std::optional<T>& 
   w.key(key);
   if (v) w.str(v->str());
   else w.null();
-}
-
-void write_outage(JsonWriter& w, const store::OutageRecord& o) {
-  w.begin_object().field("id", o.id).field("carrier", o.carrier_id);
-  write_opt_str(w, "country", o.country);
-  w.field("source", o.source).field("state", o.state).field("detail", o.detail);
-  w.field_num("affected_devices", o.affected_devices).key("started_at");
-  write_time(w, o.started_at);
-  write_opt_time(w, "ended_at", o.ended_at);
-  w.key("updated_at");
-  write_time(w, o.updated_at);
-  w.end_object();
-}
-
-void write_carrier_status(JsonWriter& w, const store::CarrierStatusRecord& s) {
-  w.begin_object().field("carrier", s.carrier_id).field("state", domain::to_string(s.state)).key("countries").begin_array();
-  for (const auto& c : s.countries) w.str(c.str());
-  w.end_array().field("note", s.note).key("updated_at");
-  write_time(w, s.updated_at);
-  w.end_object();
 }
 
 engine::TelemetryRecord to_engine(const TelemetryRecord& r) {
@@ -158,24 +139,20 @@ ApiResult<http::Response> h_carrier_status_put(Env& env, Call& call) {
   }
   ESIMO_CHECK(rd.finish());
   s.updated_at = env.ctx.clock.now();
-  ESIMO_CHECK(env.ctx.store.put_carrier_status(s));
+  ESIMO_CHECK(env.ctx.store.put_carrier_status_with_event(s, carrier_status_event(s)));
   if (auto* e = engine_of(env, call.tenant())) e->set_carrier_status(s.carrier_id, s.countries, s.state, s.note, s.updated_at);
-  JsonWriter w;
-  engine_api_detail::write_carrier_status(w, s);
-  return json_response(200, w.take());
+  return json_response(200, carrier_status_json(s));
 }
 
 ApiResult<http::Response> h_outages_list(Env& env, Call& call) {
   ESIMO_TRY(auto q, QueryReader::make(call.req.query, "", true));
   ESIMO_TRY(auto page, env.ctx.store.list_outages(call.tenant(), q.page()));
-  return page_response(page, engine_api_detail::write_outage, q, env, call);
+  return page_response(page, [](JsonWriter& w, const store::OutageRecord& o) { w.raw(outage_json(o)); }, q, env, call);
 }
 
 ApiResult<http::Response> h_outage_get(Env& env, Call& call) {
   ESIMO_TRY(auto o, env.ctx.store.get_outage(call.tenant(), call.params[0]));
-  JsonWriter w;
-  engine_api_detail::write_outage(w, o);
-  return json_response(200, w.take());
+  return json_response(200, outage_json(o));
 }
 
 ApiResult<http::Response> h_device_explain(Env& env, Call& call) {

@@ -260,6 +260,8 @@ std::string build_openapi(const std::vector<RouteSpec>& specs, const ApiOptions&
   boost::json::object schemas = boost::json::parse(od::kSchemas).as_object();
   const boost::json::value engine_schemas = boost::json::parse(engine_openapi_schemas());
   for (const auto& [name, schema] : engine_schemas.as_object()) schemas[name] = schema;
+  const boost::json::value events_schemas = boost::json::parse(events_openapi_schemas());
+  for (const auto& [name, schema] : events_schemas.as_object()) schemas[name] = schema;
   boost::json::object paths;
   for (const auto& r : specs) {
     if (r.response_schema) {

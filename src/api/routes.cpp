@@ -58,6 +58,11 @@ const std::vector<RouteSpec>& route_specs() {
       {M::get, "/v1/outages", Access::viewer, h_outages_list, "List declared outages", "outages", nullptr, 200, "OutageList", "", true},
       {M::get, "/v1/outages/{id}", Access::viewer, h_outage_get, "Get an outage", "outages", nullptr, 200, "Outage", "", false},
       {M::get, "/v1/devices/{eid}/explain", Access::viewer, h_device_explain, "Explain a device: its effective policy, current evidence and last decisions", "devices", nullptr, 200, "Explanation", "", false},
+      {M::get, "/v1/events", Access::viewer, h_events_list, "List events in order (outage declared/updated/resolved, carrier status changed); after=<seq> continues", "events", nullptr, 200, "EventList", "type*", true},
+      {M::get, "/v1/webhooks", Access::viewer, h_webhooks_list, "List webhook subscriptions (without their secrets)", "events", nullptr, 200, "WebhookList", "", true},
+      {M::post, "/v1/webhooks", Access::admin, h_webhooks_create, "Subscribe a URL to events: signed POSTs, in order, at least once; the answer holds the secret", "events", "WebhookCreate", 201, "Webhook", "", false},
+      {M::get, "/v1/webhooks/{id}", Access::viewer, h_webhook_get, "Get a webhook subscription with its delivery state", "events", nullptr, 200, "Webhook", "", false},
+      {M::del, "/v1/webhooks/{id}", Access::admin, h_webhook_delete, "Delete a webhook subscription", "events", nullptr, 204, nullptr, "", false},
   };
   return kRoutes;
 }

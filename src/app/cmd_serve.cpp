@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "api/esipa_service.hpp"
+#include "api/events.hpp"
 #include "api/keys.hpp"
 #include "app/download_setup.hpp"
 #include "app/eim_setup.hpp"
@@ -194,6 +195,9 @@ int cmd_serve(const ServeArgs& args, Io io) {
     server->stop(std::chrono::milliseconds(0));
     return report_error(io, st.error());
   }
+  // Events to webhooks: one delivery thread (api/events.hpp), which also prunes delivered events after 30 days.
+  auto webhooks = std::make_unique<api::WebhookDispatcher>(*store, SystemClock::instance(), metrics::Registry::global());
+  webhooks->start();
   api::ApiContext api_context{*store, SystemClock::instance(), metrics::Registry::global(), api_options, eim.get()};
   api_context.engines = [h = engines.get()](domain::TenantId t) { return h->engine_for(t); };
   auto service = std::make_unique<api::RestService>(std::move(api_context));
@@ -250,6 +254,7 @@ int cmd_serve(const ServeArgs& args, Io io) {
   esipa_front.set(nullptr);
   service.reset();
   esipa_service.reset();
+  webhooks.reset();  // joins the delivery thread (an attempt in flight ends within its timeout)
   engines.reset();  // joins the engine's timer thread before the eIM it submits to goes away
   eim.reset();
   store.reset();  // joins the writer after its last batch is committed

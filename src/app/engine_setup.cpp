@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/engine_sync.hpp"
+#include "api/events.hpp"
 #include "base/log.hpp"
 #include "eim/eim_service.hpp"
 #include "engine/engine.hpp"
@@ -57,7 +58,14 @@ class TenantActuator final : public engine::Actuator {
                          {"state", rec.state},
                          {"source", rec.source},
                          {"detail", rec.detail}});
-    if (auto st = store_.put_outage(rec); !st.ok()) {
+    // The event says what changed: declared (first stored), resolved, or updated (a wave, a count).
+    auto prev = store_.get_outage(tenant_, rec.id);
+    store::OutageRecord unknown_previous;  // a failed read: call it an update rather than a second declaration
+    unknown_previous.state = "active";
+    const store::OutageRecord* previous = nullptr;
+    if (prev) previous = &*prev;
+    else if (prev.error().code != Errc::not_found) previous = &unknown_previous;
+    if (auto st = store_.put_outage_with_event(rec, api::outage_event(rec, previous)); !st.ok()) {
       log::error("outage not stored", {{"outage", rec.id}, {"error", st.error().message}});
     }
   }
