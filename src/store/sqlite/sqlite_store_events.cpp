@@ -163,14 +163,7 @@ Result<std::vector<EventRecord>> SqliteStore::list_events(TenantId tenant, std::
   int i = 3;
   for (const auto& b : binds) s->bind(i++, b);
   s->bind(i, static_cast<std::int64_t>(limit));
-  std::vector<EventRecord> out;
-  for (;;) {
-    ESIMO_TRY(bool row, s->step("list events"));
-    if (!row) break;
-    out.push_back(events_store_detail::event_from_row(*s));
-  }
-  s->reset();
-  return out;
+  return read_rows<EventRecord>(*s, "list events", events_store_detail::event_from_row);
 }
 
 Result<std::int64_t> SqliteStore::last_event_seq() {
@@ -265,14 +258,7 @@ Result<std::vector<WebhookRecord>> SqliteStore::list_all_webhooks() {
   auto db = readers_->lease();
   ESIMO_TRY(Stmt * s, db->prepare("SELECT " + std::string(events_store_detail::kWebhookColumns) +
                                   " FROM webhooks ORDER BY tenant_id, id"));
-  std::vector<WebhookRecord> out;
-  for (;;) {
-    ESIMO_TRY(bool row, s->step("list all webhooks"));
-    if (!row) break;
-    out.push_back(events_store_detail::webhook_from_row(*s));
-  }
-  s->reset();
-  return out;
+  return read_rows<WebhookRecord>(*s, "list all webhooks", events_store_detail::webhook_from_row);
 }
 
 Status SqliteStore::delete_webhook(TenantId tenant, std::string_view id) {

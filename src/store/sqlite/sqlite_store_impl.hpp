@@ -82,6 +82,19 @@ Result<PageOf<T>> read_page(Stmt& s, int next_index, const std::vector<std::stri
   return out;
 }
 
+// Every row of an already bound statement, one item per row made by `make(stmt)` (returning T); resets the statement.
+template <class T, class Make>
+Result<std::vector<T>> read_rows(Stmt& s, std::string_view what, Make&& make) {
+  std::vector<T> out;
+  for (;;) {
+    ESIMO_TRY(bool row, s.step(what));
+    if (!row) break;
+    out.push_back(make(s));
+  }
+  s.reset();
+  return out;
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(const Clock& clock, std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> readers)
