@@ -1,6 +1,7 @@
 // The orchestration engine (docs/engine.md). One mutex guards everything; actions are collected under the lock and
 // handed to the Actuator after it is released.
 #include "engine/engine.hpp"
+#include "engine/geography.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -80,6 +81,7 @@ struct DeviceState {
   std::optional<domain::CountryCode> country;
   std::optional<domain::CountryCode> previous_country;
   std::optional<TimePoint> country_since;
+  std::optional<TimePoint> roaming_since;  // set while the enabled profile's home country is not `country`
   std::optional<domain::Plmn> serving_plmn;
   bool attached = true;
   std::optional<TimePoint> last_seen;
@@ -139,6 +141,13 @@ struct Health {
   std::optional<double> last_latency_p50;
   std::optional<double> last_rsrp_p50;
   std::optional<std::size_t> outage;      // index into Impl::outages while active
+  // The last judgement itself: its state, whether its window had fewer than min_population records, and how far it
+  // stood from the baseline (share without service above it; latency and RSRP shifts in standard errors).
+  domain::CarrierStatus judged = domain::CarrierStatus::up;
+  bool judged_few = true;
+  double share_excess = 0;
+  double z_latency = 0;
+  double z_rsrp = 0;
   std::optional<Tariff> tariff;
 
   domain::CarrierStatus effective() const {
@@ -321,6 +330,15 @@ struct Engine::Impl {
     return engine_detail::percentile(std::move(v), 50);
   }
 
+  // Roaming follows the enabled profile and the country (geography.hpp); `at` starts it.
+  static void update_roaming(DeviceState& d, std::optional<TimePoint> at) {
+    if (!is_roaming(d.enabled ? &d.info.profiles[*d.enabled] : nullptr, d.country)) {
+      d.roaming_since.reset();
+    } else if (!d.roaming_since) {
+      d.roaming_since = at;
+    }
+  }
+
   // ---- evidence (views into the device state; `status` must outlive the evidence)
   policy::Evidence evidence(const DeviceState& d, TimePoint now, std::vector<policy::CarrierStatusEntry>& status) const {
     policy::Evidence e;
@@ -330,6 +348,9 @@ struct Engine::Impl {
     e.country = d.country;
     e.previous_country = d.previous_country;
     e.country_since = d.country_since;
+    e.roaming = d.roaming_since.has_value();
+    e.roaming_since = d.roaming_since;
+    if (d.enabled) e.home_country = profile_home_country(d.info.profiles[*d.enabled]);
     e.no_service_since = d.attached ? std::nullopt : d.no_service_since;
     e.rsrp = d.rsrp;
     e.rsrq = d.rsrq;
@@ -387,6 +408,7 @@ struct Engine::Impl {
     }
     if (!d.country) d.country = info.country;
     d.info = std::move(info);
+    update_roaming(d, d.last_seen);
     d.dirty = true;
   }
 
@@ -423,6 +445,7 @@ struct Engine::Impl {
       }
       if (d.enabled) note_switch(d, at);
       d.enabled = k;
+      update_roaming(d, at);
       d.dirty = true;
     }
     if (d.pending) {
@@ -496,11 +519,12 @@ struct Engine::Impl {
         }
       }
     }
-    if (r.country && (!d.country || *d.country != *r.country)) {
+    if (const auto where = record_country(r); where && (!d.country || *d.country != *where)) {
       d.previous_country = d.country;
-      d.country = r.country;
+      d.country = where;
       d.country_since = r.time;
     }
+    update_roaming(d, r.time);
     d.serving_plmn = r.attached ? r.serving_plmn : std::nullopt;
     if (r.attached) {
       d.no_service_since.reset();
@@ -558,6 +582,9 @@ struct Engine::Impl {
     while (!h.long_window.empty() && h.long_window.front().at <= now - long_span) h.long_window.pop_front();
     const bool few = h.window.size() < config.min_population;
     const std::size_t fresh = std::exchange(h.fresh_records, 0);
+    h.judged_few = few;
+    h.judged = domain::CarrierStatus::up;
+    h.share_excess = h.z_latency = h.z_rsrp = 0;
     if (few && (h.detected == domain::CarrierStatus::up || h.long_window.size() < config.recovery_min_population)) {
       // Too few records to judge, and nothing to recover from (or no one left to say).
       h.last_latency_p50.reset();
@@ -591,6 +618,7 @@ struct Engine::Impl {
     const std::size_t radio_min = few ? config.recovery_min_population : config.min_population;
     const double share = static_cast<double>(without) / static_cast<double>(n);
     const double base = h.base_no_service.value_or(0);
+    h.share_excess = share - base;
     domain::CarrierStatus state = domain::CarrierStatus::up;
     std::string why;
     const std::string window = " in the last " + engine_detail::fmt_duration(few ? long_span : config.health_window);
@@ -615,8 +643,10 @@ struct Engine::Impl {
                              std::sqrt(static_cast<double>(std::max<std::size_t>(1, rsrp.size())));
       const double se_lat = 1.2533 * std::max(0.05, h.base_loglat_sd.value_or(0.05)) /
                             std::sqrt(static_cast<double>(std::max<std::size_t>(1, lat.size())));
-      const bool slow = lat_ok && ratio >= config.latency_ratio && std::log(ratio) / se_lat >= config.min_z;
-      const bool weak = rsrp_ok && drop >= config.rsrp_drop_db && drop / se_rsrp >= config.min_z;
+      h.z_latency = lat_ok && ratio > 0 ? std::log(ratio) / se_lat : 0;
+      h.z_rsrp = rsrp_ok ? drop / se_rsrp : 0;
+      const bool slow = lat_ok && ratio >= config.latency_ratio && h.z_latency >= config.min_z;
+      const bool weak = rsrp_ok && drop >= config.rsrp_drop_db && h.z_rsrp >= config.min_z;
       if ((slow && weak) || (lat_ok && ratio >= config.extreme_latency_ratio) ||
           (rsrp_ok && drop >= config.extreme_rsrp_drop_db)) {
         state = domain::CarrierStatus::degraded;
@@ -631,6 +661,7 @@ struct Engine::Impl {
         why += " over " + std::to_string(n) + " records" + window;
       }
     }
+    h.judged = state;
     if (state == domain::CarrierStatus::up) {
       if (!h.healthy_since) h.healthy_since = now;
       // Only a healthy window teaches the baseline (and only when no outage is active on it).
@@ -675,6 +706,7 @@ struct Engine::Impl {
     os.o.declared_at = now;
     os.o.id = h.carrier_id + "/" + h.country.str() + "/" + format_rfc3339(now);
     os.o.evidence = os.o.source == OutageSource::status_feed ? "status feed: " + h.feed_note : h.detected_evidence;
+    os.o.verified = os.o.source == OutageSource::status_feed;
     os.failover.active = true;
     const std::size_t oi = outages.size();
     outages.push_back(std::move(os));
@@ -695,6 +727,34 @@ struct Engine::Impl {
     for (std::uint32_t i : affected) devices[i].wave_queued = true;
     o.failover.queue = std::move(affected);
     acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, o.o});
+  }
+
+  // A telemetry outage rests on one window of records; across thousands of windows a fleet sees two-signal shifts
+  // at z >= min_z by chance (docs/engine.md, "Confirmation"). The first judgement on records that all came after the
+  // declaration decides, at half the bar (a real shift stays far above it, chance rarely repeats it): not up, or
+  // still a shift of half degraded_share without service, or latency and RSRP both still >= 1 standard
+  // errors off their baselines, confirms it; otherwise it is withdrawn (cleared now; the devices already moved
+  // stay). Too few fresh records: wait. Returns true when withdrawn.
+  bool confirm_or_withdraw(Health& h, OutageState& os, TimePoint now) {
+    if (h.feed != domain::CarrierStatus::up) {
+      os.o.verified = true;
+      return false;
+    }
+    if (now - os.o.declared_at < config.health_window || h.judged_few) return false;
+    constexpr double kConfirmZ = 1.0;
+    if (h.judged != domain::CarrierStatus::up || h.share_excess >= config.degraded_share / 2 ||
+        (h.z_latency >= kConfirmZ && h.z_rsrp >= kConfirmZ)) {
+      os.o.verified = true;
+      acts.push_back(Act{Act::outage_change, {}, {}, false, {}, {}, os.o});
+      return false;
+    }
+    os.o.withdrawn = true;
+    os.o.evidence += "; not confirmed: the next " + engine_detail::fmt_duration(config.health_window) + " of " +
+                     std::to_string(h.window.size()) + " records was healthy";
+    h.detected = domain::CarrierStatus::up;
+    h.detected_evidence = "withdrawn";
+    clear(h, now);
+    return true;
   }
 
   void clear(Health& h, TimePoint now) {
@@ -926,6 +986,7 @@ struct Engine::Impl {
         return;
       }
     }
+    if (!back && !os.o.verified) return;  // the canary only, until fresh records confirm the outage
     while (w.next < w.queue.size()) {
       if (w.released_in_wave >= w.wave_size) {
         w.wave_size = static_cast<std::size_t>(static_cast<double>(w.wave_size) * config.wave_growth);
@@ -1067,6 +1128,7 @@ struct Engine::Impl {
         declare(h, now);
       } else if (h.outage) {
         OutageState& os = outages[*h.outage];
+        if (!os.o.verified && confirm_or_withdraw(h, os, now)) continue;
         if (!unhealthy) {
           clear(h, now);
         } else if (engine_detail::severity(h.effective()) > engine_detail::severity(os.o.state)) {
@@ -1325,6 +1387,10 @@ std::optional<Explanation> Engine::explain(const domain::Eid& eid, TimePoint now
   if (d.enabled) x.enabled = d.info.profiles[*d.enabled].iccid;
   if (d.fallback) x.fallback = d.info.profiles[*d.fallback].iccid;
   x.country = d.country;
+  x.previous_country = d.previous_country;
+  x.country_since = d.country_since;
+  if (d.enabled) x.home_country = profile_home_country(d.info.profiles[*d.enabled]);
+  x.roaming_since = d.roaming_since;
   x.attached = d.attached;
   x.last_seen = d.last_seen;
   x.no_service_since = d.attached ? std::nullopt : d.no_service_since;

@@ -59,6 +59,7 @@ struct ProfileInfo {
   std::string carrier_id;                       // catalog id
   std::optional<domain::Plmn> plmn;             // home PLMN of the profile
   bool fallback = false;                        // carries the Fallback Attribute
+  std::optional<domain::CountryCode> home_country;  // where it is not roaming; unset: its home PLMN's MCC says
 };
 
 struct DeviceInfo {
@@ -140,6 +141,11 @@ struct Outage {
   std::size_t failed = 0;
   unsigned waves = 0;
   bool canary_passed = false;
+  // A telemetry outage is verified by the first judgement whose records all came after the declaration (one
+  // health_window later); until then only the canary moves. Not verified (that window is healthy): withdrawn,
+  // cleared at once. A status-feed outage is verified when declared.
+  bool verified = false;
+  bool withdrawn = false;
   bool paused = false;               // a backup degraded, or the canary did not come back
   std::string paused_reason;
   std::size_t returned_home = 0;
@@ -160,6 +166,10 @@ struct Explanation {
   std::string carrier_id;
   std::optional<domain::Iccid> enabled;
   std::optional<domain::CountryCode> country;
+  std::optional<domain::CountryCode> previous_country;  // the country before it, and since when it is in `country`
+  std::optional<TimePoint> country_since;
+  std::optional<domain::CountryCode> home_country;      // of the enabled profile
+  std::optional<TimePoint> roaming_since;                // set while roaming (home country != country)
   bool attached = true;
   std::optional<TimePoint> last_seen;
   std::optional<TimePoint> no_service_since;

@@ -231,20 +231,28 @@ bool term(const Condition& c, const Evidence& e, Observation* obs) {
       if (obs != nullptr) obs->detail = "country " + e.country->str();
       return in != c.negated;
     }
-    case Condition::Kind::roaming:
+    case Condition::Kind::roaming: {
       if (!e.roaming) {
         if (obs != nullptr) obs->detail = "not roaming";
         return false;
       }
+      // Where and on what: "roaming in FR on 262-01 (home DE)".
+      std::string what = "roaming";
+      if (obs != nullptr) {
+        if (e.country) what += " in " + e.country->str();
+        if (e.serving_plmn) what += " on " + e.serving_plmn->str();
+        if (e.home_country) what += " (home " + e.home_country->str() + ")";
+      }
       if (!c.window) {
         if (obs != nullptr) {
-          obs->detail = "roaming";
+          obs->detail = what;
           if (e.roaming_since) obs->detail += " since " + format_rfc3339(*e.roaming_since);
           obs->since = e.roaming_since;
         }
         return true;
       }
-      return since_for(e.roaming_since, c.window, e, obs, "roaming");
+      return since_for(e.roaming_since, c.window, e, obs, what);
+    }
     case Condition::Kind::no_service:
       return since_for(e.no_service_since, c.window, e, obs, "without service");
     case Condition::Kind::carrier_status: {

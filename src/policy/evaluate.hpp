@@ -46,6 +46,7 @@ struct Evidence {
   std::optional<TimePoint> country_since;          // when it entered `country` from `previous_country`
   bool roaming = false;
   std::optional<TimePoint> roaming_since;
+  std::optional<domain::CountryCode> home_country;  // of the enabled profile (names where a roaming device is from)
   std::optional<TimePoint> no_service_since;       // set while the device has no service
   std::span<const Sample> rsrp;                    // dBm
   std::span<const Sample> rsrq;                    // dB
