@@ -238,6 +238,7 @@ int run_cli(int argc, char** argv) {
   twin_run_cmd->add_option("--engine", twin_run.engine, "on|off: orchestration engine (default off)")
       ->check(CLI::IsMember({"on", "off"}));
   cli_detail::optional_path(twin_run_cmd, "--json", twin_run.json_file, "write the KPIs as JSON to this file");
+  cli_detail::optional_path(twin_run_cmd, "--policy", twin_run.policy_file, "fleet policy (JSON or YAML) for --engine on");
   twin_run_cmd->add_flag("--progress", twin_run.progress, "progress bar even when stderr is not a terminal");
   cli_detail::optional_option(twin_run_cmd, "--eim", twin_run.eim_url, "over the wire: ESipa URL of a running esimo");
   cli_detail::optional_option(twin_run_cmd, "--api", twin_run.api_url, "over the wire: its REST URL (devices imported)");
@@ -283,6 +284,18 @@ int run_cli(int argc, char** argv) {
   twin_smdp_cmd->callback([&] {
     if (!twin_smdp_code_cmd->parsed()) code = cmd_twin_smdp(twin_smdp, io);
   });
+
+  // policy
+  auto* policy_cmd = app.add_subcommand("policy", "Policy documents (docs/policies.md)");
+  policy_cmd->require_subcommand(1);
+  PolicyValidateArgs policy_validate;
+  auto* policy_validate_cmd = policy_cmd->add_subcommand("validate", "Check a policy file (JSON or YAML); exit 2 when invalid");
+  cli_detail::add_common(policy_validate_cmd, policy_validate.common);
+  policy_validate_cmd->add_option("file", policy_validate.file, "policy document (.json, .yaml)")->required();
+  cli_detail::optional_option(policy_validate_cmd, "--format", policy_validate.format, "json|yaml (default: from the file)");
+  policy_validate_cmd->add_flag("--no-catalog", policy_validate.no_catalog, "do not check carrier references against the catalog");
+  policy_validate_cmd->add_flag("--json", policy_validate.json, "print the canonical JSON of a valid document");
+  policy_validate_cmd->callback([&] { code = cmd_policy_validate(policy_validate, io); });
 
   // version
   app.add_subcommand("version", "Print the version")->callback([&] { code = cmd_version(io); });

@@ -11,6 +11,8 @@
 #include "app/commands.hpp"
 #include "app/support.hpp"
 #include "app/catalog_seed.hpp"
+#include "app/policy_file.hpp"
+#include "domain/catalog.hpp"
 #include "base/log.hpp"
 #include "crypto/test_pki.hpp"
 #include "net/http_client.hpp"
@@ -102,6 +104,23 @@ Status import_over_rest(const twin::sim::SimModel& model, const std::string& api
     }
   }
   return ok_status();
+}
+
+// The engine's fleet policy for `twin run --engine on`: --policy, else the scenario's `policy` (relative to the
+// scenario file), else nullopt (the engine's default). Carrier references resolve against the catalog the run uses.
+Result<std::optional<policy::Policy>> engine_policy(const TwinRunArgs& args, const twin::Scenario& scenario,
+                                                    const Config& config) {
+  std::optional<std::filesystem::path> file = args.policy_file;
+  if (!file && !scenario.policy.empty()) file = args.scenario.parent_path() / scenario.policy;
+  if (!file) return std::optional<policy::Policy>();
+  ESIMO_TRY(std::string xml, read_text_file(config.service_providers_xml));
+  ESIMO_TRY(std::vector<domain::Carrier> carriers, domain::parse_service_providers_xml(xml));
+  ESIMO_TRY(policy::Policy p, load_policy_file(*file, &carriers));
+  if (p.scope.kind != policy::ScopeKind::fleet) {
+    return Error(Errc::invalid_argument, file->string() + ": the policy of a twin run must have scope {\"fleet\": true}",
+                 "--policy");
+  }
+  return std::optional<policy::Policy>(std::move(p));
 }
 
 }  // namespace cmd_twin_detail
@@ -206,12 +225,18 @@ int cmd_twin_run(const TwinRunArgs& args, Io io) {
   so.eim = &(*stack)->eim();
   so.tenant = (*stack)->tenant();
   so.progress = [&](double f) { progress.show("simulating         ", f, f >= 1.0); };
-  // issue 6: the orchestration engine with the default fleet policy (docs/engine.md).
+  // issue 6: the orchestration engine with --policy, else the scenario's policy file, else the default fleet policy
+  // (docs/engine.md).
   std::optional<twin::sim::SimEngine> engine;
   if (args.engine == "on") {
     twin::sim::SimEngineOptions eo;
     eo.store = &(*stack)->store();
+    auto fleet_policy = d::engine_policy(args, (*model)->scenario(), *config);
+    if (!fleet_policy.ok()) return report_error(io, fleet_policy.error());
+    if (*fleet_policy) eo.policies = esimo::engine::PolicySet{std::move(**fleet_policy), {}, {}};
     so.orchestrator = &engine.emplace(**model, std::move(eo));
+  } else if (args.policy_file) {
+    return report_error(io, Error(Errc::invalid_argument, "--policy needs --engine on", "--policy"));
   }
   twin::sim::SimRunner runner(**model, (*stack)->port(), clock, (*stack)->factory(), so);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -220,6 +245,7 @@ int cmd_twin_run(const TwinRunArgs& args, Io io) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
 
   io.out << twin::sim::kpis_to_text(*kpis);
+  if (engine) io.out << engine->summary();
   char rate[96];
   std::snprintf(rate, sizeof rate, "  wall time               %.1f s (%.0f simulated device-hours per second)\n", wall,
                 wall > 0 ? static_cast<double>(kpis->devices) * static_cast<double>(kpis->simulated_us) / 3.6e9 / wall

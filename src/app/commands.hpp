@@ -134,6 +134,9 @@ struct TwinRunArgs {
   std::optional<std::uint64_t> seed;
   std::string engine = "off";  // on | off
   std::optional<std::filesystem::path> json_file;
+  // --policy FILE (JSON or YAML): the fleet policy of the engine for this run (else the scenario's `policy`, else the
+  // engine's default policy).
+  std::optional<std::filesystem::path> policy_file;
   bool progress = false;  // force the progress bar even when stderr is not a terminal
   // Over the wire: a running `esimo serve --esipa-listen ... --pki DIR`.
   std::optional<std::string> eim_url;      // ESipa base URL
@@ -176,6 +179,17 @@ struct TwinSmdpCodeArgs {
   std::optional<std::string> ca_file;  // PEM to trust for https (the test PKI's ci.pem)
 };
 int cmd_twin_smdp_code(const TwinSmdpCodeArgs& args, Io io);
+
+// `esimo policy validate FILE`: a policy document (JSON or YAML) checked against the carrier catalog; exit 0 valid,
+// 2 invalid (FILE:LINE:COLUMN and the JSON path on stderr), 1 otherwise.
+struct PolicyValidateArgs {
+  CommonArgs common;
+  std::filesystem::path file;
+  std::optional<std::string> format;  // json | yaml; default from the extension or the first character
+  bool no_catalog = false;            // do not resolve carrier references against the catalog
+  bool json = false;                  // print the canonical JSON of a valid document
+};
+int cmd_policy_validate(const PolicyValidateArgs& args, Io io);
 
 // Prints the effective configuration (after file, environment and flags) as TOML.
 int cmd_config_show(const CommonArgs& args, Io io);

@@ -860,12 +860,15 @@ Result<Scenario> read_scenario(Reader& r, const toml::table& root) {
   s.networks.defaults = builtin_network_params();
   ESIMO_TRY(Fields f, r.fields(root, "",
                                {"name", "description", "seed", "duration", "start", "tick", "sample_interval", "fleet",
-                                "networks", "events", "compliance"}));
+                                "networks", "events", "compliance", "policy"}));
   // Top-level values first (events are checked against the duration and start), then the tables.
   if (!f.count("name")) return r.fail(1, "name", "the scenario needs a 'name'");
   ESIMO_TRY(s.name, r.string(*f["name"], "name"));
   if (f.count("description")) {
     ESIMO_TRY(s.description, r.string(*f["description"], "description"));
+  }
+  if (f.count("policy")) {
+    ESIMO_TRY(s.policy, r.string(*f["policy"], "policy"));
   }
   if (f.count("seed")) {
     ESIMO_TRY(s.seed, r.uint(*f["seed"], "seed", 0, std::numeric_limits<std::int64_t>::max()));

@@ -242,6 +242,9 @@ struct Scenario {
   std::string source;  // file it was loaded from ("<string>" for load_scenario_text without a name)
   std::string name;
   std::string description;
+  // The fleet policy `esimo twin run --engine on` attaches unless --policy names another (JSON or YAML), relative to
+  // the scenario file; "" for the engine's default policy.
+  std::string policy;
   std::uint64_t seed = 1;  // `--seed S` overrides it
   SimTime duration = std::chrono::hours(24);
   TimePoint start = TimePoint(std::chrono::seconds(1798761600));  // 2027-01-01T00:00:00Z unless given

@@ -18,10 +18,20 @@ engine::EngineConfig SimEngineOptions::default_twin_engine_config() {
   return c;
 }
 
+std::string switch_cause(const std::string& reason) {
+  if (reason.find(", return home:") != std::string::npos) return "return-home";
+  const auto at = reason.find(", rule ");
+  if (at == std::string::npos) return "";
+  const auto from = at + 7;
+  const auto end = reason.find(':', from);
+  return reason.substr(from, end == std::string::npos ? std::string::npos : end - from);
+}
+
 SimEngine::SimEngine(const SimModel& model, SimEngineOptions options)
     : model_(model), options_(std::move(options)), engine_(std::make_unique<engine::Engine>(options_.config, *this)) {
   if (options_.policies) engine_->set_policies(*options_.policies);
   registered_.assign(model_.device_count(), false);
+  country_.assign(model_.device_count(), 0xFFFF);
   for (std::size_t i = 0; i < model_.carriers().size(); ++i) {
     carrier_index_.emplace(model_.carriers()[i].id, static_cast<std::uint16_t>(i));
   }
@@ -44,6 +54,16 @@ void SimEngine::tariff(std::uint32_t device, std::uint16_t carrier, std::uint16_
   engine_->set_tariff(tf);
 }
 
+void SimEngine::tariffs_in(std::uint32_t device, std::uint16_t country) {
+  const SimDeviceSpec spec = model_.device(device);
+  for (std::uint8_t slot = 0; slot < spec.profile_count; ++slot) {
+    const auto key = std::make_pair(spec.profiles[slot].carrier, country);
+    if (tariffs_.count(key)) continue;
+    tariffs_.emplace(key, device);
+    tariff(device, spec.profiles[slot].carrier, country, ctx_ ? ctx_->now() : model_.start());
+  }
+}
+
 void SimEngine::register_device(std::uint32_t device, std::uint16_t country) {
   const SimDeviceSpec spec = model_.device(device);
   engine::DeviceInfo info;
@@ -54,14 +74,9 @@ void SimEngine::register_device(std::uint32_t device, std::uint16_t country) {
     engine::ProfileInfo p;
     p.iccid = model_.iccid(device, slot);
     p.carrier_id = model_.carriers()[spec.profiles[slot].carrier].id;
-    p.plmn = model_.carriers()[spec.profiles[slot].carrier].plmn;
+    p.plmn = model_.carriers()[spec.profiles[slot].carrier].plmn;  // its MCC is the profile's home country
     p.fallback = spec.profiles[slot].fallback;
     info.profiles.push_back(std::move(p));
-    const auto key = std::make_pair(spec.profiles[slot].carrier, country);
-    if (!tariffs_.count(key)) {
-      tariffs_.emplace(key, device);
-      tariff(device, spec.profiles[slot].carrier, country, ctx_ ? ctx_->now() : model_.start());
-    }
   }
   info.enabled = model_.iccid(device, spec.enabled);
   engine_->upsert_device(std::move(info));
@@ -74,6 +89,10 @@ void SimEngine::telemetry(const TelemetryRecord& r, OrchestratorContext& ctx) {
   const std::string country = model_.country_name(r.country);
   if (!country_index_.count(country)) country_index_.emplace(country, r.country);
   if (!registered_[r.device]) register_device(r.device, r.country);
+  if (country_[r.device] != r.country) {
+    country_[r.device] = r.country;
+    tariffs_in(r.device, r.country);
+  }
   engine::TelemetryRecord e{model_.eid(r.device)};
   e.time = r.time;
   e.attached = r.attached;
@@ -137,6 +156,9 @@ Status SimEngine::submit_switch(const domain::Eid& eid, const domain::Iccid& tar
     return op.error();
   }
   ++counters_.switches;
+  const std::string cause = switch_cause(reason);
+  ++counters_.switches_by_rule[cause];
+  counters_.first_reason.try_emplace(cause, reason);
   if (options_.store != nullptr) submitted_.push_back(Submitted{op->id, eid, target});
   return ok_status();
 }
@@ -165,6 +187,32 @@ Status SimEngine::unset_fallback(const domain::Eid& eid, const std::string& reas
   }
   ++counters_.fallbacks;
   return ok_status();
+}
+
+std::string SimEngine::summary() const {
+  std::string out = "  engine policy           " +
+                    (options_.policies && options_.policies->fleet ? options_.policies->fleet->name
+                                                                   : engine::default_fleet_policy().name) +
+                    "\n";
+  out += "  engine switches         " + std::to_string(counters_.switches);
+  std::string by;
+  for (const auto& [cause, n] : counters_.switches_by_rule) {
+    by += (by.empty() ? "" : ", ") + (cause.empty() ? std::string("other") : cause) + " " + std::to_string(n);
+  }
+  if (!by.empty()) out += " (" + by + ")";
+  out += "; fallback settings " + std::to_string(counters_.fallbacks) + ", alerts " + std::to_string(counters_.alerts) +
+         ", refused " + std::to_string(counters_.refused) + "\n";
+  for (const auto& [cause, reason] : counters_.first_reason) {
+    out += "    first " + (cause.empty() ? std::string("other") : cause) + ": " + reason + "\n";
+  }
+  const auto outages = engine_->outages();
+  out += "  engine outages          " + std::to_string(outages.size()) + "\n";
+  for (const auto& o : outages) {
+    out += "    " + o.id + " " + std::string(domain::to_string(o.state)) + " (" + std::string(engine::to_string(o.source)) +
+           "): " + o.evidence + "; affected " + std::to_string(o.affected_devices) + ", moved " +
+           std::to_string(o.confirmed) + (o.cleared_at ? ", cleared " + format_rfc3339(*o.cleared_at) : "") + "\n";
+  }
+  return out;
 }
 
 void SimEngine::alert(const domain::Eid& eid, const std::string& text, const std::string& reason) {

@@ -4,8 +4,10 @@
 // same ESipa path as in production. `esimo twin run --engine on` runs it (docs/engine.md, "On the twin").
 //
 // Devices are registered with the engine on their first telemetry record (profiles, ICCIDs, carriers, priority from
-// the SimModel); tariffs per (carrier, country) come from the model's network answers and are refreshed every tick,
-// so price changes reach the cost objective.
+// the SimModel); tariffs per (carrier, country) come from the model's network answers for every country a device's
+// profiles are seen in (a truck entering France brings its profiles' French roaming prices) and are refreshed every
+// tick, so price changes reach the cost objective. Records carry the device's country, so the engine knows where it
+// is and, against each profile's home PLMN, whether it roams.
 // Thread-safety: driven by the simulator's one thread (the engine itself is thread-safe).
 #include <cstdint>
 #include <map>
@@ -44,7 +46,14 @@ struct SimEngineCounters {
   std::uint64_t alerts = 0;
   std::uint64_t refused = 0;        // submit() errors
   std::uint64_t outages = 0;        // declared
+  // Switches submitted per cause: the rule named in the reason ("policy P, rule R: ..."), "return-home" for a return
+  // after an outage.
+  std::map<std::string, std::uint64_t> switches_by_rule;
+  std::map<std::string, std::string> first_reason;  // per cause: the reason of its first switch, as sent
 };
+
+// "outage", "geo-roaming", "return-home", or "" when the reason names no rule.
+std::string switch_cause(const std::string& reason);
 
 class SimEngine final : public Orchestrator, public engine::Actuator {
  public:
@@ -67,9 +76,14 @@ class SimEngine final : public Orchestrator, public engine::Actuator {
 
   engine::Engine& engine() { return *engine_; }
   const SimEngineCounters& counters() const { return counters_; }
+  // What `esimo twin run --engine on` prints after the KPIs: the policy, switches per cause with one reason each, and
+  // the outages declared with their evidence.
+  std::string summary() const;
 
  private:
   void register_device(std::uint32_t device, std::uint16_t country);
+  // Tariffs of the device's profiles in `country`, for the pairs not known yet.
+  void tariffs_in(std::uint32_t device, std::uint16_t country);
   void tariff(std::uint32_t device, std::uint16_t carrier, std::uint16_t country, TimePoint t);
 
   const SimModel& model_;
@@ -77,6 +91,7 @@ class SimEngine final : public Orchestrator, public engine::Actuator {
   std::unique_ptr<engine::Engine> engine_;
   OrchestratorContext* ctx_ = nullptr;
   std::vector<bool> registered_;
+  std::vector<std::uint16_t> country_;  // per device: the country of its last record
   std::map<std::pair<std::uint16_t, std::uint16_t>, std::uint32_t> tariffs_;  // (carrier, country) -> a device there
   struct Submitted {
     std::string operation_id;
