@@ -296,6 +296,13 @@ int run_cli(int argc, char** argv) {
   policy_validate_cmd->add_flag("--no-catalog", policy_validate.no_catalog, "do not check carrier references against the catalog");
   policy_validate_cmd->add_flag("--json", policy_validate.json, "print the canonical JSON of a valid document");
   policy_validate_cmd->callback([&] { code = cmd_policy_validate(policy_validate, io); });
+  PolicyApplyArgs policy_apply;
+  auto* policy_apply_cmd = policy_cmd->add_subcommand("apply", "Create or replace a policy on a running esimo (REST)");
+  policy_apply_cmd->add_option("file", policy_apply.file, "policy document (.json, .yaml)")->required();
+  policy_apply_cmd->add_option("--server", policy_apply.server, "REST base URL, e.g. http://127.0.0.1:8080")->required();
+  policy_apply_cmd->add_option("--api-key", policy_apply.api_key, "operator or admin API key")->required();
+  cli_detail::optional_option(policy_apply_cmd, "--ca", policy_apply.ca_file, "PEM CA bundle to trust (HTTPS)");
+  policy_apply_cmd->callback([&] { code = cmd_policy_apply(policy_apply, io); });
 
   // version
   app.add_subcommand("version", "Print the version")->callback([&] { code = cmd_version(io); });

@@ -191,6 +191,16 @@ struct PolicyValidateArgs {
 };
 int cmd_policy_validate(const PolicyValidateArgs& args, Io io);
 
+// `esimo policy apply FILE --server URL --api-key KEY`: creates the document on a running esimo, or replaces the
+// stored one with its name (or scope); exit 0 done, 2 invalid document, 1 otherwise.
+struct PolicyApplyArgs {
+  std::filesystem::path file;
+  std::string server;                  // REST base URL, http(s)://host:port
+  std::string api_key;                 // an operator or admin key
+  std::optional<std::string> ca_file;  // PEM to trust for https
+};
+int cmd_policy_apply(const PolicyApplyArgs& args, Io io);
+
 // Prints the effective configuration (after file, environment and flags) as TOML.
 int cmd_config_show(const CommonArgs& args, Io io);
 

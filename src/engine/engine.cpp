@@ -330,8 +330,9 @@ struct Engine::Impl {
     return engine_detail::percentile(std::move(v), 50);
   }
 
-  // Roaming follows the enabled profile and the country (geography.hpp); `at` starts it.
-  static void update_roaming(DeviceState& d, std::optional<TimePoint> at) {
+  // Roaming follows the enabled profile and the country (geography.hpp); `at` starts it. Re-derived only when one of
+  // them changes (and at a device's first record), not on every record.
+  static void update_roaming(DeviceState& d, TimePoint at) {
     if (!is_roaming(d.enabled ? &d.info.profiles[*d.enabled] : nullptr, d.country)) {
       d.roaming_since.reset();
     } else if (!d.roaming_since) {
@@ -408,7 +409,7 @@ struct Engine::Impl {
     }
     if (!d.country) d.country = info.country;
     d.info = std::move(info);
-    update_roaming(d, d.last_seen);
+    if (d.last_seen) update_roaming(d, *d.last_seen);  // else at its first record
     d.dirty = true;
   }
 
@@ -523,8 +524,10 @@ struct Engine::Impl {
       d.previous_country = d.country;
       d.country = where;
       d.country_since = r.time;
+      update_roaming(d, r.time);
+    } else if (!d.first_record) {
+      update_roaming(d, r.time);
     }
-    update_roaming(d, r.time);
     d.serving_plmn = r.attached ? r.serving_plmn : std::nullopt;
     if (r.attached) {
       d.no_service_since.reset();

@@ -63,5 +63,32 @@ TEST(PolicyCli, TwinRunAttachesThePolicyAndPrintsTheReasons) {
   EXPECT_NE(off.err.find("--policy needs --engine on"), std::string::npos) << off.err;
 }
 
+TEST(PolicyCli, ApplyCreatesThenReplacesOnARunningServer) {
+  TempDir tmp;
+  Server server(tmp / "data");
+  ASSERT_TRUE(server.started()) << server.startup_error();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  const std::string file = std::string(ESIMO_SOURCE_DIR) + "/scenarios/policies/eu-trucks.yaml";
+  auto r = run_esimo({"policy", "apply", file, "--server", url, "--api-key", server.admin_key()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("created policy eu-trucks (pol_", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("revision 1)"), std::string::npos) << r.out;
+  // Again: the fleet already has it (same name), so it is replaced.
+  r = run_esimo({"policy", "apply", file, "--server", url, "--api-key", server.admin_key()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("replaced policy eu-trucks (pol_", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("revision 2)"), std::string::npos) << r.out;
+  // Another fleet document (another name, the same scope) replaces it too.
+  r = run_esimo({"policy", "apply", std::string(ESIMO_SOURCE_DIR) + "/scenarios/policies/price-change.yaml", "--server",
+                 url, "--api-key", server.admin_key()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("replaced policy price-change (pol_", 0), 0u) << r.out;
+  // A carrier the tenant's catalog does not have: the server's 422, exit 2.
+  write_file(tmp / "bad.json", R"({"name":"x","scope":{"fleet":true},"carriers":{"deny":["no-such-telco"]}})");
+  r = run_esimo({"policy", "apply", (tmp / "bad.json").string(), "--server", url, "--api-key", server.admin_key()});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("carriers.deny[0]"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace esimo::itest
