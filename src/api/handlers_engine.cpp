@@ -176,6 +176,11 @@ ApiResult<http::Response> h_device_explain(Env& env, Call& call) {
   w.key("evidence").begin_object().field("carrier", x->carrier_id);
   d::write_opt_str(w, "enabled_iccid", x->enabled);
   d::write_opt_str(w, "country", x->country);
+  d::write_opt_str(w, "previous_country", x->previous_country);
+  d::write_opt_time(w, "country_since", x->country_since);
+  d::write_opt_str(w, "home_country", x->home_country);
+  w.field_bool("roaming", x->roaming_since.has_value());
+  d::write_opt_time(w, "roaming_since", x->roaming_since);
   w.field_bool("attached", x->attached);
   d::write_opt_time(w, "last_seen", x->last_seen);
   d::write_opt_time(w, "no_service_since", x->no_service_since);

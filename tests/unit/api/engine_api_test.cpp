@@ -318,7 +318,13 @@ TEST_F(EngineApiTest, ExplainShowsPolicyEvidenceAndTenantIsolation) {
   ASSERT_EQ(r.status, 202);
   r = get("/v1/devices/" + eid_n(3) + "/explain", a_viewer_);
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(json(r).as_object()["evidence"].as_object()["country"].as_string(), "DE");
+  auto ev3 = json(r).as_object()["evidence"].as_object();
+  EXPECT_EQ(ev3["country"].as_string(), "DE");
+  // Its enabled profile is Brazilian: roaming in Germany, said with the home country and since when.
+  EXPECT_EQ(ev3["home_country"].as_string(), "BR") << r.body;
+  EXPECT_TRUE(ev3["roaming"].as_bool()) << r.body;
+  EXPECT_TRUE(ev3["roaming_since"].is_string()) << r.body;
+  EXPECT_FALSE(ev["roaming"].as_bool());
 
   // An empty body is not an array (nothing counted); the records so far are counted by outcome.
   r = post("/v1/telemetry", a_operator_, "", "application/json");
