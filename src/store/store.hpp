@@ -186,6 +186,22 @@ struct WebhookRecord {
   TimePoint created_at{};
 };
 
+// The durable failover plan of one outage (issue 6; docs/engine.md "Failover plan"): the engine's compact plan
+// (engine::encode_plan_entries: who moves, to which profile, in which wave) kept as one row, written in one durable
+// transaction, so a restart does not lose it; `released` marks how far the waves have gone.
+struct FailoverPlanRecord {
+  TenantId tenant_id = 0;
+  std::string outage_id;        // unique per tenant
+  std::string carrier_id;
+  domain::CountryCode country;
+  std::int64_t devices = 0;     // entries in the plan
+  std::int64_t waves = 0;
+  std::int64_t released = 0;    // entries released so far (only ever moves forward)
+  Bytes plan;                   // the encoded entries, opaque to the store
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -326,6 +342,14 @@ class Store {
   // Records a delivery attempt: cursor, failures, last_error and last_attempt_at. conflict when the stored cursor is
   // not expected_cursor (the webhook was recreated or another dispatcher moved it); not_found when deleted.
   virtual Status record_webhook_attempt(const WebhookRecord& webhook, std::int64_t expected_cursor);
+
+  // --- failover plans (issue 6). One transaction: already_exists when the outage already has a plan; the tenant must
+  // exist; invalid_argument for a negative count or an empty outage id.
+  virtual Status put_failover_plan(const FailoverPlanRecord& plan);
+  virtual Result<FailoverPlanRecord> get_failover_plan(TenantId tenant, std::string_view outage_id);  // not_found
+  // Moves the released mark to `released` (conflict when that is below the stored mark or above devices; not_found).
+  virtual Status set_failover_plan_released(TenantId tenant, std::string_view outage_id, std::int64_t released,
+                                            TimePoint at);
 };
 
 }  // namespace esimo::store

@@ -61,5 +61,14 @@ Status Store::delete_webhook(TenantId, std::string_view) { return store_engine_d
 Status Store::record_webhook_attempt(const WebhookRecord&, std::int64_t) {
   return store_engine_defaults::no_engine_data("record_webhook_attempt");
 }
+Status Store::put_failover_plan(const FailoverPlanRecord&) {
+  return store_engine_defaults::no_engine_data("put_failover_plan");
+}
+Result<FailoverPlanRecord> Store::get_failover_plan(TenantId, std::string_view) {
+  return store_engine_defaults::no_engine_data("get_failover_plan");
+}
+Status Store::set_failover_plan_released(TenantId, std::string_view, std::int64_t, TimePoint) {
+  return store_engine_defaults::no_engine_data("set_failover_plan_released");
+}
 
 }  // namespace esimo::store

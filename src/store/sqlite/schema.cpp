@@ -269,12 +269,30 @@ CREATE TABLE webhooks (
 )
 )sql";
 
+// Durable failover plans (issue 6): one row per outage holding the engine's compact plan (32 bytes a device).
+constexpr std::string_view kFailoverPlans = R"sql(
+CREATE TABLE failover_plans (
+  tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+  outage_id TEXT NOT NULL,
+  carrier_id TEXT NOT NULL,
+  country TEXT NOT NULL,
+  devices BIGINT NOT NULL,
+  waves BIGINT NOT NULL,
+  released BIGINT NOT NULL,
+  plan BLOB NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, outage_id)
+)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "fleet model: tenants, keys, catalog, rates, groups, devices, profiles", kFleetModel},
     {2, "operations", kOperations},
     {3, "eIM state: per-eUICC counters and keys, transaction ids", kEimState},
     {4, "engine: policies, carrier status feed, outages", kEngine},
     {5, "events and webhooks", kEvents},
+    {6, "engine: durable failover plans", kFailoverPlans},
 };
 
 }  // namespace schema_sql

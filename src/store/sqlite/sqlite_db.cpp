@@ -55,6 +55,11 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int i, ByteView v) {
+  sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Stmt& Stmt::bind_null(int i) {
   sqlite3_bind_null(s_, i);
   return *this;
@@ -90,6 +95,12 @@ std::string Stmt::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
   if (p == nullptr) return {};
   return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)));
+}
+
+Bytes Stmt::blob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, col));
+  if (p == nullptr) return {};
+  return Bytes(p, p + sqlite3_column_bytes(s_, col));
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& file, const Options& opts) {

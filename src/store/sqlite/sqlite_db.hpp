@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 
@@ -38,6 +39,7 @@ class Stmt {
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, TimePoint t) { return bind(i, static_cast<std::int64_t>(t.time_since_epoch().count())); }
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, ByteView v);  // copied, like text
   template <class T>
   Stmt& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind_null(i);
@@ -52,6 +54,7 @@ class Stmt {
   bool is_null(int col) const;
   std::int64_t int64(int col) const;
   std::string text(int col) const;
+  Bytes blob(int col) const;
   TimePoint time(int col) const { return TimePoint(Duration(int64(col))); }
   std::optional<TimePoint> opt_time(int col) const {
     return is_null(col) ? std::nullopt : std::optional<TimePoint>(time(col));

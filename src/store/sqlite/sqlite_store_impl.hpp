@@ -186,6 +186,10 @@ class SqliteStore final : public Store {
   Result<std::vector<WebhookRecord>> list_all_webhooks() override;
   Status delete_webhook(TenantId tenant, std::string_view id) override;
   Status record_webhook_attempt(const WebhookRecord& webhook, std::int64_t expected_cursor) override;
+  Status put_failover_plan(const FailoverPlanRecord& plan) override;
+  Result<FailoverPlanRecord> get_failover_plan(TenantId tenant, std::string_view outage_id) override;
+  Status set_failover_plan_released(TenantId tenant, std::string_view outage_id, std::int64_t released,
+                                    TimePoint at) override;
 
  private:
   // Flushes cache_ if another process committed since the last check (at most every kExternalCheckEvery, from the
