@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -19,6 +21,31 @@ constexpr std::int64_t kMonthUs = 30LL * 24 * 3600 * 1000000;
 std::string health_key(const std::string& carrier, const domain::CountryCode& country) {
   return carrier + "/" + country.str();
 }
+
+// The same key in a caller's buffer, for lookups on the hot path (no allocation).
+struct HealthKeyBuf {
+  char buf[128];
+  std::size_t len = 0;
+  HealthKeyBuf(std::string_view carrier, const domain::CountryCode& country) {
+    const std::string cc = country.str();  // two characters: in the string's own buffer
+    len = std::min(carrier.size(), sizeof buf - 3);
+    std::memcpy(buf, carrier.data(), len);
+    buf[len++] = '/';
+    buf[len++] = cc[0];
+    buf[len++] = cc[1];
+  }
+  std::string_view view() const { return {buf, len}; }
+};
+
+// The device index: the packed EID (16 bytes, no heap) hashed.
+struct EidKeyHash {
+  std::size_t operator()(const std::array<std::uint8_t, 16>& k) const {
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, k.data(), 8);
+    std::memcpy(&b, k.data() + 8, 8);
+    return static_cast<std::size_t>((b ^ (a * 0x9E3779B97F4A7C15ULL)) * 0xC2B2AE3D27D4EB4FULL >> 7);
+  }
+};
 
 std::string fmt_num(double v, int decimals) {
   char buf[64];
@@ -93,7 +120,7 @@ struct DeviceState {
   std::optional<TimePoint> first_record;
   std::optional<TimePoint> last_switch_at;
   std::optional<TimePoint> last_action_at;
-  std::deque<TimePoint> switches;       // last 24 hours
+  std::vector<TimePoint> switches;      // last 24 hours (a vector: an empty std::deque already allocates ~600 B)
   std::optional<Pending> pending;
   std::optional<std::size_t> pending_fallback;
   // Profiles the device could not use (an engine switch that failed or rolled back), until when: not a target, not
@@ -109,7 +136,7 @@ struct DeviceState {
   bool ever_attached = false;           // only a device that had service can lose it (health counts it)
   bool dirty = true;
   bool watch = false;                   // re-evaluated every tick (a time-dependent condition or a held guard)
-  std::deque<DecisionRecord> decisions;
+  std::vector<DecisionRecord> decisions;  // oldest first, at most max_decisions_kept
 };
 
 struct HealthSample {
@@ -202,8 +229,9 @@ struct Engine::Impl {
   mutable std::mutex mu;
   std::vector<DeviceState> devices;
   std::vector<std::uint32_t> free_slots;
-  std::map<domain::Eid, std::uint32_t> index;
-  std::map<std::string, Health> health;
+  // Packed EID -> slot in `devices` (a hash map: a record's lookup is O(1) and the key holds no heap string).
+  std::unordered_map<std::array<std::uint8_t, 16>, std::uint32_t, engine_detail::EidKeyHash> index;
+  std::map<std::string, Health, std::less<>> health;  // "carrier/CC"; looked up by string_view
   std::vector<OutageState> outages;
   PolicySet policies;
   policy::Policy default_policy = default_fleet_policy();
@@ -212,6 +240,11 @@ struct Engine::Impl {
   double tokens = 0;
   std::optional<TimePoint> last_tick;
   std::vector<Act> acts;
+  // tick() scratch: the devices due for evaluation, their compiled policy, and whether each is quiet.
+  std::vector<std::uint32_t> due;
+  std::vector<const policy::CompiledPolicy*> due_policy;
+  std::vector<std::uint8_t> due_quiet;
+  static constexpr std::size_t kParallelFrom = 4096;  // fewer due devices: one thread (a thread start costs more)
 
   // ---- policies
   static std::string chain_key(const PolicySet& set, const DeviceState& d) {
@@ -237,14 +270,15 @@ struct Engine::Impl {
 
   // ---- health lookups
   Health* health_of(const std::string& carrier, const domain::CountryCode& country) {
-    auto it = health.find(engine_detail::health_key(carrier, country));
+    auto it = health.find(engine_detail::HealthKeyBuf(carrier, country).view());
     return it == health.end() ? nullptr : &it->second;
   }
   const Health* health_of(const std::string& carrier, const domain::CountryCode& country) const {
-    auto it = health.find(engine_detail::health_key(carrier, country));
+    auto it = health.find(engine_detail::HealthKeyBuf(carrier, country).view());
     return it == health.end() ? nullptr : &it->second;
   }
   Health& health_at(const std::string& carrier, const domain::CountryCode& country) {
+    if (Health* h = health_of(carrier, country)) return *h;
     auto [it, fresh] = health.try_emplace(engine_detail::health_key(carrier, country));
     if (fresh) {
       it->second.carrier_id = carrier;
@@ -385,7 +419,8 @@ struct Engine::Impl {
   }
 
   void upsert(DeviceInfo info) {
-    auto it = index.find(info.eid);
+    const auto key = info.eid.to_bytes();
+    auto it = index.find(key);
     std::uint32_t i;
     if (it == index.end()) {
       if (!free_slots.empty()) {
@@ -396,7 +431,7 @@ struct Engine::Impl {
         i = static_cast<std::uint32_t>(devices.size());
         devices.emplace_back();
       }
-      index.emplace(info.eid, i);
+      index.emplace(key, i);
     } else {
       i = it->second;
     }
@@ -425,7 +460,7 @@ struct Engine::Impl {
   void note_switch(DeviceState& d, TimePoint at) {
     d.last_switch_at = at;
     d.switches.push_back(at);
-    while (!d.switches.empty() && d.switches.front() <= at - std::chrono::hours(24)) d.switches.pop_front();
+    std::erase_if(d.switches, [&](TimePoint t) { return t <= at - std::chrono::hours(24); });
     d.rsrp.clear();
     d.rsrq.clear();
     d.sinr.clear();
@@ -496,7 +531,7 @@ struct Engine::Impl {
   }
 
   Status ingest_one(const TelemetryRecord& r) {
-    auto it = index.find(r.eid);
+    auto it = index.find(r.eid.to_bytes());
     if (it == index.end()) return Error(Errc::not_found, "unknown device " + r.eid.str(), "eid");
     if (r.rsrp_dbm && !(std::isfinite(*r.rsrp_dbm) && *r.rsrp_dbm >= -160 && *r.rsrp_dbm <= -20)) {
       return Error(Errc::invalid_argument, "rsrp_dbm out of range (-160..-20)", "rsrp_dbm");
@@ -786,7 +821,10 @@ struct Engine::Impl {
       }
     }
     d.decisions.push_back(std::move(r));
-    while (d.decisions.size() > config.max_decisions_kept) d.decisions.pop_front();
+    if (d.decisions.size() > config.max_decisions_kept) {
+      d.decisions.erase(d.decisions.begin(),
+                        d.decisions.end() - static_cast<std::ptrdiff_t>(config.max_decisions_kept));
+    }
   }
 
   bool take_token() {
@@ -910,6 +948,19 @@ struct Engine::Impl {
                              d.info.profiles[k].iccid, reason});
   }
 
+  // Nothing to do for the fallback: not supported, unreachable, no backup, or it sits on a usable backup.
+  static bool fallback_in_order(const DeviceState& d, const policy::CompiledPolicy& cp, TimePoint now,
+                                const std::vector<policy::Candidate>& cands, const std::vector<std::size_t>& prof) {
+    if (!d.info.fallback_supported || !d.attached || cands.empty()) return true;
+    bool usable = false;
+    if (d.fallback && (!d.enabled || *d.fallback != *d.enabled)) {
+      for (std::size_t j = 0; j < prof.size(); ++j) {
+        if (prof[j] == *d.fallback) usable = policy::carrier_eligible(cp.policy(), cands[j]) && !is_bad(d, prof[j], now);
+      }
+    }
+    return usable;
+  }
+
   // Keeps the fallback attribute on a usable backup: set when missing, on the enabled profile, or on a carrier that is
   // not eligible (denied, down, in outage). A usable fallback is left alone (changing it costs an operation and the
   // engine cannot know the backup's coverage where the device is better than the fleet's choice did).
@@ -917,14 +968,7 @@ struct Engine::Impl {
                          const std::optional<policy::Candidate>& cur, const std::vector<policy::Candidate>& cands,
                          const std::vector<std::size_t>& prof) {
     DeviceState& d = devices[di];
-    if (!d.info.fallback_supported || !d.attached || cands.empty()) return;
-    bool usable = false;
-    if (d.fallback && (!d.enabled || *d.fallback != *d.enabled)) {
-      for (std::size_t j = 0; j < prof.size(); ++j) {
-        if (prof[j] == *d.fallback) usable = policy::carrier_eligible(cp.policy(), cands[j]) && !is_bad(d, prof[j], now);
-      }
-    }
-    if (usable) return;
+    if (fallback_in_order(d, cp, now, cands, prof)) return;
     // Backup choice ignores hysteresis: it is where the device goes when its carrier is gone.
     policy::Candidate gone;
     if (cur) {
@@ -1192,15 +1236,57 @@ struct Engine::Impl {
       if (d.pending && now - d.pending->at >= config.operation_timeout) confirm(i, false);
     }
     // Ordinary decisions: devices whose evidence changed, or that wait on time.
+    due.clear();
+    due_policy.clear();
     for (std::uint32_t i = 0; i < devices.size(); ++i) {
       DeviceState& d = devices[i];
       if (!(d.dirty || d.watch) || d.wave_queued) continue;
       if (d.pending && d.pending->at == now) continue;  // just released by a wave: decided this tick already
       if (d.info.profiles.empty()) continue;
       trim_device(d, now);
-      if (!evaluate_device(i, now, {})) break;  // out of rate-limit tokens: the rest waits for the next tick
+      due.push_back(i);
+      due_policy.push_back(policy_for(policies, d, compiled).get());
+    }
+    // Most devices are quiet (no rule holds, the fallback is in order): that is found on two threads, read-only; the
+    // others are evaluated one by one below, where they may act.
+    find_quiet(now);
+    for (std::size_t k = 0; k < due.size(); ++k) {
+      DeviceState& d = devices[due[k]];
+      if (due_quiet[k]) {
+        ++stats.evaluations;
+        d.watch = false;
+      } else if (!evaluate_device(due[k], now, {})) {
+        break;  // out of rate-limit tokens: the rest waits for the next tick
+      }
       d.dirty = false;
     }
+  }
+
+  // due_quiet[k] = device due[k] would do nothing if evaluated now (what evaluate_device finds when no rule fires).
+  void find_quiet(TimePoint now) {
+    due_quiet.assign(due.size(), 0);
+    const auto work = [this, now](std::size_t from, std::size_t to) {
+      std::vector<policy::CarrierStatusEntry> status;
+      std::vector<policy::Candidate> cands;
+      std::vector<std::size_t> prof;
+      std::optional<policy::Candidate> cur;
+      for (std::size_t k = from; k < to; ++k) {
+        const DeviceState& d = devices[due[k]];
+        const policy::CompiledPolicy& cp = *due_policy[k];
+        const policy::Evidence e = evidence(d, now, status);
+        if (policy::evaluate(cp, e)) continue;
+        candidates(d, now, cands, prof, cur);
+        due_quiet[k] = fallback_in_order(d, cp, now, cands, prof) ? 1 : 0;
+      }
+    };
+    const std::size_t n = due.size();
+    if (n < kParallelFrom) {
+      work(0, n);
+      return;
+    }
+    std::thread other(work, n / 2, n);
+    work(0, n / 2);
+    other.join();
   }
 
   void trim_device(DeviceState& d, TimePoint now) {
@@ -1260,7 +1346,7 @@ void Engine::upsert_device(DeviceInfo device) {
 
 void Engine::remove_device(const domain::Eid& eid) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid);
+  auto it = impl_->index.find(eid.to_bytes());
   if (it == impl_->index.end()) return;
   const std::uint32_t i = it->second;
   impl_->index.erase(it);
@@ -1287,7 +1373,7 @@ void Engine::set_tariff(const Tariff& tariff) {
 
 bool Engine::has_device(const domain::Eid& eid) const {
   std::lock_guard lock(impl_->mu);
-  return impl_->index.count(eid) != 0;
+  return impl_->index.count(eid.to_bytes()) != 0;
 }
 
 Status Engine::ingest(const TelemetryRecord& record) {
@@ -1335,7 +1421,7 @@ void Engine::set_policies(PolicySet policies) {
 
 void Engine::operation_result(const domain::Eid& eid, const domain::Iccid& target, bool succeeded, TimePoint at) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid);
+  auto it = impl_->index.find(eid.to_bytes());
   if (it == impl_->index.end()) return;
   auto& d = impl_->devices[it->second];
   auto k = impl_->profile_index(d, target);
@@ -1349,7 +1435,7 @@ void Engine::operation_result(const domain::Eid& eid, const domain::Iccid& targe
 
 void Engine::profile_seen(const domain::Eid& eid, const domain::Iccid& enabled, TimePoint at) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid);
+  auto it = impl_->index.find(eid.to_bytes());
   if (it == impl_->index.end()) return;
   auto& d = impl_->devices[it->second];
   if (auto k = impl_->profile_index(d, enabled)) impl_->on_profile(it->second, *k, true, at);
@@ -1357,7 +1443,7 @@ void Engine::profile_seen(const domain::Eid& eid, const domain::Iccid& enabled, 
 
 void Engine::fallback_seen(const domain::Eid& eid, const domain::Iccid& fallback) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid);
+  auto it = impl_->index.find(eid.to_bytes());
   if (it == impl_->index.end()) return;
   auto& d = impl_->devices[it->second];
   if (auto k = impl_->profile_index(d, fallback)) {
@@ -1378,7 +1464,7 @@ void Engine::tick(TimePoint now) {
 
 std::optional<Explanation> Engine::explain(const domain::Eid& eid, TimePoint now) const {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid);
+  auto it = impl_->index.find(eid.to_bytes());
   if (it == impl_->index.end()) return std::nullopt;
   const auto& d = impl_->devices[it->second];
   auto cp = impl_->policy_for(impl_->policies, d, impl_->compiled);
@@ -1426,8 +1512,16 @@ std::vector<SimulatedDecision> Engine::simulate(const policy::Policy& candidate,
   }
   std::map<std::string, std::shared_ptr<const policy::CompiledPolicy>> cache;
   std::vector<SimulatedDecision> out;
-  for (const auto& [eid, i] : impl_->index) {
+  // In EID order (the index is a hash map).
+  std::vector<std::uint32_t> order;
+  order.reserve(impl_->index.size());
+  for (const auto& [key, i] : impl_->index) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return impl_->devices[a].info.eid < impl_->devices[b].info.eid;
+  });
+  for (const std::uint32_t i : order) {
     const auto& d = impl_->devices[i];
+    const domain::Eid& eid = d.info.eid;
     if (d.info.profiles.empty()) continue;
     auto cp = impl_->policy_for(set, d, cache);
     std::vector<policy::CarrierStatusEntry> status;
@@ -1468,6 +1562,91 @@ std::vector<Outage> Engine::outages() const {
   return out;
 }
 
+FailoverPlan Engine::plan_failover(const std::string& carrier_id, const domain::CountryCode& country, TimePoint now,
+                                   unsigned threads) const {
+  std::lock_guard lock(impl_->mu);
+  const Impl& m = *impl_;
+  FailoverPlan plan;
+  plan.carrier_id = carrier_id;
+  plan.country = country;
+  plan.planned_at = now;
+  if (const auto* h = m.health_of(carrier_id, country); h != nullptr && h->outage) {
+    plan.outage_id = m.outages[*h->outage].o.id;
+  }
+  // Who, and under which compiled policy (resolved here: the cache is not shared with the workers).
+  std::vector<std::uint32_t> who;
+  std::vector<const policy::CompiledPolicy*> pol;
+  for (std::uint32_t i = 0; i < m.devices.size(); ++i) {
+    const Impl::DeviceState& d = m.devices[i];
+    if (!d.enabled || !d.country || *d.country != country || d.info.profiles[*d.enabled].carrier_id != carrier_id) {
+      continue;
+    }
+    ++plan.affected;
+    if (!d.attached) {
+      ++plan.unreachable;
+      continue;
+    }
+    if (d.pending) {
+      ++plan.busy;
+      continue;
+    }
+    who.push_back(i);
+    pol.push_back(m.policy_for(m.policies, d, m.compiled).get());
+  }
+  // Each device's backup, as a switch under an outage would choose it: the current carrier counted as down.
+  std::vector<PlanEntry> picked(who.size());
+  std::vector<std::uint8_t> has(who.size(), 0);
+  const auto work = [&](std::size_t from, std::size_t to) {
+    std::vector<policy::Candidate> cands;
+    std::vector<std::size_t> prof;
+    std::optional<policy::Candidate> cur;
+    for (std::size_t k = from; k < to; ++k) {
+      const Impl::DeviceState& d = m.devices[who[k]];
+      m.candidates(d, now, cands, prof, cur);
+      policy::Candidate gone;
+      if (cur) {
+        gone = *cur;
+        gone.status = domain::CarrierStatus::down;
+        gone.outage = true;
+      }
+      const auto choice = policy::choose_best(pol[k]->policy(), cur ? &gone : nullptr, cands);
+      if (!choice) continue;
+      const std::size_t p = prof[choice->index];
+      PlanEntry& e = picked[k];
+      e.eid = d.info.eid.to_bytes();
+      e.iccid = d.info.profiles[p].iccid.to_wire();
+      e.priority = std::min<std::uint8_t>(d.info.priority, 3);
+      e.profile = static_cast<std::uint8_t>(p);
+      has[k] = 1;
+    }
+  };
+  const std::size_t n = who.size();
+  const std::size_t parts = std::clamp<std::size_t>(threads, 1, 16);
+  if (parts == 1 || n < 4096) {
+    work(0, n);
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < parts; ++t) pool.emplace_back(work, n * t / parts, n * (t + 1) / parts);
+    work(0, n / parts);
+    for (auto& t : pool) t.join();
+  }
+  // Release order: critical first, registry order within a priority (as the engine's own waves).
+  plan.entries.reserve(n);
+  for (int prio = 3; prio >= 0; --prio) {
+    for (std::size_t k = 0; k < n; ++k) {
+      if (has[k] && picked[k].priority == prio) plan.entries.push_back(picked[k]);
+    }
+  }
+  plan.no_target = n - plan.entries.size();
+  plan.wave_ends = plan_wave_ends(plan.entries.size(), m.config);
+  std::size_t w = 0;
+  for (std::size_t k = 0; k < plan.entries.size(); ++k) {
+    while (k >= plan.wave_ends[w]) ++w;
+    plan.entries[k].wave = static_cast<std::uint32_t>(w);
+  }
+  return plan;
+}
+
 EngineStats Engine::stats() const {
   std::lock_guard lock(impl_->mu);
   EngineStats s = impl_->stats;
@@ -1476,5 +1655,7 @@ EngineStats Engine::stats() const {
 }
 
 const EngineConfig& Engine::config() const { return impl_->config; }
+
+std::size_t Engine::device_state_size() { return sizeof(engine_detail::DeviceState); }
 
 }  // namespace esimo::engine

@@ -25,6 +25,7 @@
 #include "base/result.hpp"
 #include "domain/identifiers.hpp"
 #include "domain/model.hpp"
+#include "engine/failover_plan.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/policy.hpp"
 
@@ -275,8 +276,16 @@ class Engine {
   // Dry run: `candidate` replaces the document of its scope (fleet, its group, or its device); nothing is sent.
   std::vector<SimulatedDecision> simulate(const policy::Policy& candidate, TimePoint now) const;
   std::vector<Outage> outages() const;
+  // The failover plan of (carrier, country) as of now (failover_plan.hpp, docs/engine.md "Failover plan"): every
+  // reachable device enabled there, critical first, with the backup its policy chooses (that carrier counted as in
+  // outage) and its wave. Read-only: nothing is sent and the engine's waves are unchanged. The per-device choice is
+  // spread over `threads` threads.
+  FailoverPlan plan_failover(const std::string& carrier_id, const domain::CountryCode& country, TimePoint now,
+                             unsigned threads = 2) const;
   EngineStats stats() const;
   const EngineConfig& config() const;
+  // sizeof the per-device state struct (the bare baseline of the hot-state benchmark; heap parts not included).
+  static std::size_t device_state_size();
 
   struct Impl;
 
