@@ -24,11 +24,12 @@ std::string health_key(const std::string& carrier, const domain::CountryCode& co
 
 // The same key in a caller's buffer, for lookups on the hot path (no allocation).
 struct HealthKeyBuf {
-  char buf[128];
+  static constexpr std::size_t kMaxCarrier = 125;  // longer carrier ids take health_key()
+  char buf[kMaxCarrier + 3];
   std::size_t len = 0;
   HealthKeyBuf(std::string_view carrier, const domain::CountryCode& country) {
     const std::string cc = country.str();  // two characters: in the string's own buffer
-    len = std::min(carrier.size(), sizeof buf - 3);
+    len = std::min(carrier.size(), kMaxCarrier);
     std::memcpy(buf, carrier.data(), len);
     buf[len++] = '/';
     buf[len++] = cc[0];
@@ -270,10 +271,18 @@ struct Engine::Impl {
 
   // ---- health lookups
   Health* health_of(const std::string& carrier, const domain::CountryCode& country) {
+    if (carrier.size() > engine_detail::HealthKeyBuf::kMaxCarrier) {
+      auto it = health.find(engine_detail::health_key(carrier, country));
+      return it == health.end() ? nullptr : &it->second;
+    }
     auto it = health.find(engine_detail::HealthKeyBuf(carrier, country).view());
     return it == health.end() ? nullptr : &it->second;
   }
   const Health* health_of(const std::string& carrier, const domain::CountryCode& country) const {
+    if (carrier.size() > engine_detail::HealthKeyBuf::kMaxCarrier) {
+      auto it = health.find(engine_detail::health_key(carrier, country));
+      return it == health.end() ? nullptr : &it->second;
+    }
     auto it = health.find(engine_detail::HealthKeyBuf(carrier, country).view());
     return it == health.end() ? nullptr : &it->second;
   }

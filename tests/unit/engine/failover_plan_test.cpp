@@ -129,6 +129,31 @@ TEST(FailoverPlan, TwoThreadsPlanWhatOneDoes) {
   EXPECT_EQ(one.wave_ends, two.wave_ends);
 }
 
+TEST(FailoverPlan, SeesTheHealthOfCarriersWithLongIds) {
+  // A carrier id longer than the engine's key buffer still finds its (carrier, country) health: down, not a target.
+  const std::string longid(130, 'x');
+  QuietActuator act;
+  Engine engine{EngineConfig{}, act};
+  DeviceInfo d{plan_eid(1)};
+  d.profiles.push_back(ProfileInfo{plan_iccid(1, 0), "a", std::nullopt, false});
+  d.profiles.push_back(ProfileInfo{plan_iccid(1, 1), longid, std::nullopt, true});
+  d.profiles.push_back(ProfileInfo{plan_iccid(1, 2), "c", std::nullopt, false});
+  d.enabled = plan_iccid(1, 0);
+  d.country = plan_country("DE");
+  engine.upsert_device(std::move(d));
+  engine.set_tariff(Tariff{longid, plan_country("DE"), plan_eur(100000), plan_eur(1000)});
+  engine.set_tariff(Tariff{"c", plan_country("DE"), plan_eur(900000), plan_eur(9000)});
+  TelemetryRecord r{plan_eid(1)};
+  r.time = kPlanT0;
+  r.enabled_iccid = plan_iccid(1, 0);
+  ASSERT_TRUE(engine.ingest(r).ok());
+  const auto de = plan_country("DE");
+  const TimePoint now = kPlanT0 + 20min;
+  EXPECT_EQ(engine.plan_failover("a", de, now).entries.at(0).profile, 1) << "the long-id carrier is the cheaper";
+  engine.set_carrier_status(longid, std::span(&de, 1), domain::CarrierStatus::down, "down", now);
+  EXPECT_EQ(engine.plan_failover("a", de, now).entries.at(0).profile, 2);
+}
+
 TEST(FailoverPlan, EncodingRoundTripsAndRejectsDamage) {
   PlanFleet f(50);
   const FailoverPlan plan = f.engine.plan_failover("a", plan_country("DE"), kPlanT0 + 20min);
