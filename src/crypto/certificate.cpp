@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <mutex>
 
 #include "crypto/file_io.hpp"
 #include "crypto/ossl.hpp"
@@ -121,6 +123,36 @@ Result<Certificate> Certificate::from_der(ByteView der) {
                                         " trailing bytes after the certificate");
   ESIMO_CHECK(cert_detail::check_key(x.get()));
   return Certificate(detail::X509Handle(x.release()), Bytes(der.begin(), der.end()));
+}
+
+// ---- CertificateCache ----
+
+struct CertificateCache::Impl {
+  explicit Impl(std::size_t c) : capacity(c) {}
+  const std::size_t capacity;
+  mutable std::mutex mu;
+  std::map<Bytes, Certificate, std::less<>> parsed;  // guarded by mu
+};
+
+CertificateCache::CertificateCache(std::size_t capacity) : impl_(std::make_unique<Impl>(capacity)) {}
+CertificateCache::~CertificateCache() = default;
+
+Result<Certificate> CertificateCache::from_der(ByteView der) {
+  Bytes key(der.begin(), der.end());
+  {
+    std::lock_guard lock(impl_->mu);
+    if (auto it = impl_->parsed.find(key); it != impl_->parsed.end()) return it->second;
+  }
+  // Parsed outside the lock: two threads may parse the same bytes once each; the first one in is kept.
+  ESIMO_TRY(Certificate cert, Certificate::from_der(der));
+  std::lock_guard lock(impl_->mu);
+  if (impl_->parsed.size() < impl_->capacity) impl_->parsed.emplace(std::move(key), cert);
+  return cert;
+}
+
+std::size_t CertificateCache::size() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->parsed.size();
 }
 
 Result<Certificate> Certificate::from_pem(std::string_view pem) {

@@ -86,6 +86,26 @@ class Certificate {
   Bytes der_;
 };
 
+// Parsed certificates by their exact DER, for a certificate that many peers present alike: every eUICC sends its
+// EUM's certificate with its own, and parsing X.509 in OpenSSL 3.0 (its decoder framework) costs more than verifying
+// a signature. Parse errors are not kept. Thread-safe; holds at most `capacity` certificates (past that it parses
+// without keeping).
+class CertificateCache {
+ public:
+  explicit CertificateCache(std::size_t capacity = 256);
+  ~CertificateCache();
+  CertificateCache(const CertificateCache&) = delete;
+  CertificateCache& operator=(const CertificateCache&) = delete;
+
+  // As Certificate::from_der, from the cache when these bytes were parsed before.
+  Result<Certificate> from_der(ByteView der);
+  std::size_t size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Why a chain did not verify. verify_chain puts the name (chain_failure_name) in Error::field.
 enum class ChainFailure {
   expired,          // a certificate's notAfter is before the given time

@@ -69,9 +69,13 @@ class PrivateKey {
   std::string to_pem() const;
   PublicKey public_key() const;
 
-  PrivateKey(const PrivateKey& other) : key_(detail::up_ref(other.key_.get())) {}
+  PrivateKey(const PrivateKey& other)
+      : key_(detail::up_ref(other.key_.get())), public_(detail::up_ref(other.public_.get())) {}
   PrivateKey& operator=(const PrivateKey& other) {
-    if (this != &other) key_ = detail::up_ref(other.key_.get());
+    if (this != &other) {
+      key_ = detail::up_ref(other.key_.get());
+      public_ = detail::up_ref(other.public_.get());
+    }
     return *this;
   }
   PrivateKey(PrivateKey&&) noexcept = default;
@@ -79,10 +83,14 @@ class PrivateKey {
   ~PrivateKey() = default;
 
   evp_pkey_st* native() const noexcept { return key_.get(); }
-  explicit PrivateKey(detail::PkeyHandle key) : key_(std::move(key)) {}
+  // Derives the public half once (see public_key()); `key` must be a P-256 private key.
+  explicit PrivateKey(detail::PkeyHandle key);
 
  private:
   detail::PkeyHandle key_;
+  // The public half as its own public-only EVP_PKEY, built once: public_key() is on the path of every certificate
+  // issued or checked against this key, and rebuilding it from the point cost an EVP_PKEY_fromdata each time.
+  detail::PkeyHandle public_;
 };
 
 }  // namespace esimo::crypto

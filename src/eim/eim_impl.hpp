@@ -93,6 +93,8 @@ struct EimService::Impl {
   std::vector<crypto::Certificate> ci_roots;
   std::optional<Error> config_error;
   std::unique_ptr<crypto::TrustStore> trust;
+  // EUM certificates parsed once: every eUICC of an EUM presents the same one at its first contact.
+  crypto::CertificateCache eum_certificates;
 
   std::shared_mutex mu;
   std::unordered_map<EidKey, HotDevice, EidKeyHash> devices;

@@ -455,7 +455,7 @@ Status EimService::set_euicc_facts(domain::TenantId tenant, const domain::Eid& e
   if (facts.euicc_certificate_der) {
     auto euicc = crypto::Certificate::from_der(*facts.euicc_certificate_der);
     if (!euicc) return Error(Errc::invalid_argument, "euicc_certificate: " + euicc.error().message, "euicc_certificate");
-    auto eum = crypto::Certificate::from_der(*facts.eum_certificate_der);
+    auto eum = m.eum_certificates.from_der(*facts.eum_certificate_der);
     if (!eum) return Error(Errc::invalid_argument, "eum_certificate: " + eum.error().message, "eum_certificate");
     std::vector<crypto::Certificate> inter{*eum};
     if (Status st = m.trust->verify(*euicc, inter, m.clock.now()); !st.ok()) {

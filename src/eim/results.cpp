@@ -583,7 +583,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     if (auto c = crypto::Certificate::from_der(*d.euicc_certificate)) euicc_cert = std::move(*c);
   }
   if (d.eum_certificate) {
-    if (auto c = crypto::Certificate::from_der(*d.eum_certificate)) eum_cert = std::move(*c);
+    if (auto c = eum_certificates.from_der(*d.eum_certificate)) eum_cert = std::move(*c);
   }
   // The device: the v1.2 EID, else the package answered, else the eUICC certificate's serialNumber (the EID).
   std::optional<EidKey> key = hint;
