@@ -1,6 +1,7 @@
 // The orchestration engine (docs/engine.md). One mutex guards everything; actions are collected under the lock and
 // handed to the Actuator after it is released.
 #include "engine/engine.hpp"
+#include "engine/compact.hpp"
 #include "engine/geography.hpp"
 
 #include <algorithm>
@@ -102,28 +103,27 @@ struct Pending {
   std::optional<TimePoint> action_before;
 };
 
-struct DeviceState {
-  DeviceInfo info;
-  std::optional<std::size_t> enabled;   // index into info.profiles
-  std::optional<std::size_t> fallback;
-  std::optional<domain::CountryCode> country;
-  std::optional<domain::CountryCode> previous_country;
-  std::optional<TimePoint> country_since;
-  std::optional<TimePoint> roaming_since;  // set while the enabled profile's home country is not `country`
-  std::optional<domain::Plmn> serving_plmn;
-  bool attached = true;
-  std::optional<TimePoint> last_seen;
-  std::optional<TimePoint> no_service_since;
-  std::vector<Sample> rsrp, rsrq, sinr, latency;
-  std::vector<policy::MoneySample> savings;
-  // Usage forecast: bytes since the first record over the time since then (see docs/engine.md).
-  std::uint64_t bytes_total = 0;
-  std::optional<TimePoint> first_record;
+// A profile as the engine keeps it (docs/engine.md, "Per device"): the ICCID packed, the carrier an index into the
+// carrier table, the home country derived once at registration.
+struct ProfileSlot {
+  std::array<std::uint8_t, 10> iccid{};       // domain::Iccid::to_wire()
+  std::uint32_t carrier = 0;                  // index into Impl::carriers
+  std::optional<domain::Plmn> plmn;           // home PLMN of the profile
+  std::optional<domain::CountryCode> home;    // profile_home_country()
+};
+
+domain::Iccid iccid_of(const ProfileSlot& p) {
+  auto i = domain::Iccid::from_wire(p.iccid);
+  return i ? std::move(i).value() : domain::Iccid{};  // a default (empty) ICCID packs to all F
+}
+
+// What a device rarely needs: allocated on its first action (an engine switch or fallback, a decision recorded, a
+// profile change, a savings sample). Most devices of a quiet fleet never have one.
+struct DeviceCold {
   std::optional<TimePoint> last_switch_at;
   std::optional<TimePoint> last_action_at;
   std::vector<TimePoint> switches;      // last 24 hours (a vector: an empty std::deque already allocates ~600 B)
   std::optional<Pending> pending;
-  std::optional<std::size_t> pending_fallback;
   // Profiles the device could not use (an engine switch that failed or rolled back), until when: not a target, not
   // a fallback.
   std::vector<std::pair<std::size_t, TimePoint>> bad;
@@ -133,11 +133,59 @@ struct DeviceState {
   std::optional<TimePoint> confirmed_action_before;
   std::optional<std::size_t> home;      // profile enabled before a failover wave moved it
   std::string home_outage;
-  bool wave_queued = false;             // waiting in an outage's wave
+  std::vector<policy::MoneySample> savings;
+  std::vector<DecisionRecord> decisions;  // oldest first, at most max_decisions_kept
+};
+
+// The hot state of one device, indexed by its packed EID (issue 6 goal: at most 1 KiB a device with its heap parts).
+struct DeviceState {
+  std::array<std::uint8_t, 16> eid{};   // domain::Eid::to_bytes()
+  std::vector<ProfileSlot> profiles;
+  std::uint32_t group = 0;              // index into Impl::groups ("" is 0)
+  std::uint8_t priority = 1;
+  bool fallback_supported = true;
+  bool attached = true;
   bool ever_attached = false;           // only a device that had service can lose it (health counts it)
+  bool wave_queued = false;             // waiting in an outage's wave
   bool dirty = true;
   bool watch = false;                   // re-evaluated every tick (a time-dependent condition or a held guard)
-  std::vector<DecisionRecord> decisions;  // oldest first, at most max_decisions_kept
+  std::optional<std::uint16_t> enabled;   // index into profiles
+  std::optional<std::uint16_t> fallback;
+  std::optional<std::uint16_t> pending_fallback;
+  std::optional<domain::CountryCode> country;
+  std::optional<domain::CountryCode> previous_country;
+  std::optional<domain::Plmn> serving_plmn;
+  std::optional<TimePoint> country_since;
+  std::optional<TimePoint> roaming_since;  // set while the enabled profile's home country is not `country`
+  std::optional<TimePoint> last_seen;
+  std::optional<TimePoint> no_service_since;
+  // Usage forecast: bytes since the first record over the time since then (see docs/engine.md).
+  std::uint64_t bytes_total = 0;
+  std::optional<TimePoint> first_record;
+  SampleRing samples;                   // RSRP, RSRQ, SINR, latency
+  std::unique_ptr<DeviceCold> cold;
+
+  // Reading the rare part: an empty one when the device has none.
+  const DeviceCold& rare() const {
+    static const DeviceCold kNone;
+    return cold ? *cold : kNone;
+  }
+  // Writing it: allocated on first use.
+  DeviceCold& rare_mut() {
+    if (!cold) cold = std::make_unique<DeviceCold>();
+    return *cold;
+  }
+};
+
+domain::Eid eid_of(const DeviceState& d) {
+  auto e = domain::Eid::from_bytes(d.eid);
+  return e ? std::move(e).value() : domain::Eid{};  // a default (empty) EID packs to zeros, which is not an EID
+}
+
+// Storage an Evidence's views point into: the device's series expanded from its ring, the carrier status entry.
+struct EvidenceBuf {
+  std::vector<policy::CarrierStatusEntry> status;
+  std::array<std::vector<policy::Sample>, SampleRing::kMetrics> series;
 };
 
 struct HealthSample {
@@ -216,6 +264,9 @@ struct Act {
 
 }  // namespace engine_detail
 
+using engine_detail::eid_of;
+using engine_detail::iccid_of;
+
 struct Engine::Impl {
   using DeviceState = engine_detail::DeviceState;
   using Health = engine_detail::Health;
@@ -223,7 +274,7 @@ struct Engine::Impl {
   using Wave = engine_detail::Wave;
   using Act = engine_detail::Act;
 
-  Impl(EngineConfig c, Actuator& a) : config(std::move(c)), actuator(a) {}
+  Impl(EngineConfig c, Actuator& a) : config(std::move(c)), actuator(a) { groups.intern(""); }
 
   EngineConfig config;
   Actuator& actuator;
@@ -233,6 +284,8 @@ struct Engine::Impl {
   // Packed EID -> slot in `devices` (a hash map: a record's lookup is O(1) and the key holds no heap string).
   std::unordered_map<std::array<std::uint8_t, 16>, std::uint32_t, engine_detail::EidKeyHash> index;
   std::map<std::string, Health, std::less<>> health;  // "carrier/CC"; looked up by string_view
+  NameTable carriers;  // carrier ids of the registry's profiles (a device holds indexes)
+  NameTable groups;    // policy groups; "" (no group) is index 0
   std::vector<OutageState> outages;
   PolicySet policies;
   policy::Policy default_policy = default_fleet_policy();
@@ -248,10 +301,13 @@ struct Engine::Impl {
   static constexpr std::size_t kParallelFrom = 4096;  // fewer due devices: one thread (a thread start costs more)
 
   // ---- policies
-  static std::string chain_key(const PolicySet& set, const DeviceState& d) {
+  std::string chain_key(const PolicySet& set, const DeviceState& d) const {
     std::string k = "g:";
-    if (set.groups.count(d.info.group)) k += d.info.group;
-    if (set.devices.count(d.info.eid)) k += "|d:" + d.info.eid.str();
+    if (set.groups.count(groups.name(d.group))) k += groups.name(d.group);
+    if (!set.devices.empty()) {
+      const domain::Eid eid = eid_of(d);
+      if (set.devices.count(eid)) k += "|d:" + eid.str();
+    }
     return k;
   }
 
@@ -261,8 +317,10 @@ struct Engine::Impl {
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     std::vector<const policy::Policy*> chain;
     chain.push_back(set.fleet ? &*set.fleet : &default_policy);
-    if (auto g = set.groups.find(d.info.group); g != set.groups.end()) chain.push_back(&g->second);
-    if (auto dv = set.devices.find(d.info.eid); dv != set.devices.end()) chain.push_back(&dv->second);
+    if (auto g = set.groups.find(groups.name(d.group)); g != set.groups.end()) chain.push_back(&g->second);
+    if (!set.devices.empty()) {
+      if (auto dv = set.devices.find(eid_of(d)); dv != set.devices.end()) chain.push_back(&dv->second);
+    }
     auto p = std::make_shared<const policy::CompiledPolicy>(
         policy::CompiledPolicy::compile(policy::merge_policies(std::span<const policy::Policy* const>(chain))));
     cache.emplace(key, p);
@@ -296,9 +354,11 @@ struct Engine::Impl {
     return it->second;
   }
 
+  const std::string& carrier_of(const engine_detail::ProfileSlot& p) const { return carriers.name(p.carrier); }
+
   const std::string* current_carrier(const DeviceState& d) const {
     if (!d.enabled) return nullptr;
-    return &d.info.profiles[*d.enabled].carrier_id;
+    return &carrier_of(d.profiles[*d.enabled]);
   }
 
   // ---- usage forecast: average rate since the first record, scaled to 30 days (MB)
@@ -326,23 +386,24 @@ struct Engine::Impl {
     out.clear();
     profile_of.clear();
     current.reset();
-    for (std::size_t i = 0; i < d.info.profiles.size(); ++i) {
-      const ProfileInfo& p = d.info.profiles[i];
+    for (std::size_t i = 0; i < d.profiles.size(); ++i) {
+      const engine_detail::ProfileSlot& p = d.profiles[i];
+      const std::string& carrier = carrier_of(p);
       policy::Candidate c;
-      c.carrier_id = p.carrier_id;
+      c.carrier_id = carrier;
       c.plmn = p.plmn;
       if (d.country) {
-        if (const Health* h = health_of(p.carrier_id, *d.country)) {
+        if (const Health* h = health_of(carrier, *d.country)) {
           c.status = h->effective();
           c.outage = h->outage.has_value() || h->detected != domain::CarrierStatus::up;
           c.rsrp_dbm = h->last_rsrp_p50 ? h->last_rsrp_p50 : h->base_rsrp;
           c.latency_ms = h->last_latency_p50 ? h->last_latency_p50 : h->base_latency;
         }
       }
-      c.monthly_cost = monthly_cost(d, p.carrier_id, now);
+      c.monthly_cost = monthly_cost(d, carrier, now);
       if (is_bad(d, i, now)) c.outage = true;  // this device could not use it lately
       if (d.enabled && *d.enabled == i) {
-        if (!d.rsrp.empty()) c.rsrp_dbm = d.rsrp.back().value;
+        if (auto r = d.samples.last(SampleRing::rsrp)) c.rsrp_dbm = r;
         if (auto l = latency_p50(d, now)) c.latency_ms = l;
         current = c;
         continue;
@@ -353,21 +414,24 @@ struct Engine::Impl {
   }
 
   static bool is_bad(const DeviceState& d, std::size_t k, TimePoint now) {
-    for (const auto& [p, until] : d.bad) {
+    for (const auto& [p, until] : d.rare().bad) {
       if (p == k && until > now) return true;
     }
     return false;
   }
 
   void mark_bad(DeviceState& d, std::size_t k, TimePoint now) {
-    std::erase_if(d.bad, [&](const auto& b) { return b.first == k || b.second <= now; });
-    d.bad.emplace_back(k, now + std::chrono::hours(24));
+    auto& bad = d.rare_mut().bad;
+    std::erase_if(bad, [&](const auto& b) { return b.first == k || b.second <= now; });
+    bad.emplace_back(k, now + std::chrono::hours(24));
     d.dirty = true;
   }
 
   static std::optional<double> latency_p50(const DeviceState& d, TimePoint now) {
+    thread_local std::vector<policy::Sample> series;
+    d.samples.series(SampleRing::latency, series);
     std::vector<double> v;
-    for (const auto& s : d.latency) {
+    for (const auto& s : series) {
       if (s.at > now - policy::kDefaultLatencyWindow && s.at <= now) v.push_back(s.value);
     }
     return engine_detail::percentile(std::move(v), 50);
@@ -376,7 +440,7 @@ struct Engine::Impl {
   // Roaming follows the enabled profile and the country (geography.hpp); `at` starts it. Re-derived only when one of
   // them changes (and at a device's first record), not on every record.
   static void update_roaming(DeviceState& d, TimePoint at) {
-    if (!is_roaming(d.enabled ? &d.info.profiles[*d.enabled] : nullptr, d.country)) {
+    if (!is_roaming(d.enabled ? d.profiles[*d.enabled].home : std::nullopt, d.country)) {
       d.roaming_since.reset();
     } else if (!d.roaming_since) {
       d.roaming_since = at;
@@ -384,7 +448,7 @@ struct Engine::Impl {
   }
 
   // ---- evidence (views into the device state; `status` must outlive the evidence)
-  policy::Evidence evidence(const DeviceState& d, TimePoint now, std::vector<policy::CarrierStatusEntry>& status) const {
+  policy::Evidence evidence(const DeviceState& d, TimePoint now, engine_detail::EvidenceBuf& buf) const {
     policy::Evidence e;
     e.now = now;
     if (const std::string* c = current_carrier(d)) e.carrier_id = *c;
@@ -394,13 +458,18 @@ struct Engine::Impl {
     e.country_since = d.country_since;
     e.roaming = d.roaming_since.has_value();
     e.roaming_since = d.roaming_since;
-    if (d.enabled) e.home_country = profile_home_country(d.info.profiles[*d.enabled]);
+    if (d.enabled) e.home_country = d.profiles[*d.enabled].home;
     e.no_service_since = d.attached ? std::nullopt : d.no_service_since;
-    e.rsrp = d.rsrp;
-    e.rsrq = d.rsrq;
-    e.sinr = d.sinr;
-    e.latency_ms = d.latency;
-    e.savings_monthly = d.savings;
+    for (std::size_t m = 0; m < SampleRing::kMetrics; ++m) {
+      d.samples.series(static_cast<SampleRing::Metric>(m), buf.series[m]);
+    }
+    e.rsrp = buf.series[SampleRing::rsrp];
+    e.rsrq = buf.series[SampleRing::rsrq];
+    e.sinr = buf.series[SampleRing::sinr];
+    e.latency_ms = buf.series[SampleRing::latency];
+    const engine_detail::DeviceCold& rare = d.rare();
+    e.savings_monthly = rare.savings;
+    std::vector<policy::CarrierStatusEntry>& status = buf.status;
     status.clear();
     if (d.country && !e.carrier_id.empty()) {
       if (const Health* h = health_of(e.carrier_id, *d.country)) {
@@ -409,10 +478,10 @@ struct Engine::Impl {
       }
     }
     e.carrier_status = status;
-    e.last_switch_at = d.last_switch_at;
-    e.last_action_at = d.last_action_at;
+    e.last_switch_at = rare.last_switch_at;
+    e.last_action_at = rare.last_action_at;
     unsigned n = 0;
-    for (TimePoint t : d.switches) {
+    for (TimePoint t : rare.switches) {
       if (t > now - std::chrono::hours(24)) ++n;
     }
     e.switches_last_24h = n;
@@ -421,8 +490,9 @@ struct Engine::Impl {
 
   // ---- device registry
   std::optional<std::size_t> profile_index(const DeviceState& d, const domain::Iccid& iccid) const {
-    for (std::size_t i = 0; i < d.info.profiles.size(); ++i) {
-      if (d.info.profiles[i].iccid == iccid) return i;
+    const auto packed = iccid.to_wire();
+    for (std::size_t i = 0; i < d.profiles.size(); ++i) {
+      if (d.profiles[i].iccid == packed) return i;
     }
     return std::nullopt;
   }
@@ -447,33 +517,37 @@ struct Engine::Impl {
     DeviceState& d = devices[i];
     d.enabled.reset();
     d.fallback.reset();
-    for (std::size_t k = 0; k < info.profiles.size(); ++k) {
-      if (info.enabled && info.profiles[k].iccid == *info.enabled) d.enabled = k;
-      if (info.profiles[k].fallback) d.fallback = k;
+    // At most 65,535 profiles are kept (an eUICC holds a few dozen).
+    const std::size_t n = std::min<std::size_t>(info.profiles.size(), UINT16_MAX);
+    d.profiles.clear();
+    d.profiles.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const ProfileInfo& p = info.profiles[k];
+      if (info.enabled && p.iccid == *info.enabled) d.enabled = static_cast<std::uint16_t>(k);
+      if (p.fallback) d.fallback = static_cast<std::uint16_t>(k);
+      d.profiles.push_back(engine_detail::ProfileSlot{p.iccid.to_wire(), carriers.intern(p.carrier_id), p.plmn,
+                                                      profile_home_country(p)});
     }
     if (!d.country) d.country = info.country;
-    d.info = std::move(info);
+    d.eid = key;
+    d.group = groups.intern(info.group);
+    d.priority = info.priority;
+    d.fallback_supported = info.fallback_supported;
     if (d.last_seen) update_roaming(d, *d.last_seen);  // else at its first record
     d.dirty = true;
   }
 
   // Keeps a series within what the policy reads (plus the sample before the window) and the hard cap.
-  void trim(std::vector<engine_detail::Sample>& s, Duration keep, TimePoint now) const {
-    const TimePoint from = now - std::max(keep, config.min_history);
-    std::size_t drop = 0;
-    while (drop + 1 < s.size() && s[drop + 1].at <= from) ++drop;
-    if (s.size() - drop > config.max_samples_per_series) drop = s.size() - config.max_samples_per_series;
-    if (drop) s.erase(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(drop));
+  void trim(SampleRing& ring, SampleRing::Metric m, Duration keep, TimePoint now) const {
+    ring.trim(m, now - std::max(keep, config.min_history), config.max_samples_per_series);
   }
 
   void note_switch(DeviceState& d, TimePoint at) {
-    d.last_switch_at = at;
-    d.switches.push_back(at);
-    std::erase_if(d.switches, [&](TimePoint t) { return t <= at - std::chrono::hours(24); });
-    d.rsrp.clear();
-    d.rsrq.clear();
-    d.sinr.clear();
-    d.latency.clear();
+    engine_detail::DeviceCold& c = d.rare_mut();
+    c.last_switch_at = at;
+    c.switches.push_back(at);
+    std::erase_if(c.switches, [&](TimePoint t) { return t <= at - std::chrono::hours(24); });
+    d.samples.clear();
   }
 
   // The device is on profile `k` (telemetry or feedback): reconcile with what the engine asked for.
@@ -482,40 +556,44 @@ struct Engine::Impl {
     if (!d.enabled || *d.enabled != k) {
       // Back off the profile the engine just had it enable (a rollback, or the device's own fallback because it
       // did not attach there): that profile does not serve this device now.
-      if (d.enabled && d.confirmed_target && *d.confirmed_target == *d.enabled && d.confirmed_at &&
-          at - *d.confirmed_at < std::chrono::hours(1)) {
+      const engine_detail::DeviceCold& r = d.rare();
+      if (d.enabled && r.confirmed_target && *r.confirmed_target == *d.enabled && r.confirmed_at &&
+          at - *r.confirmed_at < std::chrono::hours(1)) {
         mark_bad(d, *d.enabled, at);
         // A rollback undoes the switch: the cooldown runs from the action before it (the next-best target is tried).
-        if (d.confirmed_sent_at && d.last_action_at == d.confirmed_sent_at) d.last_action_at = d.confirmed_action_before;
+        engine_detail::DeviceCold& c = d.rare_mut();
+        if (c.confirmed_sent_at && c.last_action_at == c.confirmed_sent_at) c.last_action_at = c.confirmed_action_before;
       }
       if (d.enabled) note_switch(d, at);
-      d.enabled = k;
+      d.enabled = static_cast<std::uint16_t>(k);
       update_roaming(d, at);
       d.dirty = true;
     }
-    if (d.pending) {
-      if (d.pending->profile == k && attached) {
-        d.confirmed_target = k;
-        d.confirmed_at = at;
-        d.confirmed_sent_at = d.pending->at;
-        d.confirmed_action_before = d.pending->action_before;
+    if (d.rare().pending) {
+      engine_detail::DeviceCold& c = d.rare_mut();
+      if (c.pending->profile == k && attached) {
+        c.confirmed_target = k;
+        c.confirmed_at = at;
+        c.confirmed_sent_at = c.pending->at;
+        c.confirmed_action_before = c.pending->action_before;
         confirm(di, true);
-      } else if (d.pending->profile != k && d.last_switch_at && *d.last_switch_at >= d.pending->at && attached &&
-                 k != d.pending->profile) {
+      } else if (c.pending->profile != k && c.last_switch_at && *c.last_switch_at >= c.pending->at && attached &&
+                 k != c.pending->profile) {
         // The device moved elsewhere on its own (fallback) after we asked: the request is moot.
-        d.pending.reset();
+        c.pending.reset();
       }
     }
   }
 
   void confirm(std::uint32_t di, bool ok) {
     DeviceState& d = devices[di];
-    if (!d.pending) return;
-    const engine_detail::Pending p = *d.pending;
-    d.pending.reset();
+    if (!d.rare().pending) return;
+    engine_detail::DeviceCold& c = d.rare_mut();
+    const engine_detail::Pending p = *c.pending;
+    c.pending.reset();
     if (!ok) {
       mark_bad(d, p.profile, d.last_seen.value_or(p.at));
-      if (d.last_action_at == p.at) d.last_action_at = p.action_before;
+      if (c.last_action_at == p.at) c.last_action_at = p.action_before;
     }
     if (p.outage.empty()) return;
     for (OutageState& os : outages) {
@@ -532,8 +610,8 @@ struct Engine::Impl {
         ++os.o.failed;
       }
       if (p.return_home && ok) {
-        d.home.reset();
-        d.home_outage.clear();
+        c.home.reset();
+        c.home_outage.clear();
       }
       break;
     }
@@ -557,8 +635,8 @@ struct Engine::Impl {
     if (r.enabled_iccid) {
       if (auto k = profile_index(d, *r.enabled_iccid)) on_profile(di, *k, r.attached, r.time);
     } else if (r.serving_plmn && r.attached) {
-      for (std::size_t k = 0; k < d.info.profiles.size(); ++k) {
-        if (d.info.profiles[k].plmn && *d.info.profiles[k].plmn == *r.serving_plmn) {
+      for (std::size_t k = 0; k < d.profiles.size(); ++k) {
+        if (d.profiles[k].plmn && *d.profiles[k].plmn == *r.serving_plmn) {
           on_profile(di, k, true, r.time);
           break;
         }
@@ -582,18 +660,13 @@ struct Engine::Impl {
     d.last_seen = r.time;
     if (!d.first_record) d.first_record = r.time;
     d.bytes_total += r.bytes_up + r.bytes_down;
-    if (r.attached) {
-      if (r.rsrp_dbm) d.rsrp.push_back({r.time, *r.rsrp_dbm});
-      if (r.rsrq_db) d.rsrq.push_back({r.time, *r.rsrq_db});
-      if (r.sinr_db) d.sinr.push_back({r.time, *r.sinr_db});
-      if (r.latency_ms) d.latency.push_back({r.time, *r.latency_ms});
-    }
+    if (r.attached) d.samples.push(r.time, r.rsrp_dbm, r.rsrq_db, r.sinr_db, r.latency_ms);
     d.dirty = true;
     // Fleet health of the (carrier, country) the device is on. A device that never had service since the engine
     // knows it says nothing about a change (a coverage hole), so it is left out.
     if (r.attached) d.ever_attached = true;
     if (d.enabled && d.country && d.ever_attached) {
-      Health& h = health_at(d.info.profiles[*d.enabled].carrier_id, *d.country);
+      Health& h = health_at(carrier_of(d.profiles[*d.enabled]), *d.country);
       engine_detail::HealthSample s;
       s.at = r.time;
       s.attached = r.attached;
@@ -603,7 +676,7 @@ struct Engine::Impl {
       h.long_window.push_back(s);
       ++h.fresh_records;
       // A reachable device on a carrier in outage joins that outage's wave.
-      if (h.outage && r.attached && !d.wave_queued && !d.pending) {
+      if (h.outage && r.attached && !d.wave_queued && !d.rare().pending) {
         OutageState& os = outages[*h.outage];
         if (os.failover.active) enqueue(os.failover, di);
       }
@@ -617,7 +690,7 @@ struct Engine::Impl {
     d.wave_queued = true;
     auto first = w.queue.begin() + static_cast<std::ptrdiff_t>(w.next);
     auto pos = std::upper_bound(first, w.queue.end(), di, [&](std::uint32_t a, std::uint32_t b) {
-      return devices[a].info.priority > devices[b].info.priority;
+      return devices[a].priority > devices[b].priority;
     });
     w.queue.insert(pos, di);
   }
@@ -763,13 +836,13 @@ struct Engine::Impl {
     for (std::uint32_t i = 0; i < devices.size(); ++i) {
       DeviceState& d = devices[i];
       if (!d.enabled || !d.country || *d.country != h.country) continue;
-      if (d.info.profiles[*d.enabled].carrier_id != h.carrier_id) continue;
+      if (carrier_of(d.profiles[*d.enabled]) != h.carrier_id) continue;
       ++o.o.affected_devices;
       d.dirty = true;
-      if (d.attached && !d.pending) affected.push_back(i);
+      if (d.attached && !d.rare().pending) affected.push_back(i);
     }
     std::stable_sort(affected.begin(), affected.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return devices[a].info.priority > devices[b].info.priority;
+      return devices[a].priority > devices[b].priority;
     });
     for (std::uint32_t i : affected) devices[i].wave_queued = true;
     o.failover.queue = std::move(affected);
@@ -813,7 +886,7 @@ struct Engine::Impl {
     }
     h.outage.reset();
     for (auto& d : devices) {
-      if (d.enabled && d.country && *d.country == h.country && d.info.profiles[*d.enabled].carrier_id == h.carrier_id) {
+      if (d.enabled && d.country && *d.country == h.country && carrier_of(d.profiles[*d.enabled]) == h.carrier_id) {
         d.dirty = true;
       }
     }
@@ -821,7 +894,8 @@ struct Engine::Impl {
   }
 
   // ---- decisions
-  void record(DeviceState& d, DecisionRecord r) {
+  void record(DeviceState& dev, DecisionRecord r) {
+    engine_detail::DeviceCold& d = dev.rare_mut();
     if (!d.decisions.empty() && d.decisions.back().action == r.action) {
       // A held decision is re-evaluated every tick; its evidence text changes with time ("for 58m8s"): keep one.
       const auto head = [](const std::string& x) { return x.substr(0, x.find(" [")); };
@@ -847,8 +921,8 @@ struct Engine::Impl {
     DeviceState& d = devices[di];
     ++stats.evaluations;
     auto compiled_policy = policy_for(policies, d, compiled);
-    std::vector<policy::CarrierStatusEntry> status;
-    const policy::Evidence e = evidence(d, now, status);
+    engine_detail::EvidenceBuf ebuf;
+    const policy::Evidence e = evidence(d, now, ebuf);
     std::vector<policy::Candidate> cands;
     std::vector<std::size_t> prof;
     std::optional<policy::Candidate> cur;
@@ -881,17 +955,18 @@ struct Engine::Impl {
                                      "; its fallback profile is the remedy)"});
         return true;
       }
-      if (d.pending) return true;
+      if (d.rare().pending) return true;
       if (!take_token()) return false;
       const std::size_t k = prof[*dec.target];
       const bool rollback = compiled_policy->policy().guards.rollback.value_or(true);
       std::string reason = dec.reason(cands);
       if (!outage_id.empty()) reason += " [failover wave of outage " + outage_id + "]";
-      d.pending = engine_detail::Pending{k, now, outage_id, false, d.last_action_at};
-      d.last_action_at = now;
+      engine_detail::DeviceCold& c = d.rare_mut();
+      c.pending = engine_detail::Pending{k, now, outage_id, false, c.last_action_at};
+      c.last_action_at = now;
       if (!outage_id.empty() && d.enabled) {
-        d.home = *d.enabled;
-        d.home_outage = outage_id;
+        c.home = *d.enabled;
+        c.home_outage = outage_id;
       }
       // The fallback must not sit on the switch's target: if the target does not attach here, the device rolls
       // back, and a later loss of service must not send it into that same profile. It goes to the best other
@@ -914,53 +989,53 @@ struct Engine::Impl {
         if (auto alt = policy::choose_best(compiled_policy->policy(), cur ? &gone : nullptr, rest)) {
           submit_fallback(d, rest_prof[alt->index],
                           "policy " + compiled_policy->name() + ": fallback off the switch target " +
-                              d.info.profiles[k].carrier_id + " => " + rest[alt->index].carrier_id + " (" + alt->why +
+                              carrier_of(d.profiles[k]) + " => " + rest[alt->index].carrier_id + " (" + alt->why +
                               ")");
-        } else if (d.info.fallback_supported) {
+        } else if (d.fallback_supported) {
           const std::string why = "policy " + compiled_policy->name() + ": fallback off the switch target " +
-                                  d.info.profiles[k].carrier_id + " (no other backup; if the switch rolls back the " +
+                                  carrier_of(d.profiles[k]) + " (no other backup; if the switch rolls back the " +
                                   "device stays where it is)";
-          acts.push_back(Act{Act::unset_fallback, d.info.eid, d.info.profiles[k].iccid, false, {}, why, {}});
+          acts.push_back(Act{Act::unset_fallback, eid_of(d), iccid_of(d.profiles[k]), false, {}, why, {}});
           d.fallback.reset();
           d.pending_fallback.reset();
           record(d, DecisionRecord{now, "unset_fallback", std::nullopt, why});
         }
       }
-      acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, rollback, {}, reason, {}});
+      acts.push_back(Act{Act::switch_, eid_of(d), iccid_of(d.profiles[k]), rollback, {}, reason, {}});
       ++stats.switches_submitted;
-      record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
+      record(d, DecisionRecord{now, "switch", iccid_of(d.profiles[k]), reason});
       return true;
     }
     if (kind == policy::ActionKind::set_fallback_best || kind == policy::ActionKind::set_fallback_to) {
       const std::size_t k = prof[*dec.target];
       if (d.fallback && *d.fallback == k) return true;
       submit_fallback(d, k, dec.reason(cands));
-      d.last_action_at = now;
+      d.rare_mut().last_action_at = now;
       return true;
     }
     // alert
-    acts.push_back(Act{Act::alert, d.info.eid, {}, false, dec.fired->action.message, dec.reason(cands), {}});
+    acts.push_back(Act{Act::alert, eid_of(d), {}, false, dec.fired->action.message, dec.reason(cands), {}});
     ++stats.alerts;
-    d.last_action_at = now;
+    d.rare_mut().last_action_at = now;
     record(d, DecisionRecord{now, "alert", std::nullopt, dec.reason(cands)});
     return true;
   }
 
   void submit_fallback(DeviceState& d, std::size_t k, const std::string& reason) {
-    if (!d.info.fallback_supported || !d.attached) return;
+    if (!d.fallback_supported || !d.attached) return;
     if (d.pending_fallback && *d.pending_fallback == k) return;
-    d.pending_fallback = k;
-    d.fallback = k;
-    acts.push_back(Act{Act::fallback, d.info.eid, d.info.profiles[k].iccid, false, {}, reason, {}});
+    d.pending_fallback = static_cast<std::uint16_t>(k);
+    d.fallback = static_cast<std::uint16_t>(k);
+    acts.push_back(Act{Act::fallback, eid_of(d), iccid_of(d.profiles[k]), false, {}, reason, {}});
     ++stats.fallbacks_submitted;
     record(d, DecisionRecord{last_tick.value_or(d.last_seen.value_or(TimePoint{})), "set_fallback",
-                             d.info.profiles[k].iccid, reason});
+                             iccid_of(d.profiles[k]), reason});
   }
 
   // Nothing to do for the fallback: not supported, unreachable, no backup, or it sits on a usable backup.
   static bool fallback_in_order(const DeviceState& d, const policy::CompiledPolicy& cp, TimePoint now,
                                 const std::vector<policy::Candidate>& cands, const std::vector<std::size_t>& prof) {
-    if (!d.info.fallback_supported || !d.attached || cands.empty()) return true;
+    if (!d.fallback_supported || !d.attached || cands.empty()) return true;
     bool usable = false;
     if (d.fallback && (!d.enabled || *d.fallback != *d.enabled)) {
       for (std::size_t j = 0; j < prof.size(); ++j) {
@@ -988,7 +1063,7 @@ struct Engine::Impl {
     if (!choice) return;
     const std::size_t k = prof[choice->index];
     std::string reason = "policy " + cp.name() + ": keep the fallback attribute on the best backup => " +
-                         d.info.profiles[k].carrier_id + " (" + choice->why + ")";
+                         carrier_of(d.profiles[k]) + " (" + choice->why + ")";
     if (d.fallback) {
       reason += d.enabled && *d.fallback == *d.enabled ? "; the previous one is now enabled"
                                                        : "; the previous one's carrier is not eligible";
@@ -1063,16 +1138,16 @@ struct Engine::Impl {
     if (tokens < 1) return Released::wait;
     d.wave_queued = false;
     if (back) return return_home(os, di, now);
-    if (!d.attached || d.pending || !d.enabled || !d.country ||
-        d.info.profiles[*d.enabled].carrier_id != os.o.carrier_id || *d.country != os.o.country) {
+    if (!d.attached || d.rare().pending || !d.enabled || !d.country ||
+        carrier_of(d.profiles[*d.enabled]) != os.o.carrier_id || *d.country != os.o.country) {
       return Released::skipped;  // moved, unreachable or busy since it was queued
     }
     const std::uint64_t before = stats.switches_submitted;
     evaluate_device(di, now, os.o.id);
     if (stats.switches_submitted == before) return Released::skipped;
     ++os.o.submitted;
-    const std::size_t k = d.pending->profile;
-    const std::string key = engine_detail::health_key(d.info.profiles[k].carrier_id, *d.country);
+    const std::size_t k = d.rare().pending->profile;
+    const std::string key = engine_detail::health_key(carrier_of(d.profiles[k]), *d.country);
     if (std::find(os.backups.begin(), os.backups.end(), key) == os.backups.end()) os.backups.push_back(key);
     return Released::submitted;
   }
@@ -1080,7 +1155,9 @@ struct Engine::Impl {
   // Return home: the policy's preference or objective must rank home above the current carrier, guards allow it.
   Released return_home(OutageState& os, std::uint32_t di, TimePoint now) {
     DeviceState& d = devices[di];
-    if (!d.home || d.home_outage != os.o.id || !d.enabled || *d.enabled == *d.home || d.pending || !d.attached) {
+    const engine_detail::DeviceCold& rare = d.rare();
+    if (!rare.home || rare.home_outage != os.o.id || !d.enabled || *d.enabled == *rare.home || rare.pending ||
+        !d.attached) {
       return Released::skipped;
     }
     auto cp = policy_for(policies, d, compiled);
@@ -1090,7 +1167,7 @@ struct Engine::Impl {
     candidates(d, now, cands, prof, cur);
     std::optional<std::size_t> hj;
     for (std::size_t j = 0; j < prof.size(); ++j) {
-      if (prof[j] == *d.home) hj = j;
+      if (prof[j] == *rare.home) hj = j;
     }
     if (!hj || !cur || !policy::carrier_eligible(cp->policy(), cands[*hj])) return Released::skipped;
     const policy::Candidate& home = cands[*hj];
@@ -1136,15 +1213,15 @@ struct Engine::Impl {
       }
     }
     if (!better) {
-      d.home.reset();
-      d.home_outage.clear();
+      d.rare_mut().home.reset();
+      d.rare_mut().home_outage.clear();
       record(d, DecisionRecord{now, "none", std::nullopt,
                                "return home to " + home.carrier_id + " not worth it under policy " + cp->name() +
                                    (why.empty() ? "" : " (" + why + ")")});
       return Released::skipped;
     }
-    std::vector<policy::CarrierStatusEntry> status;
-    const policy::Evidence e = evidence(d, now, status);
+    engine_detail::EvidenceBuf ebuf;
+    const policy::Evidence e = evidence(d, now, ebuf);
     policy::Action sw;
     sw.kind = policy::ActionKind::switch_to;
     const policy::GuardVerdict g = policy::check_guards(p.guards, sw, false, e);
@@ -1153,16 +1230,17 @@ struct Engine::Impl {
       return Released::skipped;
     }
     if (!take_token()) return Released::wait;
-    const std::size_t k = *d.home;
+    const std::size_t k = *rare.home;
     std::string reason = "policy " + cp->name() + ", return home: outage " + os.o.id + " cleared at " +
                          format_rfc3339(*os.o.cleared_at) + ", carrier healthy for " +
                          engine_detail::fmt_duration(config.return_home_after) + " => " + home.carrier_id + " (" + why +
                          ")";
-    d.pending = engine_detail::Pending{k, now, os.o.id, true, d.last_action_at};
-    d.last_action_at = now;
-    acts.push_back(Act{Act::switch_, d.info.eid, d.info.profiles[k].iccid, p.guards.rollback.value_or(true), {}, reason, {}});
+    engine_detail::DeviceCold& c = d.rare_mut();
+    c.pending = engine_detail::Pending{k, now, os.o.id, true, c.last_action_at};
+    c.last_action_at = now;
+    acts.push_back(Act{Act::switch_, eid_of(d), iccid_of(d.profiles[k]), p.guards.rollback.value_or(true), {}, reason, {}});
     ++stats.switches_submitted;
-    record(d, DecisionRecord{now, "switch", d.info.profiles[k].iccid, reason});
+    record(d, DecisionRecord{now, "switch", iccid_of(d.profiles[k]), reason});
     return Released::submitted;
   }
 
@@ -1223,10 +1301,11 @@ struct Engine::Impl {
           os.o.paused = false;
           os.o.paused_reason.clear();
           for (std::uint32_t i = 0; i < devices.size(); ++i) {
-            if (devices[i].home && devices[i].home_outage == os.o.id) os.back.queue.push_back(i);
+            const engine_detail::DeviceCold& r = devices[i].rare();
+            if (r.home && r.home_outage == os.o.id) os.back.queue.push_back(i);
           }
           std::stable_sort(os.back.queue.begin(), os.back.queue.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return devices[a].info.priority > devices[b].info.priority;
+            return devices[a].priority > devices[b].priority;
           });
         }
       }
@@ -1242,7 +1321,8 @@ struct Engine::Impl {
     // Operations without an outcome for too long count as failed.
     for (std::uint32_t i = 0; i < devices.size(); ++i) {
       DeviceState& d = devices[i];
-      if (d.pending && now - d.pending->at >= config.operation_timeout) confirm(i, false);
+      const auto& pending = d.rare().pending;
+      if (pending && now - pending->at >= config.operation_timeout) confirm(i, false);
     }
     // Ordinary decisions: devices whose evidence changed, or that wait on time.
     due.clear();
@@ -1250,8 +1330,8 @@ struct Engine::Impl {
     for (std::uint32_t i = 0; i < devices.size(); ++i) {
       DeviceState& d = devices[i];
       if (!(d.dirty || d.watch) || d.wave_queued) continue;
-      if (d.pending && d.pending->at == now) continue;  // just released by a wave: decided this tick already
-      if (d.info.profiles.empty()) continue;
+      if (d.rare().pending && d.rare().pending->at == now) continue;  // just released by a wave: decided this tick already
+      if (d.profiles.empty()) continue;
       trim_device(d, now);
       due.push_back(i);
       due_policy.push_back(policy_for(policies, d, compiled).get());
@@ -1275,14 +1355,14 @@ struct Engine::Impl {
   void find_quiet(TimePoint now) {
     due_quiet.assign(due.size(), 0);
     const auto work = [this, now](std::size_t from, std::size_t to) {
-      std::vector<policy::CarrierStatusEntry> status;
+      engine_detail::EvidenceBuf ebuf;
       std::vector<policy::Candidate> cands;
       std::vector<std::size_t> prof;
       std::optional<policy::Candidate> cur;
       for (std::size_t k = from; k < to; ++k) {
         const DeviceState& d = devices[due[k]];
         const policy::CompiledPolicy& cp = *due_policy[k];
-        const policy::Evidence e = evidence(d, now, status);
+        const policy::Evidence e = evidence(d, now, ebuf);
         if (policy::evaluate(cp, e)) continue;
         candidates(d, now, cands, prof, cur);
         due_quiet[k] = fallback_in_order(d, cp, now, cands, prof) ? 1 : 0;
@@ -1300,12 +1380,12 @@ struct Engine::Impl {
 
   void trim_device(DeviceState& d, TimePoint now) {
     auto cp = policy_for(policies, d, compiled);
-    trim(d.rsrp, cp->history(policy::Metric::rsrp), now);
-    trim(d.rsrq, cp->history(policy::Metric::rsrq), now);
-    trim(d.sinr, cp->history(policy::Metric::sinr), now);
+    trim(d.samples, SampleRing::rsrp, cp->history(policy::Metric::rsrp), now);
+    trim(d.samples, SampleRing::rsrq, cp->history(policy::Metric::rsrq), now);
+    trim(d.samples, SampleRing::sinr, cp->history(policy::Metric::sinr), now);
     Duration lat = std::max({cp->history(policy::Metric::latency_p50), cp->history(policy::Metric::latency_p95),
                              cp->history(policy::Metric::latency_p99), policy::kDefaultLatencyWindow});
-    trim(d.latency, lat, now);
+    trim(d.samples, SampleRing::latency, lat, now);
     if (cp->reads() & policy::kReadsSavings) {
       std::vector<policy::Candidate> cands;
       std::vector<std::size_t> prof;
@@ -1321,14 +1401,18 @@ struct Engine::Impl {
         if (best) {
           domain::Money saving = *best;
           saving.micros = cur->monthly_cost->micros - best->micros;
-          if (d.savings.empty() || d.savings.back().amount != saving) d.savings.push_back({now, saving});
+          const auto& held = d.rare().savings;
+          if (held.empty() || held.back().amount != saving) d.rare_mut().savings.push_back({now, saving});
         }
       }
-      const TimePoint from = now - std::max(cp->history(policy::Metric::savings_monthly), config.min_history);
-      std::size_t drop = 0;
-      while (drop + 1 < d.savings.size() && d.savings[drop + 1].at <= from) ++drop;
-      if (d.savings.size() - drop > config.max_samples_per_series) drop = d.savings.size() - config.max_samples_per_series;
-      d.savings.erase(d.savings.begin(), d.savings.begin() + static_cast<std::ptrdiff_t>(drop));
+      if (!d.rare().savings.empty()) {
+        auto& savings = d.rare_mut().savings;
+        const TimePoint from = now - std::max(cp->history(policy::Metric::savings_monthly), config.min_history);
+        std::size_t drop = 0;
+        while (drop + 1 < savings.size() && savings[drop + 1].at <= from) ++drop;
+        if (savings.size() - drop > config.max_samples_per_series) drop = savings.size() - config.max_samples_per_series;
+        savings.erase(savings.begin(), savings.begin() + static_cast<std::ptrdiff_t>(drop));
+      }
     }
   }
 
@@ -1434,7 +1518,7 @@ void Engine::operation_result(const domain::Eid& eid, const domain::Iccid& targe
   if (it == impl_->index.end()) return;
   auto& d = impl_->devices[it->second];
   auto k = impl_->profile_index(d, target);
-  if (!k || !d.pending || d.pending->profile != *k) return;
+  if (!k || !d.rare().pending || d.rare().pending->profile != *k) return;
   if (succeeded) {
     impl_->on_profile(it->second, *k, true, at);
   } else {
@@ -1456,7 +1540,7 @@ void Engine::fallback_seen(const domain::Eid& eid, const domain::Iccid& fallback
   if (it == impl_->index.end()) return;
   auto& d = impl_->devices[it->second];
   if (auto k = impl_->profile_index(d, fallback)) {
-    d.fallback = k;
+    d.fallback = static_cast<std::uint16_t>(*k);
     d.pending_fallback.reset();
   }
 }
@@ -1482,30 +1566,33 @@ std::optional<Explanation> Engine::explain(const domain::Eid& eid, TimePoint now
   x.policy_name = cp->name();
   x.policy_json = policy::to_json(cp->policy());
   if (const std::string* c = impl_->current_carrier(d)) x.carrier_id = *c;
-  if (d.enabled) x.enabled = d.info.profiles[*d.enabled].iccid;
-  if (d.fallback) x.fallback = d.info.profiles[*d.fallback].iccid;
+  if (d.enabled) x.enabled = iccid_of(d.profiles[*d.enabled]);
+  if (d.fallback) x.fallback = iccid_of(d.profiles[*d.fallback]);
   x.country = d.country;
   x.previous_country = d.previous_country;
   x.country_since = d.country_since;
-  if (d.enabled) x.home_country = profile_home_country(d.info.profiles[*d.enabled]);
+  if (d.enabled) x.home_country = d.profiles[*d.enabled].home;
   x.roaming_since = d.roaming_since;
   x.attached = d.attached;
   x.last_seen = d.last_seen;
   x.no_service_since = d.attached ? std::nullopt : d.no_service_since;
   x.latency_p50_ms = Impl::latency_p50(d, now);
   std::vector<double> r;
-  for (const auto& s : d.rsrp) r.push_back(s.value);
+  std::vector<policy::Sample> rsrp;
+  d.samples.series(SampleRing::rsrp, rsrp);
+  for (const auto& s : rsrp) r.push_back(s.value);
   x.rsrp_p50_dbm = engine_detail::percentile(r, 50);
   x.rsrp_p10_dbm = engine_detail::percentile(r, 10);
   x.usage_mb_per_month = Impl::forecast_mb(d, now);
-  x.samples = d.rsrp.size() + d.rsrq.size() + d.sinr.size() + d.latency.size();
+  x.samples = d.samples.count(SampleRing::rsrp) + d.samples.count(SampleRing::rsrq) +
+              d.samples.count(SampleRing::sinr) + d.samples.count(SampleRing::latency);
   if (d.country && !x.carrier_id.empty()) {
     if (const auto* h = impl_->health_of(x.carrier_id, *d.country)) {
       x.carrier_status = h->effective();
       x.outage = h->outage.has_value();
     }
   }
-  x.decisions.assign(d.decisions.begin(), d.decisions.end());
+  x.decisions.assign(d.rare().decisions.begin(), d.rare().decisions.end());
   return x;
 }
 
@@ -1526,15 +1613,15 @@ std::vector<SimulatedDecision> Engine::simulate(const policy::Policy& candidate,
   order.reserve(impl_->index.size());
   for (const auto& [key, i] : impl_->index) order.push_back(i);
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return impl_->devices[a].info.eid < impl_->devices[b].info.eid;
+    return impl_->devices[a].eid < impl_->devices[b].eid;  // packed BCD sorts as the digits do
   });
   for (const std::uint32_t i : order) {
     const auto& d = impl_->devices[i];
-    const domain::Eid& eid = d.info.eid;
-    if (d.info.profiles.empty()) continue;
+    const domain::Eid eid = eid_of(d);
+    if (d.profiles.empty()) continue;
     auto cp = impl_->policy_for(set, d, cache);
-    std::vector<policy::CarrierStatusEntry> status;
-    const policy::Evidence e = impl_->evidence(d, now, status);
+    engine_detail::EvidenceBuf ebuf;
+    const policy::Evidence e = impl_->evidence(d, now, ebuf);
     std::vector<policy::Candidate> cands;
     std::vector<std::size_t> prof;
     std::optional<policy::Candidate> cur;
@@ -1556,8 +1643,8 @@ std::vector<SimulatedDecision> Engine::simulate(const policy::Policy& candidate,
       s.action = "set_fallback";
     }
     if (dec.target) {
-      s.target = d.info.profiles[prof[*dec.target]].iccid;
-      s.target_carrier = d.info.profiles[prof[*dec.target]].carrier_id;
+      s.target = iccid_of(d.profiles[prof[*dec.target]]);
+      s.target_carrier = impl_->carrier_of(d.profiles[prof[*dec.target]]);
     }
     out.push_back(std::move(s));
   }
@@ -1587,7 +1674,7 @@ FailoverPlan Engine::plan_failover(const std::string& carrier_id, const domain::
   std::vector<const policy::CompiledPolicy*> pol;
   for (std::uint32_t i = 0; i < m.devices.size(); ++i) {
     const Impl::DeviceState& d = m.devices[i];
-    if (!d.enabled || !d.country || *d.country != country || d.info.profiles[*d.enabled].carrier_id != carrier_id) {
+    if (!d.enabled || !d.country || *d.country != country || m.carrier_of(d.profiles[*d.enabled]) != carrier_id) {
       continue;
     }
     ++plan.affected;
@@ -1595,7 +1682,7 @@ FailoverPlan Engine::plan_failover(const std::string& carrier_id, const domain::
       ++plan.unreachable;
       continue;
     }
-    if (d.pending) {
+    if (d.rare().pending) {
       ++plan.busy;
       continue;
     }
@@ -1622,9 +1709,9 @@ FailoverPlan Engine::plan_failover(const std::string& carrier_id, const domain::
       if (!choice) continue;
       const std::size_t p = prof[choice->index];
       PlanEntry& e = picked[k];
-      e.eid = d.info.eid.to_bytes();
-      e.iccid = d.info.profiles[p].iccid.to_wire();
-      e.priority = std::min<std::uint8_t>(d.info.priority, 3);
+      e.eid = d.eid;
+      e.iccid = d.profiles[p].iccid;
+      e.priority = std::min<std::uint8_t>(d.priority, 3);
       e.profile = static_cast<std::uint8_t>(p);
       has[k] = 1;
     }

@@ -16,9 +16,12 @@ std::optional<domain::CountryCode> record_country(const TelemetryRecord& record)
 }
 
 bool is_roaming(const ProfileInfo* enabled, const std::optional<domain::CountryCode>& country) {
-  if (enabled == nullptr || !country) return false;
-  const auto home = profile_home_country(*enabled);
-  return home && *home != *country;
+  if (enabled == nullptr) return false;
+  return is_roaming(profile_home_country(*enabled), country);
+}
+
+bool is_roaming(const std::optional<domain::CountryCode>& home, const std::optional<domain::CountryCode>& country) {
+  return home && country && *home != *country;
 }
 
 }  // namespace esimo::engine

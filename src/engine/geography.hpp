@@ -21,5 +21,7 @@ std::optional<domain::CountryCode> record_country(const TelemetryRecord& record)
 
 // The enabled profile (null: none known) roams in `country`.
 bool is_roaming(const ProfileInfo* enabled, const std::optional<domain::CountryCode>& country);
+// The same from the enabled profile's home country (profile_home_country(); nullopt: none known).
+bool is_roaming(const std::optional<domain::CountryCode>& home, const std::optional<domain::CountryCode>& country);
 
 }  // namespace esimo::engine
