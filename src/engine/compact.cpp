@@ -43,19 +43,17 @@ void SampleRing::push(TimePoint at, const std::optional<double>& rsrp_dbm, const
   r.v[rsrq] = rsrq_db ? static_cast<float>(*rsrq_db) : kNone;
   r.v[sinr] = sinr_db ? static_cast<float>(*sinr_db) : kNone;
   r.v[latency] = latency_ms ? static_cast<float>(*latency_ms) : kNone;
+  for (std::size_t m = 0; m < kMetrics; ++m) count_[m] += !std::isnan(r.v[m]);
   ++size_;
 }
 
 void SampleRing::clear() {
   head_ = size_ = 0;
   first_.fill(0);
+  count_.fill(0);
 }
 
-std::size_t SampleRing::count(Metric m) const {
-  std::size_t n = 0;
-  for (std::uint32_t i = first_[m]; i < size_; ++i) n += has(row(i), m);
-  return n;
-}
+std::size_t SampleRing::count(Metric m) const { return count_[m]; }
 
 std::optional<double> SampleRing::last(Metric m) const {
   for (std::uint32_t i = size_; i-- > first_[m];) {
@@ -73,18 +71,32 @@ void SampleRing::series(Metric m, std::vector<policy::Sample>& out) const {
 }
 
 void SampleRing::trim(Metric m, TimePoint from, std::size_t max_samples) {
-  // Positions (row numbers) of the series' samples, oldest first; a series is at most a few hundred rows.
-  thread_local std::vector<std::uint32_t> pos;
-  pos.clear();
-  for (std::uint32_t i = first_[m]; i < size_; ++i) {
-    if (has(row(i), m)) pos.push_back(i);
+  const std::size_t n = count_[m];
+  if (n == 0) {
+    first_[m] = size_;  // an empty series needs none of the rows held now
+    release_front();
+    return;
   }
-  std::size_t drop = 0;
   const std::int64_t from_us = from.time_since_epoch().count();
-  while (drop + 1 < pos.size() && row(pos[drop + 1]).at_us <= from_us) ++drop;
-  if (pos.size() - drop > max_samples) drop = pos.size() - max_samples;
-  // An empty series needs none of the rows held now.
-  first_[m] = drop < pos.size() ? pos[drop] : size_;
+  const auto next = [&](std::uint32_t i) {
+    while (i < size_ && !has(row(i), m)) ++i;
+    return i;
+  };
+  // Drop a sample while the one after it is at or before `from`: the last such sample stays (the value in force at
+  // the start of the window). Usually only the first two samples are looked at.
+  std::uint32_t keep = next(first_[m]);
+  std::size_t drop = 0;
+  for (std::uint32_t j = next(keep + 1); j < size_ && row(j).at_us <= from_us; j = next(j + 1)) {
+    keep = j;
+    ++drop;
+  }
+  // The cap: only the newest max_samples.
+  if (n - drop > max_samples) {
+    for (std::size_t more = n - drop - max_samples; more > 0; --more) keep = next(keep + 1);
+    drop = n - max_samples;
+  }
+  first_[m] = keep;
+  count_[m] = static_cast<std::uint32_t>(n - drop);
   release_front();
 }
 

@@ -2,6 +2,7 @@
 // handed to the Actuator after it is released.
 #include "engine/engine.hpp"
 #include "engine/compact.hpp"
+#include "engine/eid_index.hpp"
 #include "engine/geography.hpp"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -39,16 +41,6 @@ struct HealthKeyBuf {
   std::string_view view() const { return {buf, len}; }
 };
 
-// The device index: the packed EID (16 bytes, no heap) hashed.
-struct EidKeyHash {
-  std::size_t operator()(const std::array<std::uint8_t, 16>& k) const {
-    std::uint64_t a = 0, b = 0;
-    std::memcpy(&a, k.data(), 8);
-    std::memcpy(&b, k.data() + 8, 8);
-    return static_cast<std::size_t>((b ^ (a * 0x9E3779B97F4A7C15ULL)) * 0xC2B2AE3D27D4EB4FULL >> 7);
-  }
-};
-
 std::string fmt_num(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -65,10 +57,45 @@ std::string fmt_duration(Duration d) {
 // Nearest-rank percentile of unsorted values (p in 0..100).
 std::optional<double> percentile(std::vector<double> v, double p) {
   if (v.empty()) return std::nullopt;
-  std::sort(v.begin(), v.end());
   std::size_t rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
   if (rank == 0) rank = 1;
-  return v[std::min(rank, v.size()) - 1];
+  const auto nth = v.begin() + static_cast<std::ptrdiff_t>(std::min(rank, v.size()) - 1);
+  std::nth_element(v.begin(), nth, v.end());  // the same element a full sort puts there
+  return *nth;
+}
+
+// Which of a device's sample series a compiled policy's rules read (bit m: SampleRing::Metric m); the evidence
+// expands only those from the ring.
+std::uint8_t series_read(const policy::Condition& c) {
+  std::uint8_t mask = 0;
+  if (c.kind == policy::Condition::Kind::metric) {
+    switch (c.metric) {
+      case policy::Metric::rsrp: mask |= 1u << SampleRing::rsrp; break;
+      case policy::Metric::rsrq: mask |= 1u << SampleRing::rsrq; break;
+      case policy::Metric::sinr: mask |= 1u << SampleRing::sinr; break;
+      case policy::Metric::latency_p50:
+      case policy::Metric::latency_p95:
+      case policy::Metric::latency_p99: mask |= 1u << SampleRing::latency; break;
+      case policy::Metric::savings_monthly: break;
+    }
+  }
+  for (const auto& ch : c.children) mask |= series_read(ch);
+  return mask;
+}
+
+std::uint8_t series_read(const policy::CompiledPolicy& cp) {
+  std::uint8_t mask = 0;
+  for (const auto& r : cp.rules()) mask |= series_read(r.when);
+  return mask;
+}
+
+constexpr std::uint8_t kAllSeries = 0x0f;
+
+// (carrier index, country) as one integer: the key of the health index.
+std::uint64_t health_id(std::uint32_t carrier, const domain::CountryCode& country) {
+  const std::string cc = country.str();  // two characters, in the string's own buffer
+  return (static_cast<std::uint64_t>(carrier) << 16) | (static_cast<std::uint64_t>(static_cast<unsigned char>(cc[0])) << 8) |
+         static_cast<unsigned char>(cc[1]);
 }
 
 int severity(domain::CarrierStatus s) {
@@ -281,24 +308,32 @@ struct Engine::Impl {
   mutable std::mutex mu;
   std::vector<DeviceState> devices;
   std::vector<std::uint32_t> free_slots;
-  // Packed EID -> slot in `devices` (a hash map: a record's lookup is O(1) and the key holds no heap string).
-  std::unordered_map<std::array<std::uint8_t, 16>, std::uint32_t, engine_detail::EidKeyHash> index;
+  // Packed EID -> slot in `devices` (open addressing; the key is the device's own packed EID).
+  EidIndex index;
   std::map<std::string, Health, std::less<>> health;  // "carrier/CC"; looked up by string_view
   NameTable carriers;  // carrier ids of the registry's profiles (a device holds indexes)
+  std::unordered_map<std::uint64_t, Health*> health_index;  // health_id(carrier, country) -> entry of `health`
   NameTable groups;    // policy groups; "" (no group) is index 0
   std::vector<OutageState> outages;
   PolicySet policies;
   policy::Policy default_policy = default_fleet_policy();
   mutable std::map<std::string, std::shared_ptr<const policy::CompiledPolicy>> compiled;
+  // The effective policy of a device without a device document depends on its group only: by group index, with the
+  // series its rules read. Cleared with `compiled`.
+  struct GroupPolicy {
+    const policy::CompiledPolicy* policy = nullptr;
+    std::uint8_t series = engine_detail::kAllSeries;
+  };
+  mutable std::vector<GroupPolicy> by_group;
+  std::set<EidIndex::Key> with_device_policy;  // packed EIDs of policies.devices
   EngineStats stats;
   double tokens = 0;
   std::optional<TimePoint> last_tick;
   std::vector<Act> acts;
-  // tick() scratch: the devices due for evaluation, their compiled policy, and whether each is quiet.
+  // tick() scratch: the devices due for evaluation, whether each is quiet, and their flags before the scan.
   std::vector<std::uint32_t> due;
-  std::vector<const policy::CompiledPolicy*> due_policy;
   std::vector<std::uint8_t> due_quiet;
-  static constexpr std::size_t kParallelFrom = 4096;  // fewer due devices: one thread (a thread start costs more)
+  std::vector<std::uint8_t> due_flags;  // dirty (1) and watch (2) of each due device before the scan
 
   // ---- policies
   std::string chain_key(const PolicySet& set, const DeviceState& d) const {
@@ -327,7 +362,29 @@ struct Engine::Impl {
     return p;
   }
 
+  // The device's effective compiled policy (owned by `compiled`).
+  const policy::CompiledPolicy& policy_of(const DeviceState& d) const { return *group_policy(d).policy; }
+  const GroupPolicy& group_policy(const DeviceState& d) const {
+    thread_local GroupPolicy one;  // a device with its own document: not cached by group
+    if (!with_device_policy.empty() && with_device_policy.count(d.eid) != 0) {
+      one.policy = policy_for(policies, d, compiled).get();
+      one.series = engine_detail::series_read(*one.policy);
+      return one;
+    }
+    if (d.group >= by_group.size()) by_group.resize(groups.size());
+    GroupPolicy& g = by_group[d.group];
+    if (g.policy == nullptr) {
+      g.policy = policy_for(policies, d, compiled).get();
+      g.series = engine_detail::series_read(*g.policy);
+    }
+    return g;
+  }
+
   // ---- health lookups
+  const Health* health_of(std::uint32_t carrier, const domain::CountryCode& country) const {
+    auto it = health_index.find(engine_detail::health_id(carrier, country));
+    return it == health_index.end() ? nullptr : it->second;
+  }
   Health* health_of(const std::string& carrier, const domain::CountryCode& country) {
     if (carrier.size() > engine_detail::HealthKeyBuf::kMaxCarrier) {
       auto it = health.find(engine_detail::health_key(carrier, country));
@@ -350,8 +407,13 @@ struct Engine::Impl {
     if (fresh) {
       it->second.carrier_id = carrier;
       it->second.country = country;
+      health_index.emplace(engine_detail::health_id(carriers.intern(carrier), country), &it->second);
     }
     return it->second;
+  }
+  Health& health_at(std::uint32_t carrier, const domain::CountryCode& country) {
+    auto it = health_index.find(engine_detail::health_id(carrier, country));
+    return it != health_index.end() ? *it->second : health_at(carriers.name(carrier), country);
   }
 
   const std::string& carrier_of(const engine_detail::ProfileSlot& p) const { return carriers.name(p.carrier); }
@@ -370,7 +432,7 @@ struct Engine::Impl {
            static_cast<double>(span);
   }
 
-  std::optional<domain::Money> monthly_cost(const DeviceState& d, const std::string& carrier, TimePoint now) const {
+  std::optional<domain::Money> monthly_cost(const DeviceState& d, std::uint32_t carrier, TimePoint now) const {
     if (!d.country) return std::nullopt;
     const Health* h = health_of(carrier, *d.country);
     if (h == nullptr || !h->tariff) return std::nullopt;
@@ -393,14 +455,14 @@ struct Engine::Impl {
       c.carrier_id = carrier;
       c.plmn = p.plmn;
       if (d.country) {
-        if (const Health* h = health_of(carrier, *d.country)) {
+        if (const Health* h = health_of(p.carrier, *d.country)) {
           c.status = h->effective();
           c.outage = h->outage.has_value() || h->detected != domain::CarrierStatus::up;
           c.rsrp_dbm = h->last_rsrp_p50 ? h->last_rsrp_p50 : h->base_rsrp;
           c.latency_ms = h->last_latency_p50 ? h->last_latency_p50 : h->base_latency;
         }
       }
-      c.monthly_cost = monthly_cost(d, carrier, now);
+      c.monthly_cost = monthly_cost(d, p.carrier, now);
       if (is_bad(d, i, now)) c.outage = true;  // this device could not use it lately
       if (d.enabled && *d.enabled == i) {
         if (auto r = d.samples.last(SampleRing::rsrp)) c.rsrp_dbm = r;
@@ -448,7 +510,9 @@ struct Engine::Impl {
   }
 
   // ---- evidence (views into the device state; `status` must outlive the evidence)
-  policy::Evidence evidence(const DeviceState& d, TimePoint now, engine_detail::EvidenceBuf& buf) const {
+  // `series`: the sample series to expand (bit m: SampleRing::Metric m); a policy reads only its own (series_read).
+  policy::Evidence evidence(const DeviceState& d, TimePoint now, engine_detail::EvidenceBuf& buf,
+                            std::uint8_t series = engine_detail::kAllSeries) const {
     policy::Evidence e;
     e.now = now;
     if (const std::string* c = current_carrier(d)) e.carrier_id = *c;
@@ -461,7 +525,11 @@ struct Engine::Impl {
     if (d.enabled) e.home_country = d.profiles[*d.enabled].home;
     e.no_service_since = d.attached ? std::nullopt : d.no_service_since;
     for (std::size_t m = 0; m < SampleRing::kMetrics; ++m) {
-      d.samples.series(static_cast<SampleRing::Metric>(m), buf.series[m]);
+      if (series & (1u << m)) {
+        d.samples.series(static_cast<SampleRing::Metric>(m), buf.series[m]);
+      } else {
+        buf.series[m].clear();
+      }
     }
     e.rsrp = buf.series[SampleRing::rsrp];
     e.rsrq = buf.series[SampleRing::rsrq];
@@ -472,7 +540,7 @@ struct Engine::Impl {
     std::vector<policy::CarrierStatusEntry>& status = buf.status;
     status.clear();
     if (d.country && !e.carrier_id.empty()) {
-      if (const Health* h = health_of(e.carrier_id, *d.country)) {
+      if (const Health* h = health_of(d.profiles[*d.enabled].carrier, *d.country)) {
         status.push_back(policy::CarrierStatusEntry{e.carrier_id, *d.country, h->effective()});
         e.outage = h->outage.has_value();
       }
@@ -489,6 +557,10 @@ struct Engine::Impl {
   }
 
   // ---- device registry
+  std::optional<std::uint32_t> find_device(const EidIndex::Key& key) const {
+    return index.find(key, [this](std::uint32_t slot) -> const EidIndex::Key& { return devices[slot].eid; });
+  }
+
   std::optional<std::size_t> profile_index(const DeviceState& d, const domain::Iccid& iccid) const {
     const auto packed = iccid.to_wire();
     for (std::size_t i = 0; i < d.profiles.size(); ++i) {
@@ -499,9 +571,9 @@ struct Engine::Impl {
 
   void upsert(DeviceInfo info) {
     const auto key = info.eid.to_bytes();
-    auto it = index.find(key);
+    const auto found = find_device(key);
     std::uint32_t i;
-    if (it == index.end()) {
+    if (!found) {
       if (!free_slots.empty()) {
         i = free_slots.back();
         free_slots.pop_back();
@@ -510,9 +582,9 @@ struct Engine::Impl {
         i = static_cast<std::uint32_t>(devices.size());
         devices.emplace_back();
       }
-      index.emplace(key, i);
+      index.insert(key, i);
     } else {
-      i = it->second;
+      i = *found;
     }
     DeviceState& d = devices[i];
     d.enabled.reset();
@@ -617,21 +689,47 @@ struct Engine::Impl {
     }
   }
 
-  Status ingest_one(const TelemetryRecord& r) {
-    auto it = index.find(r.eid.to_bytes());
-    if (it == index.end()) return Error(Errc::not_found, "unknown device " + r.eid.str(), "eid");
+  // A record's checks against the device (the device is known).
+  static Status check_record(const TelemetryRecord& r, const DeviceState& d) {
     if (r.rsrp_dbm && !(std::isfinite(*r.rsrp_dbm) && *r.rsrp_dbm >= -160 && *r.rsrp_dbm <= -20)) {
       return Error(Errc::invalid_argument, "rsrp_dbm out of range (-160..-20)", "rsrp_dbm");
     }
     if (r.latency_ms && !(std::isfinite(*r.latency_ms) && *r.latency_ms >= 0 && *r.latency_ms <= 3.6e6)) {
       return Error(Errc::invalid_argument, "latency_ms out of range (0..3600000)", "latency_ms");
     }
-    const std::uint32_t di = it->second;
-    DeviceState& d = devices[di];
     if (d.last_seen && r.time < *d.last_seen) {
       return Error(Errc::invalid_argument, "record older than the device's last record", "time");
     }
+    return ok_status();
+  }
+
+  Status ingest_one(const TelemetryRecord& r) {
+    const auto found = find_device(r.eid.to_bytes());
+    if (!found) return Error(Errc::not_found, "unknown device " + r.eid.str(), "eid");
+    const std::uint32_t di = *found;
+    if (Status st = check_record(r, devices[di]); !st.ok()) return st;
     ++stats.records;
+    apply_to_device(di, r);
+    if (const HealthNote note = health_note(devices[di]); note.counted) apply_to_health(di, note, r);
+    return ok_status();
+  }
+
+  // Where a record of the device counts for fleet health: the (carrier, country) it is on, once it has had service.
+  struct HealthNote {
+    bool counted = false;
+    std::uint32_t carrier = 0;
+    domain::CountryCode country;
+  };
+  static HealthNote health_note(const DeviceState& d) {
+    // A device that never had service since the engine knows it says nothing about a change (a coverage hole).
+    if (!d.enabled || !d.country || !d.ever_attached) return {};
+    return HealthNote{true, d.profiles[*d.enabled].carrier, *d.country};
+  }
+
+  // The record's effect on its own device. Touches that device only, except through confirm() when an engine switch
+  // is pending (the parallel batch leaves such records to the serial pass).
+  void apply_to_device(std::uint32_t di, const TelemetryRecord& r) {
+    DeviceState& d = devices[di];
     if (r.enabled_iccid) {
       if (auto k = profile_index(d, *r.enabled_iccid)) on_profile(di, *k, r.attached, r.time);
     } else if (r.serving_plmn && r.attached) {
@@ -662,26 +760,113 @@ struct Engine::Impl {
     d.bytes_total += r.bytes_up + r.bytes_down;
     if (r.attached) d.samples.push(r.time, r.rsrp_dbm, r.rsrq_db, r.sinr_db, r.latency_ms);
     d.dirty = true;
-    // Fleet health of the (carrier, country) the device is on. A device that never had service since the engine
-    // knows it says nothing about a change (a coverage hole), so it is left out.
     if (r.attached) d.ever_attached = true;
-    if (d.enabled && d.country && d.ever_attached) {
-      Health& h = health_at(carrier_of(d.profiles[*d.enabled]), *d.country);
-      engine_detail::HealthSample s;
-      s.at = r.time;
-      s.attached = r.attached;
-      if (r.attached && r.latency_ms) s.latency_ms = static_cast<float>(*r.latency_ms);
-      if (r.attached && r.rsrp_dbm) s.rsrp_dbm = static_cast<float>(*r.rsrp_dbm);
-      h.window.push_back(s);
-      h.long_window.push_back(s);
-      ++h.fresh_records;
-      // A reachable device on a carrier in outage joins that outage's wave.
-      if (h.outage && r.attached && !d.wave_queued && !d.rare().pending) {
-        OutageState& os = outages[*h.outage];
-        if (os.failover.active) enqueue(os.failover, di);
+  }
+
+  // The record's effect on the fleet health of the (carrier, country) the device was on after it.
+  void apply_to_health(std::uint32_t di, const HealthNote& note, const TelemetryRecord& r) {
+    Health& h = health_at(note.carrier, note.country);
+    engine_detail::HealthSample s;
+    s.at = r.time;
+    s.attached = r.attached;
+    if (r.attached && r.latency_ms) s.latency_ms = static_cast<float>(*r.latency_ms);
+    if (r.attached && r.rsrp_dbm) s.rsrp_dbm = static_cast<float>(*r.rsrp_dbm);
+    h.window.push_back(s);
+    h.long_window.push_back(s);
+    ++h.fresh_records;
+    // A reachable device on a carrier in outage joins that outage's wave.
+    const DeviceState& d = devices[di];
+    if (h.outage && r.attached && !d.wave_queued && !d.rare().pending) {
+      OutageState& os = outages[*h.outage];
+      if (os.failover.active) enqueue(os.failover, di);
+    }
+  }
+
+  // A batch on two threads (docs/engine.md, "Ingest"): records are split by a digit of their EID, so each device is
+  // handled by one thread, in record order. Each thread checks its records and applies them to their devices; the
+  // fleet-health part, and whole records of devices with an engine switch pending (their feedback reaches the
+  // outages), follow on this thread in record order. The outcome is the serial one's.
+  std::vector<Status> ingest_many(std::span<const TelemetryRecord> records) {
+    const std::size_t n = records.size();
+    std::vector<Status> out(n);
+    if (n < std::max<std::size_t>(1, config.parallel_ingest_from)) {
+      for (std::size_t j = 0; j < n; ++j) out[j] = ingest_one(records[j]);
+      return out;
+    }
+    enum : std::uint8_t { kRefused = 0, kApplied = 1, kLater = 2 };
+    std::vector<std::uint8_t> what(n, kRefused);
+    std::vector<HealthNote> notes(n);
+    std::vector<std::uint32_t> slot_of(n);
+    const auto shard_of = [](const TelemetryRecord& r) -> unsigned {
+      const std::string& e = r.eid.str();
+      return e.empty() ? 0u : static_cast<unsigned>(e.back()) & 1u;  // the last check digit
+    };
+    const auto work = [&](unsigned shard, std::uint64_t& applied) {
+      std::vector<std::uint32_t> mine;
+      std::vector<EidIndex::Key> keys;
+      std::vector<std::uint32_t> hashes;
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j + 8 < n) __builtin_prefetch(records[j + 8].eid.str().data());
+        if (shard_of(records[j]) != shard) continue;
+        mine.push_back(static_cast<std::uint32_t>(j));
+        keys.push_back(records[j].eid.to_bytes());
+        hashes.push_back(EidIndex::hash(keys.back()));
+        index.prefetch_hashed(hashes.back());
+      }
+      const auto key_of = [this](std::uint32_t slot) -> const EidIndex::Key& { return devices[slot].eid; };
+      std::vector<std::uint32_t> later_devices;  // a device with a record left for later keeps its order
+      std::vector<std::uint32_t> slots(mine.size(), UINT32_MAX);  // found ahead of use
+      const auto lookup = [&](std::size_t m) {
+        if (auto found = index.find_hashed(keys[m], hashes[m], key_of)) slots[m] = *found;
+      };
+      for (std::size_t m = 0; m < std::min<std::size_t>(4, mine.size()); ++m) lookup(m);
+      for (std::size_t m = 0; m < mine.size(); ++m) {
+        // Three stages ahead of use: the index cell (above), the device, then its sample ring.
+        if (m + 4 < mine.size()) {
+          lookup(m + 4);
+          if (slots[m + 4] != UINT32_MAX) __builtin_prefetch(&devices[slots[m + 4]]);
+        }
+        if (m + 2 < mine.size() && slots[m + 2] != UINT32_MAX) devices[slots[m + 2]].samples.prefetch();
+        const std::size_t j = mine[m];
+        const TelemetryRecord& r = records[j];
+        const std::optional<std::uint32_t> found =
+            slots[m] == UINT32_MAX ? std::nullopt : std::optional<std::uint32_t>(slots[m]);
+        if (!found) {
+          out[j] = Error(Errc::not_found, "unknown device " + r.eid.str(), "eid");
+          continue;
+        }
+        const std::uint32_t di = *found;
+        DeviceState& d = devices[di];
+        if ((d.cold && d.cold->pending) ||
+            std::find(later_devices.begin(), later_devices.end(), di) != later_devices.end()) {
+          what[j] = kLater;
+          if (std::find(later_devices.begin(), later_devices.end(), di) == later_devices.end()) later_devices.push_back(di);
+          continue;
+        }
+        if (Status st = check_record(r, d); !st.ok()) {
+          out[j] = std::move(st);
+          continue;
+        }
+        ++applied;
+        apply_to_device(di, r);
+        notes[j] = health_note(d);
+        slot_of[j] = di;
+        what[j] = kApplied;
+      }
+    };
+    std::uint64_t applied_a = 0, applied_b = 0;
+    std::thread other(work, 1u, std::ref(applied_b));
+    work(0u, applied_a);
+    other.join();
+    stats.records += applied_a + applied_b;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (what[j] == kLater) {
+        out[j] = ingest_one(records[j]);
+      } else if (what[j] == kApplied && notes[j].counted) {
+        apply_to_health(slot_of[j], notes[j], records[j]);
       }
     }
-    return ok_status();
+    return out;
   }
 
   // Inserts a device in a wave's unreleased part, critical devices first.
@@ -920,7 +1105,7 @@ struct Engine::Impl {
   bool evaluate_device(std::uint32_t di, TimePoint now, const std::string& outage_id) {
     DeviceState& d = devices[di];
     ++stats.evaluations;
-    auto compiled_policy = policy_for(policies, d, compiled);
+    const policy::CompiledPolicy* compiled_policy = &policy_of(d);
     engine_detail::EvidenceBuf ebuf;
     const policy::Evidence e = evidence(d, now, ebuf);
     std::vector<policy::Candidate> cands;
@@ -1045,6 +1230,30 @@ struct Engine::Impl {
     return usable;
   }
 
+  // The same from the fallback profile's candidate alone (the quiet check of tick: no candidate list is built).
+  bool fallback_in_order(const DeviceState& d, const policy::CompiledPolicy& cp, TimePoint now) const {
+    const std::size_t others = d.profiles.size() - (d.enabled ? 1 : 0);
+    if (!d.fallback_supported || !d.attached || others == 0) return true;
+    if (!d.fallback || (d.enabled && *d.fallback == *d.enabled)) return false;
+    return policy::carrier_eligible(cp.policy(), eligibility_candidate(d, *d.fallback, now)) && !is_bad(d, *d.fallback, now);
+  }
+
+  // What carrier_eligible reads of profile i's candidate (not the current profile): carrier, PLMN, status, outage.
+  policy::Candidate eligibility_candidate(const DeviceState& d, std::size_t i, TimePoint now) const {
+    const engine_detail::ProfileSlot& p = d.profiles[i];
+    policy::Candidate c;
+    c.carrier_id = carrier_of(p);
+    c.plmn = p.plmn;
+    if (d.country) {
+      if (const Health* h = health_of(p.carrier, *d.country)) {
+        c.status = h->effective();
+        c.outage = h->outage.has_value() || h->detected != domain::CarrierStatus::up;
+      }
+    }
+    if (is_bad(d, i, now)) c.outage = true;
+    return c;
+  }
+
   // Keeps the fallback attribute on a usable backup: set when missing, on the enabled profile, or on a carrier that is
   // not eligible (denied, down, in outage). A usable fallback is left alone (changing it costs an operation and the
   // engine cannot know the backup's coverage where the device is better than the fleet's choice did).
@@ -1160,7 +1369,7 @@ struct Engine::Impl {
         !d.attached) {
       return Released::skipped;
     }
-    auto cp = policy_for(policies, d, compiled);
+    const policy::CompiledPolicy* cp = &policy_of(d);
     std::vector<policy::Candidate> cands;
     std::vector<std::size_t> prof;
     std::optional<policy::Candidate> cur;
@@ -1324,62 +1533,106 @@ struct Engine::Impl {
       const auto& pending = d.rare().pending;
       if (pending && now - pending->at >= config.operation_timeout) confirm(i, false);
     }
-    // Ordinary decisions: devices whose evidence changed, or that wait on time.
-    due.clear();
-    due_policy.clear();
-    for (std::uint32_t i = 0; i < devices.size(); ++i) {
-      DeviceState& d = devices[i];
-      if (!(d.dirty || d.watch) || d.wave_queued) continue;
-      if (d.rare().pending && d.rare().pending->at == now) continue;  // just released by a wave: decided this tick already
-      if (d.profiles.empty()) continue;
-      trim_device(d, now);
-      due.push_back(i);
-      due_policy.push_back(policy_for(policies, d, compiled).get());
-    }
-    // Most devices are quiet (no rule holds, the fallback is in order): that is found on two threads, read-only; the
-    // others are evaluated one by one below, where they may act.
-    find_quiet(now);
+    // Ordinary decisions: devices whose evidence changed, or that wait on time. Most are quiet (no rule holds, the
+    // fallback is in order); the scan finds them on two threads, trimming each due device's series on the way (each
+    // device is touched once), and marks them evaluated. The others are evaluated one by one below, where they may act.
+    scan_due(now);
+    std::size_t stop = due.size();
     for (std::size_t k = 0; k < due.size(); ++k) {
-      DeviceState& d = devices[due[k]];
-      if (due_quiet[k]) {
-        ++stats.evaluations;
-        d.watch = false;
-      } else if (!evaluate_device(due[k], now, {})) {
-        break;  // out of rate-limit tokens: the rest waits for the next tick
+      if (due_quiet[k]) continue;
+      if (!evaluate_device(due[k], now, {})) {
+        stop = k;  // out of rate-limit tokens: the rest waits for the next tick
+        break;
       }
-      d.dirty = false;
+      devices[due[k]].dirty = false;
+    }
+    // The quiet ones after the stop were not evaluated: they stay due as they were.
+    for (std::size_t k = 0; k < due.size(); ++k) {
+      if (!due_quiet[k]) continue;
+      if (k < stop) {
+        ++stats.evaluations;
+      } else {
+        DeviceState& d = devices[due[k]];
+        d.dirty = (due_flags[k] & 1) != 0;
+        d.watch = (due_flags[k] & 2) != 0;
+      }
     }
   }
 
-  // due_quiet[k] = device due[k] would do nothing if evaluated now (what evaluate_device finds when no rule fires).
-  void find_quiet(TimePoint now) {
-    due_quiet.assign(due.size(), 0);
-    const auto work = [this, now](std::size_t from, std::size_t to) {
+  // Fills due (devices whose evidence changed or that wait on time, in index order), trims their series to what their
+  // policy reads, and finds the quiet ones (what evaluate_device finds when no rule fires and the fallback is in
+  // order): due_quiet[k] = 1, marked evaluated (dirty and watch cleared; due_flags keeps them in case the
+  // evaluation loop stops before them). Read-only for everything but each due device itself, so the device range is
+  // split over two threads.
+  void scan_due(TimePoint now) {
+    // Resolve every group's policy first: the workers only read the cache.
+    if (by_group.size() < groups.size()) by_group.resize(groups.size());
+    for (std::uint32_t g = 0; g < groups.size(); ++g) {
+      if (by_group[g].policy != nullptr) continue;
+      DeviceState probe;
+      probe.group = g;
+      by_group[g].policy = policy_for(policies, probe, compiled).get();
+      by_group[g].series = engine_detail::series_read(*by_group[g].policy);
+    }
+    struct Part {
+      std::vector<std::uint32_t> due;
+      std::vector<std::uint8_t> quiet, flags;
+    };
+    const auto work = [this, now](std::uint32_t from, std::uint32_t to, Part& part) {
       engine_detail::EvidenceBuf ebuf;
-      std::vector<policy::Candidate> cands;
-      std::vector<std::size_t> prof;
-      std::optional<policy::Candidate> cur;
-      for (std::size_t k = from; k < to; ++k) {
-        const DeviceState& d = devices[due[k]];
-        const policy::CompiledPolicy& cp = *due_policy[k];
-        const policy::Evidence e = evidence(d, now, ebuf);
-        if (policy::evaluate(cp, e)) continue;
-        candidates(d, now, cands, prof, cur);
-        due_quiet[k] = fallback_in_order(d, cp, now, cands, prof) ? 1 : 0;
+      for (std::uint32_t i = from; i < to; ++i) {
+        if (i + 2 < to) devices[i + 2].samples.prefetch();
+        DeviceState& d = devices[i];
+        if (!(d.dirty || d.watch) || d.wave_queued) continue;
+        if (d.cold && d.cold->pending && d.cold->pending->at == now) continue;  // just released by a wave
+        if (d.profiles.empty()) continue;
+        part.due.push_back(i);
+        part.flags.push_back(static_cast<std::uint8_t>((d.dirty ? 1 : 0) | (d.watch ? 2 : 0)));
+        if (!with_device_policy.empty() && with_device_policy.count(d.eid) != 0) {
+          part.quiet.push_back(2);  // its own document: resolved and judged after the workers
+          continue;
+        }
+        const GroupPolicy& gp = by_group[d.group];
+        part.quiet.push_back(trim_and_judge(d, *gp.policy, gp.series, now, ebuf) ? 1 : 0);
       }
     };
-    const std::size_t n = due.size();
-    if (n < kParallelFrom) {
-      work(0, n);
-      return;
+    const auto n = static_cast<std::uint32_t>(devices.size());
+    Part a, b;
+    if (n < std::max<std::size_t>(1, config.parallel_tick_from)) {
+      work(0, n, a);
+    } else {
+      std::thread other(work, n / 2, n, std::ref(b));
+      work(0, n / 2, a);
+      other.join();
     }
-    std::thread other(work, n / 2, n);
-    work(0, n / 2);
-    other.join();
+    due = std::move(a.due);
+    due.insert(due.end(), b.due.begin(), b.due.end());
+    due_quiet = std::move(a.quiet);
+    due_quiet.insert(due_quiet.end(), b.quiet.begin(), b.quiet.end());
+    due_flags = std::move(a.flags);
+    due_flags.insert(due_flags.end(), b.flags.begin(), b.flags.end());
+    engine_detail::EvidenceBuf ebuf;
+    for (std::size_t k = 0; k < due.size(); ++k) {
+      if (due_quiet[k] != 2) continue;
+      DeviceState& d = devices[due[k]];
+      const GroupPolicy& gp = group_policy(d);
+      due_quiet[k] = trim_and_judge(d, *gp.policy, gp.series, now, ebuf) ? 1 : 0;
+    }
   }
 
-  void trim_device(DeviceState& d, TimePoint now) {
-    auto cp = policy_for(policies, d, compiled);
+  // Trims a due device's series, then: true (and marked evaluated) when it is quiet.
+  bool trim_and_judge(DeviceState& d, const policy::CompiledPolicy& cp, std::uint8_t series, TimePoint now,
+                      engine_detail::EvidenceBuf& ebuf) {
+    trim_device(d, cp, now);
+    const policy::Evidence e = evidence(d, now, ebuf, series);
+    if (policy::evaluate(cp, e) || !fallback_in_order(d, cp, now)) return false;
+    d.watch = false;
+    d.dirty = false;
+    return true;
+  }
+
+  void trim_device(DeviceState& d, const policy::CompiledPolicy& policy, TimePoint now) {
+    const policy::CompiledPolicy* cp = &policy;
     trim(d.samples, SampleRing::rsrp, cp->history(policy::Metric::rsrp), now);
     trim(d.samples, SampleRing::rsrq, cp->history(policy::Metric::rsrq), now);
     trim(d.samples, SampleRing::sinr, cp->history(policy::Metric::sinr), now);
@@ -1439,10 +1692,11 @@ void Engine::upsert_device(DeviceInfo device) {
 
 void Engine::remove_device(const domain::Eid& eid) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid.to_bytes());
-  if (it == impl_->index.end()) return;
-  const std::uint32_t i = it->second;
-  impl_->index.erase(it);
+  const auto key = eid.to_bytes();
+  const auto found = impl_->find_device(key);
+  if (!found) return;
+  const std::uint32_t i = *found;
+  impl_->index.erase(key, [&](std::uint32_t slot) -> const EidIndex::Key& { return impl_->devices[slot].eid; });
   // Drop it from the waves; the slot is reused.
   for (auto& os : impl_->outages) {
     for (auto* w : {&os.failover, &os.back}) {
@@ -1466,7 +1720,7 @@ void Engine::set_tariff(const Tariff& tariff) {
 
 bool Engine::has_device(const domain::Eid& eid) const {
   std::lock_guard lock(impl_->mu);
-  return impl_->index.count(eid.to_bytes()) != 0;
+  return impl_->find_device(eid.to_bytes()).has_value();
 }
 
 Status Engine::ingest(const TelemetryRecord& record) {
@@ -1475,11 +1729,8 @@ Status Engine::ingest(const TelemetryRecord& record) {
 }
 
 std::vector<Status> Engine::ingest_batch(std::span<const TelemetryRecord> records) {
-  std::vector<Status> out;
-  out.reserve(records.size());
   std::lock_guard lock(impl_->mu);
-  for (const auto& r : records) out.push_back(impl_->ingest_one(r));
-  return out;
+  return impl_->ingest_many(records);
 }
 
 void Engine::set_carrier_status(const std::string& carrier_id, std::span<const domain::CountryCode> countries,
@@ -1509,36 +1760,39 @@ void Engine::set_policies(PolicySet policies) {
   std::lock_guard lock(impl_->mu);
   impl_->policies = std::move(policies);
   impl_->compiled.clear();
+  impl_->by_group.clear();
+  impl_->with_device_policy.clear();
+  for (const auto& [eid, p] : impl_->policies.devices) impl_->with_device_policy.insert(eid.to_bytes());
   for (auto& d : impl_->devices) d.dirty = true;
 }
 
 void Engine::operation_result(const domain::Eid& eid, const domain::Iccid& target, bool succeeded, TimePoint at) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid.to_bytes());
-  if (it == impl_->index.end()) return;
-  auto& d = impl_->devices[it->second];
+  const auto found = impl_->find_device(eid.to_bytes());
+  if (!found) return;
+  auto& d = impl_->devices[*found];
   auto k = impl_->profile_index(d, target);
   if (!k || !d.rare().pending || d.rare().pending->profile != *k) return;
   if (succeeded) {
-    impl_->on_profile(it->second, *k, true, at);
+    impl_->on_profile(*found, *k, true, at);
   } else {
-    impl_->confirm(it->second, false);
+    impl_->confirm(*found, false);
   }
 }
 
 void Engine::profile_seen(const domain::Eid& eid, const domain::Iccid& enabled, TimePoint at) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid.to_bytes());
-  if (it == impl_->index.end()) return;
-  auto& d = impl_->devices[it->second];
-  if (auto k = impl_->profile_index(d, enabled)) impl_->on_profile(it->second, *k, true, at);
+  const auto found = impl_->find_device(eid.to_bytes());
+  if (!found) return;
+  auto& d = impl_->devices[*found];
+  if (auto k = impl_->profile_index(d, enabled)) impl_->on_profile(*found, *k, true, at);
 }
 
 void Engine::fallback_seen(const domain::Eid& eid, const domain::Iccid& fallback) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid.to_bytes());
-  if (it == impl_->index.end()) return;
-  auto& d = impl_->devices[it->second];
+  const auto found = impl_->find_device(eid.to_bytes());
+  if (!found) return;
+  auto& d = impl_->devices[*found];
   if (auto k = impl_->profile_index(d, fallback)) {
     d.fallback = static_cast<std::uint16_t>(*k);
     d.pending_fallback.reset();
@@ -1557,9 +1811,9 @@ void Engine::tick(TimePoint now) {
 
 std::optional<Explanation> Engine::explain(const domain::Eid& eid, TimePoint now) const {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->index.find(eid.to_bytes());
-  if (it == impl_->index.end()) return std::nullopt;
-  const auto& d = impl_->devices[it->second];
+  const auto found = impl_->find_device(eid.to_bytes());
+  if (!found) return std::nullopt;
+  const auto& d = impl_->devices[*found];
   auto cp = impl_->policy_for(impl_->policies, d, impl_->compiled);
   Explanation x;
   x.eid = eid;
@@ -1611,7 +1865,7 @@ std::vector<SimulatedDecision> Engine::simulate(const policy::Policy& candidate,
   // In EID order (the index is a hash map).
   std::vector<std::uint32_t> order;
   order.reserve(impl_->index.size());
-  for (const auto& [key, i] : impl_->index) order.push_back(i);
+  impl_->index.for_each_slot([&](std::uint32_t i) { order.push_back(i); });
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return impl_->devices[a].eid < impl_->devices[b].eid;  // packed BCD sorts as the digits do
   });
@@ -1687,7 +1941,7 @@ FailoverPlan Engine::plan_failover(const std::string& carrier_id, const domain::
       continue;
     }
     who.push_back(i);
-    pol.push_back(m.policy_for(m.policies, d, m.compiled).get());
+    pol.push_back(&m.policy_of(d));
   }
   // Each device's backup, as a switch under an outage would choose it: the current carrier counted as down.
   std::vector<PlanEntry> picked(who.size());

@@ -120,6 +120,10 @@ struct EngineConfig {
   // Return home
   Duration return_home_after = std::chrono::hours(1);  // carrier healthy this long before devices return
   std::size_t max_decisions_kept = 8;                  // per device, for explain()
+  // Work split over two threads (docs/engine.md, "Ingest and evaluation on two cores"): an ingest_batch of at least
+  // this many records, a tick over a registry of at least this many devices. The outcome does not depend on them.
+  std::size_t parallel_ingest_from = 256;
+  std::size_t parallel_tick_from = 4096;
 };
 
 // ---- Read models
