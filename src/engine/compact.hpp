@@ -4,6 +4,7 @@
 // device instead of a vector per metric.
 //
 // Thread-safety: plain values; the engine's mutex guards them (tick's read-only workers only read).
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -70,6 +71,14 @@ class SampleRing {
     if (cap_ == 0) return;
     __builtin_prefetch(&rows_[head_]);
     __builtin_prefetch(&rows_[(head_ + size_) & (cap_ - 1)]);
+  }
+  // Loads every row held, up to 16 cache lines (the tick reads them all: trims and the evidence's series).
+  void prefetch_all() const {
+    const auto* base = reinterpret_cast<const char*>(rows_.get());
+    const std::size_t bytes = std::size_t{cap_} * sizeof(Row);
+    const std::size_t from = std::size_t{head_} * sizeof(Row);
+    const std::size_t len = std::min<std::size_t>(std::size_t{size_} * sizeof(Row), 16 * 64);
+    for (std::size_t off = 0; off < len; off += 64) __builtin_prefetch(base + (from + off) % std::max<std::size_t>(1, bytes));
   }
 
   // Rows held (shared by the series), and the capacity of the buffer (for tests and memory accounting).

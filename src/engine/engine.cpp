@@ -6,6 +6,7 @@
 #include "engine/geography.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -209,9 +210,11 @@ domain::Eid eid_of(const DeviceState& d) {
   return e ? std::move(e).value() : domain::Eid{};  // a default (empty) EID packs to zeros, which is not an EID
 }
 
-// Storage an Evidence's views point into: the device's series expanded from its ring, the carrier status entry.
+// Where an Evidence lives with what its views point into (the series expanded from the ring, the status entry), reused
+// from one device to the next.
 struct EvidenceBuf {
-  std::vector<policy::CarrierStatusEntry> status;
+  policy::Evidence e;
+  policy::CarrierStatusEntry status;
   std::array<std::vector<policy::Sample>, SampleRing::kMetrics> series;
 };
 
@@ -333,6 +336,7 @@ struct Engine::Impl {
   // tick() scratch: the devices due for evaluation, whether each is quiet, and their flags before the scan.
   std::vector<std::uint32_t> due;
   std::vector<std::uint8_t> due_quiet;
+  std::vector<std::uint32_t> pending_devices;  // devices given a pending switch (tick checks their timeouts)
   std::vector<std::uint8_t> due_flags;  // dirty (1) and watch (2) of each due device before the scan
 
   // ---- policies
@@ -511,18 +515,24 @@ struct Engine::Impl {
 
   // ---- evidence (views into the device state; `status` must outlive the evidence)
   // `series`: the sample series to expand (bit m: SampleRing::Metric m); a policy reads only its own (series_read).
-  policy::Evidence evidence(const DeviceState& d, TimePoint now, engine_detail::EvidenceBuf& buf,
-                            std::uint8_t series = engine_detail::kAllSeries) const {
-    policy::Evidence e;
+  // The evidence lives in `buf` (valid until its next use): its strings keep their capacity from one device to the
+  // next, so a long carrier id is not allocated per evaluation.
+  const policy::Evidence& evidence(const DeviceState& d, TimePoint now, engine_detail::EvidenceBuf& buf,
+                                   std::uint8_t series = engine_detail::kAllSeries) const {
+    policy::Evidence& e = buf.e;
     e.now = now;
-    if (const std::string* c = current_carrier(d)) e.carrier_id = *c;
+    if (const std::string* c = current_carrier(d)) {
+      e.carrier_id.assign(*c);
+    } else {
+      e.carrier_id.clear();
+    }
     e.serving_plmn = d.serving_plmn;
     e.country = d.country;
     e.previous_country = d.previous_country;
     e.country_since = d.country_since;
     e.roaming = d.roaming_since.has_value();
     e.roaming_since = d.roaming_since;
-    if (d.enabled) e.home_country = d.profiles[*d.enabled].home;
+    e.home_country = d.enabled ? d.profiles[*d.enabled].home : std::nullopt;
     e.no_service_since = d.attached ? std::nullopt : d.no_service_since;
     for (std::size_t m = 0; m < SampleRing::kMetrics; ++m) {
       if (series & (1u << m)) {
@@ -537,15 +547,18 @@ struct Engine::Impl {
     e.latency_ms = buf.series[SampleRing::latency];
     const engine_detail::DeviceCold& rare = d.rare();
     e.savings_monthly = rare.savings;
-    std::vector<policy::CarrierStatusEntry>& status = buf.status;
-    status.clear();
+    policy::CarrierStatusEntry& status = buf.status;
+    e.outage = false;
+    e.carrier_status = {};
     if (d.country && !e.carrier_id.empty()) {
       if (const Health* h = health_of(d.profiles[*d.enabled].carrier, *d.country)) {
-        status.push_back(policy::CarrierStatusEntry{e.carrier_id, *d.country, h->effective()});
+        status.carrier_id.assign(e.carrier_id);
+        status.country = *d.country;
+        status.status = h->effective();
+        e.carrier_status = std::span<const policy::CarrierStatusEntry>(&status, 1);
         e.outage = h->outage.has_value();
       }
     }
-    e.carrier_status = status;
     e.last_switch_at = rare.last_switch_at;
     e.last_action_at = rare.last_action_at;
     unsigned n = 0;
@@ -881,6 +894,23 @@ struct Engine::Impl {
   }
 
   // ---- health judgement of one (carrier, country)
+  void judge_all(TimePoint now) {
+    if (devices.size() < std::max<std::size_t>(1, config.parallel_tick_from) || health.size() < 2) {
+      for (auto& [key, h] : health) judge(h, now);
+      return;
+    }
+    std::vector<Health*> all;
+    all.reserve(health.size());
+    for (auto& [key, h] : health) all.push_back(&h);
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+      for (std::size_t k = next++; k < all.size(); k = next++) judge(*all[k], now);
+    };
+    std::thread other(work);
+    work();
+    other.join();
+  }
+
   void judge(Health& h, TimePoint now) {
     while (!h.window.empty() && h.window.front().at <= now - config.health_window) h.window.pop_front();
     const Duration long_span = std::max(config.recovery_hold, config.health_window);
@@ -1107,7 +1137,7 @@ struct Engine::Impl {
     ++stats.evaluations;
     const policy::CompiledPolicy* compiled_policy = &policy_of(d);
     engine_detail::EvidenceBuf ebuf;
-    const policy::Evidence e = evidence(d, now, ebuf);
+    const policy::Evidence& e = evidence(d, now, ebuf);
     std::vector<policy::Candidate> cands;
     std::vector<std::size_t> prof;
     std::optional<policy::Candidate> cur;
@@ -1148,6 +1178,7 @@ struct Engine::Impl {
       if (!outage_id.empty()) reason += " [failover wave of outage " + outage_id + "]";
       engine_detail::DeviceCold& c = d.rare_mut();
       c.pending = engine_detail::Pending{k, now, outage_id, false, c.last_action_at};
+      pending_devices.push_back(di);
       c.last_action_at = now;
       if (!outage_id.empty() && d.enabled) {
         c.home = *d.enabled;
@@ -1430,7 +1461,7 @@ struct Engine::Impl {
       return Released::skipped;
     }
     engine_detail::EvidenceBuf ebuf;
-    const policy::Evidence e = evidence(d, now, ebuf);
+    const policy::Evidence& e = evidence(d, now, ebuf);
     policy::Action sw;
     sw.kind = policy::ActionKind::switch_to;
     const policy::GuardVerdict g = policy::check_guards(p.guards, sw, false, e);
@@ -1446,6 +1477,7 @@ struct Engine::Impl {
                          ")";
     engine_detail::DeviceCold& c = d.rare_mut();
     c.pending = engine_detail::Pending{k, now, os.o.id, true, c.last_action_at};
+    pending_devices.push_back(di);
     c.last_action_at = now;
     acts.push_back(Act{Act::switch_, eid_of(d), iccid_of(d.profiles[k]), p.guards.rollback.value_or(true), {}, reason, {}});
     ++stats.switches_submitted;
@@ -1463,9 +1495,10 @@ struct Engine::Impl {
       tokens = std::max(1.0, config.ops_per_second);
     }
     last_tick = now;
-    // Health: judge, declare, clear.
+    // Health: judge, declare, clear. A judgement reads and writes its own (carrier, country) only (declare and clear
+    // change nothing another judgement reads), so all are judged first, on two threads for a large fleet.
+    judge_all(now);
     for (auto& [key, h] : health) {
-      judge(h, now);
       const bool unhealthy = h.effective() != domain::CarrierStatus::up;
       if (unhealthy && !h.outage) {
         declare(h, now);
@@ -1527,12 +1560,15 @@ struct Engine::Impl {
         }
       }
     }
-    // Operations without an outcome for too long count as failed.
-    for (std::uint32_t i = 0; i < devices.size(); ++i) {
-      DeviceState& d = devices[i];
-      const auto& pending = d.rare().pending;
-      if (pending && now - pending->at >= config.operation_timeout) confirm(i, false);
-    }
+    // Operations without an outcome for too long count as failed (in device order; the list holds every device
+    // that was given a pending switch, some of them since answered).
+    std::sort(pending_devices.begin(), pending_devices.end());
+    pending_devices.erase(std::unique(pending_devices.begin(), pending_devices.end()), pending_devices.end());
+    std::erase_if(pending_devices, [&](std::uint32_t i) {
+      if (i >= devices.size() || !devices[i].rare().pending) return true;
+      if (now - devices[i].rare().pending->at >= config.operation_timeout) confirm(i, false);
+      return !devices[i].rare().pending;
+    });
     // Ordinary decisions: devices whose evidence changed, or that wait on time. Most are quiet (no rule holds, the
     // fallback is in order); the scan finds them on two threads, trimming each due device's series on the way (each
     // device is touched once), and marks them evaluated. The others are evaluated one by one below, where they may act.
@@ -1581,7 +1617,7 @@ struct Engine::Impl {
     const auto work = [this, now](std::uint32_t from, std::uint32_t to, Part& part) {
       engine_detail::EvidenceBuf ebuf;
       for (std::uint32_t i = from; i < to; ++i) {
-        if (i + 2 < to) devices[i + 2].samples.prefetch();
+        if (i + 3 < to) devices[i + 3].samples.prefetch_all();
         DeviceState& d = devices[i];
         if (!(d.dirty || d.watch) || d.wave_queued) continue;
         if (d.cold && d.cold->pending && d.cold->pending->at == now) continue;  // just released by a wave
@@ -1624,7 +1660,7 @@ struct Engine::Impl {
   bool trim_and_judge(DeviceState& d, const policy::CompiledPolicy& cp, std::uint8_t series, TimePoint now,
                       engine_detail::EvidenceBuf& ebuf) {
     trim_device(d, cp, now);
-    const policy::Evidence e = evidence(d, now, ebuf, series);
+    const policy::Evidence& e = evidence(d, now, ebuf, series);
     if (policy::evaluate(cp, e) || !fallback_in_order(d, cp, now)) return false;
     d.watch = false;
     d.dirty = false;
@@ -1875,7 +1911,7 @@ std::vector<SimulatedDecision> Engine::simulate(const policy::Policy& candidate,
     if (d.profiles.empty()) continue;
     auto cp = impl_->policy_for(set, d, cache);
     engine_detail::EvidenceBuf ebuf;
-    const policy::Evidence e = impl_->evidence(d, now, ebuf);
+    const policy::Evidence& e = impl_->evidence(d, now, ebuf);
     std::vector<policy::Candidate> cands;
     std::vector<std::size_t> prof;
     std::optional<policy::Candidate> cur;
