@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 #include <set>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 
@@ -97,6 +98,22 @@ std::uint64_t health_id(std::uint32_t carrier, const domain::CountryCode& countr
   const std::string cc = country.str();  // two characters, in the string's own buffer
   return (static_cast<std::uint64_t>(carrier) << 16) | (static_cast<std::uint64_t>(static_cast<unsigned char>(cc[0])) << 8) |
          static_cast<unsigned char>(cc[1]);
+}
+
+// Runs `here` on the calling thread and `there` on a second one, and returns when both are done. When no thread can
+// be started (resources), both run here, one after the other: the callers' halves are independent.
+template <class Here, class There>
+void on_two_threads(Here&& here, There&& there) {
+  std::thread other;
+  try {
+    other = std::thread(std::ref(there));
+  } catch (const std::system_error&) {
+    here();
+    there();
+    return;
+  }
+  here();
+  other.join();
 }
 
 int severity(domain::CarrierStatus s) {
@@ -868,9 +885,7 @@ struct Engine::Impl {
       }
     };
     std::uint64_t applied_a = 0, applied_b = 0;
-    std::thread other(work, 1u, std::ref(applied_b));
-    work(0u, applied_a);
-    other.join();
+    engine_detail::on_two_threads([&] { work(0u, applied_a); }, [&] { work(1u, applied_b); });
     stats.records += applied_a + applied_b;
     for (std::size_t j = 0; j < n; ++j) {
       if (what[j] == kLater) {
@@ -906,9 +921,7 @@ struct Engine::Impl {
     const auto work = [&] {
       for (std::size_t k = next++; k < all.size(); k = next++) judge(*all[k], now);
     };
-    std::thread other(work);
-    work();
-    other.join();
+    engine_detail::on_two_threads(work, work);
   }
 
   void judge(Health& h, TimePoint now) {
@@ -1637,9 +1650,7 @@ struct Engine::Impl {
     if (n < std::max<std::size_t>(1, config.parallel_tick_from)) {
       work(0, n, a);
     } else {
-      std::thread other(work, n / 2, n, std::ref(b));
-      work(0, n / 2, a);
-      other.join();
+      engine_detail::on_two_threads([&] { work(0, n / 2, a); }, [&] { work(n / 2, n, b); });
     }
     due = std::move(a.due);
     due.insert(due.end(), b.due.begin(), b.due.end());
