@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 
 #include "engine/engine.hpp"
@@ -207,6 +208,48 @@ TEST(EngineRegistry, PackedIdentifiersAndCarrierIndexesComeBackExactly) {
   x = e.explain(eid, kRingT0);
   EXPECT_EQ(x->enabled, i18);
   EXPECT_EQ(x->carrier_id, "de-t-mobile-telekom");
+}
+
+// Devices removed and added again in any order: the index finds each present device's own state (the slot of a
+// removed device is reused), and a removed device is unknown.
+TEST(EngineRegistry, RemovedDevicesAreForgottenAndTheirSlotsReused) {
+  CompactNoActuator act;
+  Engine e(EngineConfig{}, act);
+  const auto eid_n = [](unsigned i) {
+    char buf[31];
+    std::snprintf(buf, sizeof buf, "890490320057000000002%09u", i);
+    return *domain::Eid::from_prefix30(buf);
+  };
+  const auto iccid_n = [](unsigned i) {
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "8949%013u", i);
+    return *domain::Iccid::from_payload(buf);
+  };
+  const auto add = [&](unsigned i) {
+    DeviceInfo d{eid_n(i)};
+    d.profiles.push_back(ProfileInfo{iccid_n(i), "carrier-" + std::to_string(i % 7), std::nullopt, false});
+    d.enabled = iccid_n(i);
+    e.upsert_device(d);
+  };
+  for (unsigned i = 0; i < 300; ++i) add(i);
+  for (unsigned i = 0; i < 300; i += 3) e.remove_device(eid_n(i));
+  for (unsigned i = 300; i < 400; ++i) add(i);  // takes the freed slots
+  EXPECT_EQ(e.stats().devices, 300u);
+  for (unsigned i = 0; i < 400; ++i) {
+    const bool present = i >= 300 || i % 3 != 0;
+    ASSERT_EQ(e.has_device(eid_n(i)), present) << i;
+    TelemetryRecord r;
+    r.eid = eid_n(i);
+    r.time = kRingT0 + std::chrono::seconds(i);
+    ASSERT_EQ(e.ingest(r).ok(), present) << i;
+    const auto x = e.explain(eid_n(i), kRingT0 + 1h);
+    ASSERT_EQ(x.has_value(), present);
+    if (present) {
+      EXPECT_EQ(x->enabled, iccid_n(i));
+      EXPECT_EQ(x->carrier_id, "carrier-" + std::to_string(i % 7));
+      EXPECT_EQ(x->last_seen, kRingT0 + std::chrono::seconds(i));
+    }
+  }
 }
 
 TEST(DeviceState, StaysCompact) {
