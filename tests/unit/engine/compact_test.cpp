@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 
 const TimePoint kRingT0 = TimePoint(std::chrono::hours(24 * 365 * 57));
 
-TEST(NameTable, InternsEachNameOnce) {
+TEST(EngineNameTable, InternsEachNameOnce) {
   NameTable t;
   const auto a = t.intern("de-t-mobile-telekom");
   const auto b = t.intern("de-o2");
@@ -30,7 +30,7 @@ TEST(NameTable, InternsEachNameOnce) {
   EXPECT_EQ(t.size(), 2u);  // find does not add
 }
 
-TEST(NameTable, NamesSurviveGrowth) {
+TEST(EngineNameTable, NamesSurviveGrowth) {
   NameTable t;
   std::vector<std::uint32_t> ids;
   for (int i = 0; i < 1000; ++i) ids.push_back(t.intern("carrier-with-a-long-catalog-id-" + std::to_string(i)));
@@ -48,7 +48,7 @@ std::vector<double> ring_values(const SampleRing& r, SampleRing::Metric m) {
   return out;
 }
 
-TEST(SampleRing, KeepsEachMetricsSamplesInOrder) {
+TEST(EngineSampleRing, KeepsEachMetricsSamplesInOrder) {
   SampleRing r;
   EXPECT_TRUE(r.empty(SampleRing::rsrp));
   EXPECT_EQ(r.last(SampleRing::rsrp), std::nullopt);
@@ -76,7 +76,7 @@ TEST(SampleRing, KeepsEachMetricsSamplesInOrder) {
   EXPECT_TRUE(r.empty(SampleRing::rsrq));
 }
 
-TEST(SampleRing, TimesAreKeptToTheMicrosecond) {
+TEST(EngineSampleRing, TimesAreKeptToTheMicrosecond) {
   SampleRing r;
   const TimePoint t = kRingT0 + 123456789us;
   r.push(t, -100.0, std::nullopt, std::nullopt, std::nullopt);
@@ -86,7 +86,7 @@ TEST(SampleRing, TimesAreKeptToTheMicrosecond) {
   EXPECT_EQ(s[0].at, t);
 }
 
-TEST(SampleRing, TrimKeepsTheSampleBeforeTheWindowAndReleasesRows) {
+TEST(EngineSampleRing, TrimKeepsTheSampleBeforeTheWindowAndReleasesRows) {
   SampleRing r;
   for (int i = 0; i < 10; ++i) r.push(kRingT0 + i * 1min, -90.0 - i, -10.0, 8.0, 50.0 + i);
   // rsrp: the last sample at or before kRingT0+4min (i = 4) and after it.
@@ -119,7 +119,7 @@ void reference_vector_trim(std::vector<policy::Sample>& s, TimePoint from, std::
   s.erase(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(drop));
 }
 
-TEST(SampleRing, MatchesFourVectorsUnderRandomPushesTrimsAndClears) {
+TEST(EngineSampleRing, MatchesFourVectorsUnderRandomPushesTrimsAndClears) {
   std::mt19937 rng(42);
   SampleRing ring;
   std::array<std::vector<policy::Sample>, SampleRing::kMetrics> ref;
@@ -252,7 +252,7 @@ TEST(EngineRegistry, RemovedDevicesAreForgottenAndTheirSlotsReused) {
   }
 }
 
-TEST(DeviceState, StaysCompact) {
+TEST(EngineDeviceState, StaysCompact) {
   // The bare per-device struct (the hot-state benchmark's baseline) was 728 bytes before the carrier table, the
   // packed identifiers, the sample ring and the rare part behind one pointer.
   EXPECT_LE(Engine::device_state_size(), 256u);

@@ -17,7 +17,7 @@ EidIndex::Key key_n(std::uint64_t n) {
   return k;
 }
 
-TEST(EidIndex, FindsWhatWasInsertedAndNothingElse) {
+TEST(EngineEidIndex, FindsWhatWasInsertedAndNothingElse) {
   EidIndex idx;
   std::vector<EidIndex::Key> keys;  // slot -> key, as the engine's device vector
   const auto key_of = [&](std::uint32_t slot) -> const EidIndex::Key& { return keys[slot]; };
@@ -36,7 +36,7 @@ TEST(EidIndex, FindsWhatWasInsertedAndNothingElse) {
   EXPECT_EQ(seen, 5000u);
 }
 
-TEST(EidIndex, MatchesAMapUnderRandomInsertsAndErases) {
+TEST(EngineEidIndex, MatchesAMapUnderRandomInsertsAndErases) {
   std::mt19937_64 rng(7);
   EidIndex idx;
   std::vector<EidIndex::Key> keys;
