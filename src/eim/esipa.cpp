@@ -336,6 +336,22 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     work->loaded = false;
     return st.error();
   }
+  if (dv == sgp::Version::v1_2) {
+    // The answer carries this eimTransactionId and the EID: it is matched here without a store read (v1.0 answers
+    // carry neither and are matched through the store, handle_euicc_data).
+    InFlightPackage flight;
+    flight.eim_transaction_id = tid;
+    const std::string tid_hex = to_hex(tid);
+    for (auto op : batch) {
+      op.state = domain::OperationState::delivered;
+      op.eim_transaction_id = tid_hex;
+      op.delivered_at = now;
+      op.updated_at = now;
+      flight.operations.push_back(std::move(op));
+    }
+    if (work->in_flight.size() >= DeviceWork::kMaxInFlight) work->in_flight.erase(work->in_flight.begin());
+    work->in_flight.push_back(std::move(flight));
+  }
   if (!batch.empty()) {
     work->queue.erase(work->queue.begin(), work->queue.begin() + static_cast<std::ptrdiff_t>(consumed));
     std::unique_lock lock(mu);
