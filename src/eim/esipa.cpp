@@ -151,8 +151,13 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   if (dev->awaiting_since && now - *dev->awaiting_since >= std::chrono::duration_cast<Duration>(options.delivered_timeout)) {
     ESIMO_CHECK(sweep_delivered(*dev, now));
   }
-  // The queue comes from the hot state (loaded from the store on a miss), not from a store read per poll.
-  ESIMO_TRY(DeviceWork* work, work_of(*dev));
+  // The queue comes from the hot state (loaded from the store on a miss), not from a store read per poll. A first
+  // contact uses neither the queue nor the profiles (only the eUICC data request goes out until it is answered), so
+  // it loads nothing: a fleet's first contacts then cost no store read.
+  DeviceWork* work = dev->work.get();
+  if (!dev->needs_euicc_data() || req.notify_state_change) {
+    ESIMO_TRY(work, work_of(*dev));
+  }
   auto sync_queued = [&] {
     std::unique_lock lock(mu);
     if (auto it = devices.find(key); it != devices.end()) {
