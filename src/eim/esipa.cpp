@@ -151,8 +151,13 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   if (dev->awaiting_since && now - *dev->awaiting_since >= std::chrono::duration_cast<Duration>(options.delivered_timeout)) {
     ESIMO_CHECK(sweep_delivered(*dev, now));
   }
-  // The queue comes from the hot state (loaded from the store on a miss), not from a store read per poll.
-  ESIMO_TRY(DeviceWork* work, work_of(*dev));
+  // The queue comes from the hot state (loaded from the store on a miss), not from a store read per poll. A first
+  // contact uses neither the queue nor the profiles (only the eUICC data request goes out until it is answered), so
+  // it loads nothing: a fleet's first contacts then cost no store read.
+  DeviceWork* work = dev->work.get();
+  if (!dev->needs_euicc_data() || req.notify_state_change) {
+    ESIMO_TRY(work, work_of(*dev));
+  }
   auto sync_queued = [&] {
     std::unique_lock lock(mu);
     if (auto it = devices.find(key); it != devices.end()) {
@@ -335,6 +340,22 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   if (Status st = store.record_package(rec, ids); !st.ok()) {
     work->loaded = false;
     return st.error();
+  }
+  if (dv == sgp::Version::v1_2) {
+    // The answer carries this eimTransactionId and the EID: it is matched here without a store read (v1.0 answers
+    // carry neither and are matched through the store, handle_euicc_data).
+    InFlightPackage flight;
+    flight.eim_transaction_id = tid;
+    const std::string tid_hex = to_hex(tid);
+    for (auto op : batch) {
+      op.state = domain::OperationState::delivered;
+      op.eim_transaction_id = tid_hex;
+      op.delivered_at = now;
+      op.updated_at = now;
+      flight.operations.push_back(std::move(op));
+    }
+    if (work->in_flight.size() >= DeviceWork::kMaxInFlight) work->in_flight.erase(work->in_flight.begin());
+    work->in_flight.push_back(std::move(flight));
   }
   if (!batch.empty()) {
     work->queue.erase(work->queue.begin(), work->queue.begin() + static_cast<std::ptrdiff_t>(consumed));

@@ -573,7 +573,9 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
   }
   const auto& d = std::get<sgp::IpaEuiccData>(r);
   std::optional<store::EimPackageRecord> pkg;
-  if (d.eim_transaction_id) {
+  // A v1.2 answer names its device: its request is found in that device's hot state below (the store only after a
+  // restart). Without the EID, the package record is what names the device.
+  if (d.eim_transaction_id && !hint) {
     auto p = store.get_package(*d.eim_transaction_id);
     if (p) pkg = std::move(*p);
   }
@@ -605,6 +607,23 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     auto dev = snapshot(*key);
     if (!dev || dev->ambiguous) return {};
     if (pkg && (pkg->eid != dev->eid || pkg->tenant_id != dev->tenant)) pkg.reset();
+    // The request as sent (its operations), kept in the hot state when it left (esipa.cpp).
+    std::optional<InFlightPackage> flight;
+    if (d.eim_transaction_id && !pkg) {
+      auto& in_flight = dev->work->in_flight;
+      for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
+        if (it->eim_transaction_id == *d.eim_transaction_id) {
+          flight = std::move(*it);
+          in_flight.erase(it);
+          break;
+        }
+      }
+      if (!flight) {
+        if (auto p = store.get_package(*d.eim_transaction_id)) {
+          if (p->eid == dev->eid && p->tenant_id == dev->tenant) pkg = std::move(*p);
+        }
+      }
+    }
     if (!pkg && dev->version == sgp::Version::v1_0) {
       // v1.0 IpaEuiccData carries no transaction id: it answers the device's oldest delivered eUICC data request.
       store::OperationFilter filter;
@@ -643,7 +662,13 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     }
     if (verifier || d.association_token) {
       store::EuiccEimState st;
-      if (auto stored = store.get_euicc_state(dev->tenant, dev->eid)) {
+      // What is not learned now is kept from the stored state; when everything is (first contact: token and
+      // certificates), the hot state holds the rest and nothing is read.
+      std::optional<store::EuiccEimState> stored;
+      if (!(verifier && d.association_token)) {
+        if (auto got = store.get_euicc_state(dev->tenant, dev->eid)) stored = std::move(*got);
+      }
+      if (stored) {
         st = std::move(*stored);
       } else {
         st.tenant_id = dev->tenant;
@@ -665,8 +690,12 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         if (verifier) it->second.euicc_verifier = verifier;
       }
     }
-    if (pkg) {
-      ESIMO_TRY(ops, store.find_operations_by_transaction(to_hex(pkg->eim_transaction_id)));
+    if (flight || pkg) {
+      if (flight) {
+        ops = std::move(flight->operations);
+      } else {
+        ESIMO_TRY(ops, store.find_operations_by_transaction(to_hex(pkg->eim_transaction_id)));
+      }
       std::string json = "{";
       if (d.association_token) json += "\"association_token\":" + std::to_string(*d.association_token) + ",";
       if (d.default_smdp_address) json += "\"default_smdp_address\":" + results_detail::json_str(*d.default_smdp_address) + ",";

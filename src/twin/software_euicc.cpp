@@ -177,6 +177,18 @@ Result<SoftwareEuicc> SoftwareEuicc::create(SoftwareEuiccConfig c) {
                        ski.value_or(Bytes{}));
 }
 
+Result<SoftwareEuicc> SoftwareEuicc::create_from_template(const EuiccCertificateTemplate& tmpl, const domain::Eid& eid,
+                                                          sgp::Version version, crypto::PrivateKey key,
+                                                          const crypto::Certificate& eum_certificate) {
+  if (!(tmpl.subject_public_key() == key.public_key())) {
+    return Error(Errc::invalid_argument, "the eUICC key is not the certificate template's subject key", "euicc_key");
+  }
+  ESIMO_TRY(Bytes cert, tmpl.issue(eid));
+  auto ski = eum_certificate.authority_key_identifier();
+  return SoftwareEuicc(eid, version, std::move(key), std::move(cert),
+                       euicc_impl::SharedObjects::instance().certificate(eum_certificate.der()), ski.value_or(Bytes{}));
+}
+
 Result<SoftwareEuicc> SoftwareEuicc::create_with_test_pki(const crypto::TestPki& pki, const domain::Eid& eid,
                                                           sgp::Version version, TimePoint now) {
   ESIMO_TRY(auto kc, crypto::make_test_euicc(pki, eid.str(), now));

@@ -35,6 +35,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "crypto/certificate.hpp"
+#include "twin/euicc_certificate_template.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/test_pki.hpp"
 #include "domain/identifiers.hpp"
@@ -160,6 +161,11 @@ class SoftwareEuicc {
 
   // Checks the key matches the eUICC certificate, its serialNumber is the EID and the EUM issued it.
   static Result<SoftwareEuicc> create(SoftwareEuiccConfig config);
+  // For a fleet (the simulator): the eUICC certificate is issued for `eid` from `tmpl`, whose subject key must be
+  // `key`'s public key (the template checked the EUM key and certificate when it was made), so nothing is parsed.
+  static Result<SoftwareEuicc> create_from_template(const EuiccCertificateTemplate& tmpl, const domain::Eid& eid,
+                                                    sgp::Version version, crypto::PrivateKey key,
+                                                    const crypto::Certificate& eum_certificate);
   // A fresh eUICC key and certificate for `eid` under the test PKI's EUM (`esimo device new --pki DIR`).
   static Result<SoftwareEuicc> create_with_test_pki(const crypto::TestPki& pki, const domain::Eid& eid,
                                                     sgp::Version version, TimePoint now);

@@ -1,16 +1,17 @@
 #include "store/sqlite/read_pool.hpp"
 
+#include <string>
+
 namespace esimo::store::sqlite {
 
 Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::filesystem::path& file, std::size_t size,
-                                                 int busy_timeout_ms) {
+                                                 int busy_timeout_ms, std::size_t mmap_bytes) {
   std::unique_ptr<ReadPool> pool(new ReadPool());
   for (std::size_t i = 0; i < (size == 0 ? 1 : size); ++i) {
     ESIMO_TRY(auto c, Connection::open(file, {.read_only = true, .busy_timeout_ms = busy_timeout_ms}));
-    // Readers map the database file instead of pread()ing every page into a private 2 MiB cache: a point read of a
-    // large fleet then costs no system call and no copy (the OS page cache is shared by all readers). Pages still in
-    // the WAL are read as before. Address space only; SQLite caps it at its compile-time maximum.
-    ESIMO_CHECK(c->exec("PRAGMA mmap_size=1073741824", "enable memory-mapped reads"));
+    if (mmap_bytes > 0) {
+      ESIMO_CHECK(c->exec("PRAGMA mmap_size=" + std::to_string(mmap_bytes), "enable memory-mapped reads"));
+    }
     pool->free_.push_back(std::move(c));
   }
   return pool;

@@ -18,8 +18,9 @@ namespace esimo::store::sqlite {
 
 class ReadPool {
  public:
+  // mmap_bytes: PRAGMA mmap_size of each reader (0: none; see SqliteOptions::reader_mmap_bytes).
   static Result<std::unique_ptr<ReadPool>> open(const std::filesystem::path& file, std::size_t size,
-                                                int busy_timeout_ms);
+                                                int busy_timeout_ms, std::size_t mmap_bytes);
 
   class Lease {
    public:

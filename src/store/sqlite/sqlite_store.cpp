@@ -45,7 +45,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& da
   ESIMO_CHECK(wconn->exec("PRAGMA wal_autocheckpoint=8192", "set WAL checkpoint interval"));
   ESIMO_CHECK(sqlite::migrate(*wconn, clock));
 
-  ESIMO_TRY(auto readers, sqlite::ReadPool::open(file, opts.read_connections, busy_ms));
+  ESIMO_TRY(auto readers, sqlite::ReadPool::open(file, opts.read_connections, busy_ms, opts.reader_mmap_bytes));
   auto writer = std::make_unique<sqlite::Writer>(std::move(wconn), opts.max_batch);
   return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(clock, std::move(writer), std::move(readers)));
 }

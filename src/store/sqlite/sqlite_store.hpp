@@ -25,6 +25,13 @@ struct SqliteOptions {
   // fsync per batch, not per call. false: synchronous=NORMAL — WAL is still crash-safe for the process, but commits
   // since the last checkpoint may be lost on power failure; for the twin and benchmarks only.
   bool durable_commits = true;
+  // PRAGMA mmap_size of each read connection; 0 (default): readers read pages with pread() into their own cache.
+  // Mapping pays only on a read-mostly database: in WAL mode a reader that finds the WAL changed since its last read
+  // transaction drops its cache and, when mapped, unmaps the whole file and maps it again (SQLite pager
+  // pagerBeginReadTransaction -> sqlite3OsUnfetch), so under steady writes every read after a commit paid an munmap
+  // with a TLB shoot-down across the process's threads plus the page faults to map it again. Measured on the twin's
+  // first contacts (each one write then reads, docs/performance.md): 1.5x the run time with 1 GiB mapped.
+  std::size_t reader_mmap_bytes = 0;
   // Source of created_at for tenants and of applied_at for migrations; the system clock when null.
   const Clock* clock = nullptr;
 };

@@ -125,6 +125,8 @@ struct SimRunner::Impl final : OrchestratorContext {
   std::vector<SimDeviceSpec> specs;
   std::vector<DeviceState> states;
   std::unordered_map<std::uint32_t, std::unique_ptr<SoftwareEuicc>> euiccs;
+  // One certificate template per key of factory.key_pool, made at the first materialisation that uses the key.
+  std::vector<std::optional<EuiccCertificateTemplate>> cert_templates;
   std::priority_queue<Ev, std::vector<Ev>, sim_runner_detail::EvLater> queue;
   std::uint64_t seq = 0;
   std::int64_t now_us = 0;
@@ -273,15 +275,33 @@ struct SimRunner::Impl final : OrchestratorContext {
     if (factory.pki == nullptr) return Error(Errc::failed_precondition, "no test PKI to materialise eUICCs with");
     const domain::Eid eid = model.eid(i);
     const TimePoint now = TimePoint(Duration(now_us));
-    crypto::PrivateKey key = factory.key_pool.empty() ? crypto::PrivateKey::generate()
-                                                      : factory.key_pool[i % factory.key_pool.size()];
-    ESIMO_TRY(crypto::Certificate cert,
-              crypto::issue_euicc_certificate(
-                  factory.pki->eum.certificate, factory.pki->eum.key, eid.str(), key.public_key(),
-                  crypto::Validity{std::min(now, factory.valid_from.value_or(now)) - std::chrono::hours(1),
-                                   now + std::chrono::hours(24 * 3650)}));
-    SoftwareEuiccConfig config{eid, sgp::Version::v1_2, std::move(key), std::move(cert), factory.pki->eum.certificate};
-    ESIMO_TRY(SoftwareEuicc e, SoftwareEuicc::create(std::move(config)));
+    const crypto::Validity validity{std::min(now, factory.valid_from.value_or(now)) - std::chrono::hours(1),
+                                    now + std::chrono::hours(24 * 3650)};
+    std::optional<SoftwareEuicc> made;
+    if (factory.key_pool.empty()) {
+      crypto::PrivateKey key = crypto::PrivateKey::generate();
+      ESIMO_TRY(crypto::Certificate cert, crypto::issue_euicc_certificate(factory.pki->eum.certificate,
+                                                                          factory.pki->eum.key, eid.str(),
+                                                                          key.public_key(), validity));
+      ESIMO_TRY(SoftwareEuicc e, SoftwareEuicc::create(SoftwareEuiccConfig{eid, sgp::Version::v1_2, std::move(key),
+                                                                           std::move(cert),
+                                                                           factory.pki->eum.certificate}));
+      made.emplace(std::move(e));
+    } else {
+      // Pool keys: the certificate comes from the key's template (one signature, no X509 building or parsing).
+      const std::size_t k = i % factory.key_pool.size();
+      if (cert_templates.size() != factory.key_pool.size()) cert_templates.resize(factory.key_pool.size());
+      if (!cert_templates[k]) {
+        ESIMO_TRY(auto t, EuiccCertificateTemplate::make(factory.pki->eum.certificate, factory.pki->eum.key,
+                                                         factory.key_pool[k].public_key(), validity));
+        cert_templates[k].emplace(std::move(t));
+      }
+      ESIMO_TRY(SoftwareEuicc e, SoftwareEuicc::create_from_template(*cert_templates[k], eid, sgp::Version::v1_2,
+                                                                     factory.key_pool[k],
+                                                                     factory.pki->eum.certificate));
+      made.emplace(std::move(e));
+    }
+    SoftwareEuicc& e = *made;
     const SimDeviceSpec& spec = specs[i];
     for (std::uint8_t slot = 0; slot < spec.profile_count; ++slot) {
       ProfileSpec ps;

@@ -53,6 +53,30 @@ std::filesystem::path temp_dir(std::string_view tag) {
   return std::filesystem::temp_directory_path() / ("esimo_" + std::string(tag) + "_" + random_alnum(10));
 }
 
+TEST(CertificateCache, ParsesEachDistinctCertificateOnceAndKeepsNoErrors) {
+  const auto& f = fixture();
+  CertificateCache cache(2);
+  auto a = cache.from_der(f.pki.eum.certificate.der());
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->subject(), f.pki.eum.certificate.subject());
+  auto again = cache.from_der(f.pki.eum.certificate.der());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->der(), f.pki.eum.certificate.der());
+  EXPECT_EQ(cache.size(), 1u);
+
+  Bytes bad = f.pki.eum.certificate.der();
+  bad.resize(bad.size() - 1);
+  EXPECT_FALSE(cache.from_der(bad).ok());
+  EXPECT_EQ(cache.size(), 1u);  // an error is not kept
+
+  ASSERT_TRUE(cache.from_der(f.pki.ci.certificate.der()).ok());
+  ASSERT_TRUE(cache.from_der(f.euicc.certificate.der()).ok());  // past capacity: parsed, not kept
+  EXPECT_EQ(cache.size(), 2u);
+  auto third = cache.from_der(f.euicc.certificate.der());
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->subject_serial_number(), std::string(kEid));
+}
+
 TEST(Certificate, TestPkiShapeFollowsSgp22) {
   const auto& pki = fixture().pki;
   EXPECT_TRUE(pki.ci.certificate.is_self_signed());

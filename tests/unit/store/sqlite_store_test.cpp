@@ -26,6 +26,14 @@ Result<std::unique_ptr<Store>> open_small(const std::filesystem::path& dir) {
   return open_sqlite_store(dir, opts);
 }
 
+// The same store with memory-mapped readers (SqliteOptions::reader_mmap_bytes): every conformance test again.
+Result<std::unique_ptr<Store>> open_small_mapped(const std::filesystem::path& dir) {
+  SqliteOptions opts;
+  opts.read_connections = 2;
+  opts.reader_mmap_bytes = 64 << 20;
+  return open_sqlite_store(dir, opts);
+}
+
 struct MigrationRow {
   std::int64_t version;
   std::int64_t applied_at;
@@ -45,7 +53,9 @@ std::vector<MigrationRow> migration_rows(const std::filesystem::path& dir) {
 }  // namespace sqlite_test_detail
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
-                         ::testing::Values(StoreFactory{"sqlite", &sqlite_test_detail::open_small}), factory_name);
+                         ::testing::Values(StoreFactory{"sqlite", &sqlite_test_detail::open_small},
+                                           StoreFactory{"sqlite_mmap", &sqlite_test_detail::open_small_mapped}),
+                         factory_name);
 
 TEST(SqliteStore, CreatesTheDataDirectoryAndOneDatabaseFile) {
   TempDir tmp;
