@@ -376,6 +376,106 @@ std::optional<Firing> evaluate(const CompiledPolicy& policy, const Evidence& evi
   return std::nullopt;
 }
 
+namespace evaluate_detail {
+
+enum class Tri : std::uint8_t { no, yes, maybe };
+
+Tri tri(bool v) { return v ? Tri::yes : Tri::no; }
+
+// A signal term (latest sample, or held over a window) can hold only if its latest visible sample satisfies the
+// comparison. At any later time the latest visible sample is a new one (fails, by assumption) or one of: the last
+// sample at or before now, and those after now. If all of those fail, it stays false.
+template <class S, class Sat>
+bool latest_fails_for_good(std::span<const S> s, TimePoint now, Sat sat) {
+  std::size_t i = s.size();
+  while (i > 0 && s[i - 1].at > now) {
+    if (sat(s[i - 1])) return false;
+    --i;
+  }
+  return i == 0 || !sat(s[i - 1]);
+}
+
+Tri settle(const Condition& c, const Evidence& e) {
+  switch (c.kind) {
+    case Condition::Kind::all_of: {
+      Tri out = Tri::yes;
+      for (const auto& ch : c.children) {
+        const Tri t = settle(ch, e);
+        if (t == Tri::no) return Tri::no;
+        if (t == Tri::maybe) out = Tri::maybe;
+      }
+      return out;
+    }
+    case Condition::Kind::any_of: {
+      Tri out = Tri::no;
+      for (const auto& ch : c.children) {
+        const Tri t = settle(ch, e);
+        if (t == Tri::yes) return Tri::yes;
+        if (t == Tri::maybe) out = Tri::maybe;
+      }
+      return out;
+    }
+    case Condition::Kind::negation: {
+      const Tri t = settle(c.children[0], e);
+      return t == Tri::maybe ? Tri::maybe : t == Tri::yes ? Tri::no : Tri::yes;
+    }
+    case Condition::Kind::metric: {
+      if (is_signal(c.metric)) {
+        const bool gone = latest_fails_for_good(signal_series(e, c.metric), e.now,
+                                                [&](const Sample& x) { return compare(x.value, c.op, c.threshold); });
+        return gone ? Tri::no : Tri::maybe;
+      }
+      if (is_latency(c.metric)) {
+        // A percentile is one of the window's samples: if none after now - window satisfies the comparison (new ones
+        // fail by assumption, and the window only moves forward), the term stays false.
+        const TimePoint start = e.now - c.window.value_or(kDefaultLatencyWindow);
+        for (const Sample& x : e.latency_ms) {
+          if (x.at > start && compare(x.value, c.op, c.threshold)) return Tri::maybe;
+        }
+        return Tri::no;
+      }
+      return Tri::maybe;  // savings: a new estimate at every evaluation
+    }
+    case Condition::Kind::country_changed:
+      if (!c.window) return tri(term(c, e, nullptr));  // changes only with a country change or a switch
+      return term(c, e, nullptr) ? Tri::maybe : Tri::no;  // "within D" only ends as time passes
+    case Condition::Kind::roaming:
+      if (!e.roaming) return Tri::no;
+      if (!c.window) return Tri::yes;
+      return term(c, e, nullptr) ? Tri::yes : Tri::maybe;  // "for D" starts to hold as time passes
+    case Condition::Kind::no_service:
+      if (!e.no_service_since) return Tri::no;
+      return term(c, e, nullptr) ? Tri::yes : Tri::maybe;
+    case Condition::Kind::country_in:
+    case Condition::Kind::carrier_status:
+    case Condition::Kind::outage:
+    case Condition::Kind::carrier_is: return tri(term(c, e, nullptr));  // read only what stays as it is
+  }
+  return Tri::maybe;
+}
+
+void collect_thresholds(const Condition& c, std::vector<WatchedThreshold>& out) {
+  if (c.kind == Condition::Kind::metric && c.metric != Metric::savings_monthly) {
+    out.push_back(WatchedThreshold{c.metric, c.op, c.threshold});
+  }
+  for (const auto& ch : c.children) collect_thresholds(ch, out);
+}
+
+}  // namespace evaluate_detail
+
+std::vector<WatchedThreshold> watched_thresholds(const CompiledPolicy& policy) {
+  std::vector<WatchedThreshold> out;
+  for (const auto& r : policy.rules()) evaluate_detail::collect_thresholds(r.when, out);
+  return out;
+}
+
+bool stays_quiet(const CompiledPolicy& policy, const Evidence& e) {
+  for (const auto& r : policy.rules()) {
+    if (evaluate_detail::settle(r.when, e) != evaluate_detail::Tri::no) return false;
+  }
+  return true;
+}
+
 std::string Firing::reason() const {
   std::string out = "policy " + (origin.empty() ? policy : origin) + ", rule " + rule + ":";
   for (std::size_t i = 0; i < evidence.size(); ++i) {

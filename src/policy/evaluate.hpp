@@ -127,6 +127,25 @@ std::optional<Firing> evaluate(const CompiledPolicy& policy, const Evidence& evi
 // Evaluates one condition; appends what its satisfied terms observed.
 bool evaluate_condition(const Condition& c, const Evidence& e, std::vector<Observation>* observed);
 
+// ---- Incremental evaluation (docs/engine.md, "Incremental evaluation") ----
+// A threshold a rule watches: a metric term's comparison (signal.rsrp < -115 dBm; latency.p50 > 400 ms compares each
+// sample too: a percentile is one of the window's samples).
+struct WatchedThreshold {
+  Metric metric = Metric::rsrp;
+  CmpOp op = CmpOp::lt;
+  double threshold = 0;
+};
+// Every threshold of the policy's signal and latency terms (savings terms are not listed: they are not per sample).
+std::vector<WatchedThreshold> watched_thresholds(const CompiledPolicy& policy);
+
+// True when no rule of the policy can hold at `e.now` or any later time, as long as the evidence changes only by
+//  - time passing, and
+//  - new samples each of which fails every watched threshold of its metric (compare(value, op, threshold) false),
+// everything else (service, country and its change, roaming, carrier, serving PLMN, carrier status, outage, switch
+// times, savings) staying as it is. Each term is judged three-valued — false for good, true for good, or may change —
+// and a rule whose condition is not false for good keeps the device under evaluation. Pure, like evaluate().
+bool stays_quiet(const CompiledPolicy& policy, const Evidence& e);
+
 // ---- Guards (pure) ----
 enum class GuardKind : std::uint8_t { none, min_dwell, cooldown, max_switches_per_day, quiet_hours, hysteresis };
 std::string_view to_string(GuardKind g);

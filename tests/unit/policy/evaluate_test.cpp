@@ -464,4 +464,92 @@ TEST(Decide, FiredGuardedAndTargeted) {
 }
 
 }  // namespace decide_test_local
+namespace stays_quiet_test_local {
+
+using std::chrono::minutes;
+const TimePoint kAt = *parse_rfc3339("2026-11-25T12:00:00Z");
+
+CompiledPolicy one_rule(const std::string& when) {
+  auto p = parse_policy(R"({"name": "q", "scope": {"fleet": true}, "rules": [{"when": ")" + when +
+                            R"(", "do": "switch best"}]})",
+                        ParseOptions{});
+  EXPECT_TRUE(p.ok()) << when;
+  return CompiledPolicy::compile(p.ok() ? *p : Policy{});
+}
+
+Evidence quiet_evidence(std::vector<Sample>& rsrp, std::vector<Sample>& latency) {
+  Evidence e;
+  e.now = kAt;
+  e.carrier_id = "de-a";
+  e.country = *domain::CountryCode::parse("DE");
+  for (int k = 20; k >= 0; --k) {
+    rsrp.push_back({kAt - minutes(k), -90});
+    latency.push_back({kAt - minutes(k), 60});
+  }
+  e.rsrp = rsrp;
+  e.latency_ms = latency;
+  return e;
+}
+
+TEST(StaysQuiet, WatchedThresholdsAreEveryMetricTermsComparison) {
+  const CompiledPolicy cp = one_rule("signal.rsrp < -115 dBm for 10m or latency.p50 > 400 ms or savings.monthly > 1.00 EUR");
+  const auto w = watched_thresholds(cp);
+  ASSERT_EQ(w.size(), 2u);  // savings is not per sample
+  EXPECT_EQ(w[0].metric, Metric::rsrp);
+  EXPECT_EQ(w[0].op, CmpOp::lt);
+  EXPECT_EQ(w[0].threshold, -115);
+  EXPECT_EQ(w[1].metric, Metric::latency_p50);
+  EXPECT_EQ(w[1].threshold, 400);
+}
+
+TEST(StaysQuiet, ASignalTermIsQuietForGoodOnlyWhileItsLatestSampleFails) {
+  std::vector<Sample> rsrp, lat;
+  Evidence e = quiet_evidence(rsrp, lat);
+  const CompiledPolicy cp = one_rule("signal.rsrp < -115 dBm for 10m");
+  EXPECT_TRUE(stays_quiet(cp, e));
+  rsrp.back().value = -120;  // crossed: the term is false now (not for 10m) but may hold later
+  e.rsrp = rsrp;
+  EXPECT_FALSE(evaluate(cp, e));
+  EXPECT_FALSE(stays_quiet(cp, e));
+  rsrp.back().value = -90;
+  rsrp.push_back({kAt + minutes(1), -120});  // a sample after now becomes the latest later
+  e.rsrp = rsrp;
+  EXPECT_FALSE(stays_quiet(cp, e));
+}
+
+TEST(StaysQuiet, ALatencyPercentileIsQuietForGoodWhenNoSampleOfItsWindowSatisfiesIt) {
+  std::vector<Sample> rsrp, lat;
+  Evidence e = quiet_evidence(rsrp, lat);
+  const CompiledPolicy cp = one_rule("latency.p50 > 400 ms for 15m");
+  EXPECT_TRUE(stays_quiet(cp, e));
+  lat[lat.size() - 5].value = 900;  // p50 is still 60, but older samples leave the window as time passes
+  e.latency_ms = lat;
+  EXPECT_FALSE(evaluate(cp, e));
+  EXPECT_FALSE(stays_quiet(cp, e));
+  lat[lat.size() - 5].value = 60;
+  lat[2].value = 900;  // before the window: it can never be read again
+  e.latency_ms = lat;
+  EXPECT_TRUE(stays_quiet(cp, e));
+}
+
+TEST(StaysQuiet, TermsThatTimeCanTurnAndNegationAreNotQuietForGood) {
+  std::vector<Sample> rsrp, lat;
+  Evidence e = quiet_evidence(rsrp, lat);
+  EXPECT_TRUE(stays_quiet(one_rule("no_service for 5m"), e));
+  e.no_service_since = kAt - minutes(1);
+  EXPECT_FALSE(stays_quiet(one_rule("no_service for 5m"), e));  // holds in 4 minutes
+  e.no_service_since.reset();
+  e.roaming = true;
+  e.roaming_since = kAt - minutes(10);
+  EXPECT_FALSE(stays_quiet(one_rule("roaming for 1h"), e));
+  EXPECT_TRUE(stays_quiet(one_rule("roaming for 1h and country in [BR]"), e));  // DE stays DE
+  e.roaming = false;
+  e.roaming_since.reset();
+  EXPECT_FALSE(stays_quiet(one_rule("not signal.rsrp < -115 dBm"), e));  // holds now
+  EXPECT_FALSE(stays_quiet(one_rule("not latency.p50 > 50 ms"), e));     // may change with any sample
+  EXPECT_TRUE(stays_quiet(one_rule("outage detected or carrier.status != up"), e));
+  EXPECT_FALSE(stays_quiet(one_rule("savings.monthly > 1.00 EUR"), e));
+}
+
+}  // namespace stays_quiet_test_local
 }  // namespace esimo::policy
