@@ -194,6 +194,10 @@ struct DeviceState {
   bool wave_queued = false;             // waiting in an outage's wave
   bool dirty = true;
   bool watch = false;                   // re-evaluated every tick (a time-dependent condition or a held guard)
+  // Incremental evaluation (docs/engine.md): a record since the last tick left the device as it was evaluated (not
+  // dirty); and the relevance epoch of its last quiet evaluation when policy::stays_quiet held then (0: not settled).
+  bool skipped = false;
+  std::uint32_t settled_epoch = 0;
   std::optional<std::uint16_t> enabled;   // index into profiles
   std::optional<std::uint16_t> fallback;
   std::optional<std::uint16_t> pending_fallback;
@@ -343,6 +347,17 @@ struct Engine::Impl {
   struct GroupPolicy {
     const policy::CompiledPolicy* policy = nullptr;
     std::uint8_t series = engine_detail::kAllSeries;
+    // Incremental evaluation: whether its devices may settle (not when it reads savings: each evaluation of a due
+    // device samples the savings), and the thresholds a record is checked against.
+    bool incremental = false;
+    std::vector<policy::WatchedThreshold> watched;
+
+    void set(const policy::CompiledPolicy* p) {
+      policy = p;
+      series = engine_detail::series_read(*p);
+      incremental = (p->reads() & policy::kReadsSavings) == 0;
+      watched = policy::watched_thresholds(*p);
+    }
   };
   mutable std::vector<GroupPolicy> by_group;
   std::set<EidIndex::Key> with_device_policy;  // packed EIDs of policies.devices
@@ -355,6 +370,13 @@ struct Engine::Impl {
   std::vector<std::uint8_t> due_quiet;
   std::vector<std::uint32_t> pending_devices;  // devices given a pending switch (tick checks their timeouts)
   std::vector<std::uint8_t> due_flags;  // dirty (1) and watch (2) of each due device before the scan
+  // Incremental evaluation (docs/engine.md): a device settles (DeviceState::settled_epoch) at the current epoch; the
+  // epoch moves on whatever any device's decision can read beyond its own records — a (carrier, country)'s status,
+  // outage or detection, a new health entry, a tariff, the policies, time going backwards — which unsettles every
+  // device at once. `skipped_devices` are the devices a record left settled since the last tick.
+  std::uint32_t epoch = 1;
+  std::uint32_t epoch_at_tick = 1;
+  std::vector<std::uint32_t> skipped_devices;
 
   // ---- policies
   std::string chain_key(const PolicySet& set, const DeviceState& d) const {
@@ -388,16 +410,13 @@ struct Engine::Impl {
   const GroupPolicy& group_policy(const DeviceState& d) const {
     thread_local GroupPolicy one;  // a device with its own document: not cached by group
     if (!with_device_policy.empty() && with_device_policy.count(d.eid) != 0) {
-      one.policy = policy_for(policies, d, compiled).get();
-      one.series = engine_detail::series_read(*one.policy);
+      one.set(policy_for(policies, d, compiled).get());
+      one.incremental = false;  // a device document: its devices are evaluated on every record
       return one;
     }
     if (d.group >= by_group.size()) by_group.resize(groups.size());
     GroupPolicy& g = by_group[d.group];
-    if (g.policy == nullptr) {
-      g.policy = policy_for(policies, d, compiled).get();
-      g.series = engine_detail::series_read(*g.policy);
-    }
+    if (g.policy == nullptr) g.set(policy_for(policies, d, compiled).get());
     return g;
   }
 
@@ -426,6 +445,7 @@ struct Engine::Impl {
     if (Health* h = health_of(carrier, country)) return *h;
     auto [it, fresh] = health.try_emplace(engine_detail::health_key(carrier, country));
     if (fresh) {
+      ++epoch;  // a candidate's status now comes from an entry
       it->second.carrier_id = carrier;
       it->second.country = country;
       health_index.emplace(engine_detail::health_id(carriers.intern(carrier), country), &it->second);
@@ -637,6 +657,7 @@ struct Engine::Impl {
     d.fallback_supported = info.fallback_supported;
     if (d.last_seen) update_roaming(d, *d.last_seen);  // else at its first record
     d.dirty = true;
+    d.settled_epoch = 0;
   }
 
   // Keeps a series within what the policy reads (plus the sample before the window) and the hard cap.
@@ -739,7 +760,10 @@ struct Engine::Impl {
     const std::uint32_t di = *found;
     if (Status st = check_record(r, devices[di]); !st.ok()) return st;
     ++stats.records;
-    apply_to_device(di, r);
+    if (apply_record(di, r)) {
+      skipped_devices.push_back(di);
+      ++stats.evaluations_skipped;
+    }
     if (const HealthNote note = health_note(devices[di]); note.counted) apply_to_health(di, note, r);
     return ok_status();
   }
@@ -754,6 +778,62 @@ struct Engine::Impl {
     // A device that never had service since the engine knows it says nothing about a change (a coverage hole).
     if (!d.enabled || !d.country || !d.ever_attached) return {};
     return HealthNote{true, d.profiles[*d.enabled].carrier, *d.country};
+  }
+
+  // What a device's decision reads of its own state besides its samples (incremental evaluation): a record that
+  // leaves all of it as it was, and whose samples fail every threshold the policy watches, changes nothing the
+  // device's last (quiet) evaluation depended on.
+  struct Signature {
+    std::optional<std::uint16_t> enabled, fallback;
+    bool attached = true;
+    std::optional<domain::CountryCode> country, previous_country;
+    std::optional<domain::Plmn> serving_plmn;
+    std::optional<TimePoint> country_since, roaming_since, no_service_since;
+    bool operator==(const Signature&) const = default;
+  };
+  static Signature signature(const DeviceState& d) {
+    return Signature{d.enabled, d.fallback, d.attached, d.country, d.previous_country, d.serving_plmn,
+                     d.country_since, d.roaming_since, d.no_service_since};
+  }
+
+  // Whether a sample of the record satisfies one of the watched thresholds (compared as the ring keeps it: a float).
+  static bool crosses(const TelemetryRecord& r, std::span<const policy::WatchedThreshold> watched) {
+    if (!r.attached) return false;  // no sample is kept
+    for (const policy::WatchedThreshold& w : watched) {
+      const std::optional<double>& v = w.metric == policy::Metric::rsrp   ? r.rsrp_dbm
+                                       : w.metric == policy::Metric::rsrq ? r.rsrq_db
+                                       : w.metric == policy::Metric::sinr ? r.sinr_db
+                                                                          : r.latency_ms;
+      if (v && policy::compare(static_cast<double>(static_cast<float>(*v)), w.op, w.threshold)) return true;
+    }
+    return false;
+  }
+
+  // Applies the record to its device; returns true when it left the device settled (not dirty, docs/engine.md
+  // "Incremental evaluation"): the device was settled at the current epoch, not due for another reason, and the
+  // record changed nothing of its signature and crossed no watched threshold. Such a device's series are trimmed
+  // here (the tick does not touch it), to the cut-off the next tick's trim would at most apply.
+  bool apply_record(std::uint32_t di, const TelemetryRecord& r) {
+    DeviceState& d = devices[di];
+    const bool settled = d.settled_epoch == epoch && !d.dirty && !d.watch && !d.wave_queued &&
+                         !(d.cold && d.cold->pending) && d.group < by_group.size() &&
+                         by_group[d.group].policy != nullptr && by_group[d.group].incremental &&
+                         (with_device_policy.empty() || with_device_policy.count(d.eid) == 0);
+    if (!settled) {
+      apply_to_device(di, r);
+      return false;
+    }
+    const Signature before = signature(d);
+    apply_to_device(di, r);
+    const GroupPolicy& gp = by_group[d.group];
+    if (!(signature(d) == before) || crosses(r, gp.watched)) {
+      d.settled_epoch = 0;
+      return false;
+    }
+    d.dirty = false;
+    d.skipped = true;
+    trim_series(d, *gp.policy, last_tick ? std::min(r.time, *last_tick) : r.time);
+    return true;
   }
 
   // The record's effect on its own device. Touches that device only, except through confirm() when an engine switch
@@ -831,7 +911,7 @@ struct Engine::Impl {
       const std::string& e = r.eid.str();
       return e.empty() ? 0u : static_cast<unsigned>(e.back()) & 1u;  // the last check digit
     };
-    const auto work = [&](unsigned shard, std::uint64_t& applied) {
+    const auto work = [&](unsigned shard, std::uint64_t& applied, std::vector<std::uint32_t>& skipped) {
       std::vector<std::uint32_t> mine;
       std::vector<EidIndex::Key> keys;
       std::vector<std::uint32_t> hashes;
@@ -878,15 +958,19 @@ struct Engine::Impl {
           continue;
         }
         ++applied;
-        apply_to_device(di, r);
+        if (apply_record(di, r)) skipped.push_back(di);
         notes[j] = health_note(d);
         slot_of[j] = di;
         what[j] = kApplied;
       }
     };
     std::uint64_t applied_a = 0, applied_b = 0;
-    engine_detail::on_two_threads([&] { work(0u, applied_a); }, [&] { work(1u, applied_b); });
+    std::vector<std::uint32_t> skipped_a, skipped_b;
+    engine_detail::on_two_threads([&] { work(0u, applied_a, skipped_a); }, [&] { work(1u, applied_b, skipped_b); });
     stats.records += applied_a + applied_b;
+    stats.evaluations_skipped += skipped_a.size() + skipped_b.size();
+    skipped_devices.insert(skipped_devices.end(), skipped_a.begin(), skipped_a.end());
+    skipped_devices.insert(skipped_devices.end(), skipped_b.begin(), skipped_b.end());
     for (std::size_t j = 0; j < n; ++j) {
       if (what[j] == kLater) {
         out[j] = ingest_one(records[j]);
@@ -897,9 +981,27 @@ struct Engine::Impl {
     return out;
   }
 
+  // Something other than its own records touches the device: it is no longer settled, and a record it skipped since
+  // the last tick makes it due again (dirty, as without incremental evaluation).
+  static void unsettle(DeviceState& d) {
+    d.settled_epoch = 0;
+    if (d.skipped) {
+      d.dirty = true;
+      d.skipped = false;
+    }
+  }
+
+  // All the devices a record left settled since the last tick are due after all (the epoch moved).
+  void unsettle_skipped() {
+    for (std::uint32_t i : skipped_devices) {
+      if (i < devices.size()) unsettle(devices[i]);
+    }
+  }
+
   // Inserts a device in a wave's unreleased part, critical devices first.
   void enqueue(Wave& w, std::uint32_t di) {
     DeviceState& d = devices[di];
+    unsettle(d);
     d.wave_queued = true;
     auto first = w.queue.begin() + static_cast<std::ptrdiff_t>(w.next);
     auto pos = std::upper_bound(first, w.queue.end(), di, [&](std::uint32_t a, std::uint32_t b) {
@@ -1147,6 +1249,7 @@ struct Engine::Impl {
   // Runs the device's policy; acts when it says so. Returns false when the action waits for a rate-limit token.
   bool evaluate_device(std::uint32_t di, TimePoint now, const std::string& outage_id) {
     DeviceState& d = devices[di];
+    unsettle(d);
     ++stats.evaluations;
     const policy::CompiledPolicy* compiled_policy = &policy_of(d);
     engine_detail::EvidenceBuf ebuf;
@@ -1408,6 +1511,7 @@ struct Engine::Impl {
   // Return home: the policy's preference or objective must rank home above the current carrier, guards allow it.
   Released return_home(OutageState& os, std::uint32_t di, TimePoint now) {
     DeviceState& d = devices[di];
+    unsettle(d);
     const engine_detail::DeviceCold& rare = d.rare();
     if (!rare.home || rare.home_outage != os.o.id || !d.enabled || *d.enabled == *rare.home || rare.pending ||
         !d.attached) {
@@ -1498,7 +1602,17 @@ struct Engine::Impl {
     return Released::submitted;
   }
 
+  // What a device's decision reads of one (carrier, country): its effective status, outage, and detection.
+  static std::uint8_t relevant_state(const Health& h) {
+    return static_cast<std::uint8_t>(engine_detail::severity(h.effective()) | (h.outage ? 4 : 0) |
+                                     (h.detected != domain::CarrierStatus::up ? 8 : 0));
+  }
+
   void tick(TimePoint now) {
+    if (last_tick && now < *last_tick) ++epoch;  // "for D" terms assume time only moves forward
+    thread_local std::vector<std::uint8_t> health_before;
+    health_before.clear();
+    for (const auto& [key, h] : health) health_before.push_back(relevant_state(h));
     // Rate limit: a token bucket refilled at ops_per_second, holding at most one minute's worth.
     const double cap = std::max(1.0, config.ops_per_second * 60);
     if (last_tick) {
@@ -1527,6 +1641,18 @@ struct Engine::Impl {
         }
       }
     }
+    if (health_before.size() != health.size()) {
+      ++epoch;
+    } else {
+      std::size_t k = 0;
+      for (const auto& [key, h] : health) {
+        if (health_before[k++] != relevant_state(h)) {
+          ++epoch;
+          break;
+        }
+      }
+    }
+    if (epoch != epoch_at_tick) unsettle_skipped();
     // Waves.
     for (std::size_t oi = 0; oi < outages.size(); ++oi) {
       OutageState& os = outages[oi];
@@ -1606,6 +1732,16 @@ struct Engine::Impl {
         d.watch = (due_flags[k] & 2) != 0;
       }
     }
+    // A device a record left settled counts as a quiet due device (that is what its evaluation would have found): one
+    // after the stop stays due.
+    for (std::uint32_t i : skipped_devices) {
+      if (i >= devices.size()) continue;
+      DeviceState& d = devices[i];
+      if (d.skipped && stop < due.size() && i > due[stop]) d.dirty = true;
+      d.skipped = false;
+    }
+    skipped_devices.clear();
+    epoch_at_tick = epoch;
   }
 
   // Fills due (devices whose evidence changed or that wait on time, in index order), trims their series to what their
@@ -1620,8 +1756,7 @@ struct Engine::Impl {
       if (by_group[g].policy != nullptr) continue;
       DeviceState probe;
       probe.group = g;
-      by_group[g].policy = policy_for(policies, probe, compiled).get();
-      by_group[g].series = engine_detail::series_read(*by_group[g].policy);
+      by_group[g].set(policy_for(policies, probe, compiled).get());
     }
     struct Part {
       std::vector<std::uint32_t> due;
@@ -1630,7 +1765,7 @@ struct Engine::Impl {
     const auto work = [this, now](std::uint32_t from, std::uint32_t to, Part& part) {
       engine_detail::EvidenceBuf ebuf;
       for (std::uint32_t i = from; i < to; ++i) {
-        if (i + 3 < to) devices[i + 3].samples.prefetch_all();
+        if (i + 3 < to && (devices[i + 3].dirty || devices[i + 3].watch)) devices[i + 3].samples.prefetch_all();
         DeviceState& d = devices[i];
         if (!(d.dirty || d.watch) || d.wave_queued) continue;
         if (d.cold && d.cold->pending && d.cold->pending->at == now) continue;  // just released by a wave
@@ -1642,7 +1777,7 @@ struct Engine::Impl {
           continue;
         }
         const GroupPolicy& gp = by_group[d.group];
-        part.quiet.push_back(trim_and_judge(d, *gp.policy, gp.series, now, ebuf) ? 1 : 0);
+        part.quiet.push_back(trim_and_judge(d, gp, now, ebuf) ? 1 : 0);
       }
     };
     const auto n = static_cast<std::uint32_t>(devices.size());
@@ -1663,22 +1798,27 @@ struct Engine::Impl {
       if (due_quiet[k] != 2) continue;
       DeviceState& d = devices[due[k]];
       const GroupPolicy& gp = group_policy(d);
-      due_quiet[k] = trim_and_judge(d, *gp.policy, gp.series, now, ebuf) ? 1 : 0;
+      due_quiet[k] = trim_and_judge(d, gp, now, ebuf) ? 1 : 0;
     }
   }
 
-  // Trims a due device's series, then: true (and marked evaluated) when it is quiet.
-  bool trim_and_judge(DeviceState& d, const policy::CompiledPolicy& cp, std::uint8_t series, TimePoint now,
-                      engine_detail::EvidenceBuf& ebuf) {
+  // Trims a due device's series, then: true (and marked evaluated) when it is quiet. A quiet device settles when
+  // no rule can hold until something it reads changes (policy::stays_quiet): its records are then checked at ingest
+  // instead (apply_record).
+  bool trim_and_judge(DeviceState& d, const GroupPolicy& gp, TimePoint now, engine_detail::EvidenceBuf& ebuf) {
+    const policy::CompiledPolicy& cp = *gp.policy;
     trim_device(d, cp, now);
-    const policy::Evidence& e = evidence(d, now, ebuf, series);
+    d.settled_epoch = 0;
+    const policy::Evidence& e = evidence(d, now, ebuf, gp.series);
     if (policy::evaluate(cp, e) || !fallback_in_order(d, cp, now)) return false;
     d.watch = false;
     d.dirty = false;
+    if (gp.incremental && config.incremental_evaluation && policy::stays_quiet(cp, e)) d.settled_epoch = epoch;
     return true;
   }
 
-  void trim_device(DeviceState& d, const policy::CompiledPolicy& policy, TimePoint now) {
+  // The sample series cut to what the policy reads (at least min_history) before `now`, and to the cap.
+  void trim_series(DeviceState& d, const policy::CompiledPolicy& policy, TimePoint now) const {
     const policy::CompiledPolicy* cp = &policy;
     trim(d.samples, SampleRing::rsrp, cp->history(policy::Metric::rsrp), now);
     trim(d.samples, SampleRing::rsrq, cp->history(policy::Metric::rsrq), now);
@@ -1686,6 +1826,11 @@ struct Engine::Impl {
     Duration lat = std::max({cp->history(policy::Metric::latency_p50), cp->history(policy::Metric::latency_p95),
                              cp->history(policy::Metric::latency_p99), policy::kDefaultLatencyWindow});
     trim(d.samples, SampleRing::latency, lat, now);
+  }
+
+  void trim_device(DeviceState& d, const policy::CompiledPolicy& policy, TimePoint now) {
+    const policy::CompiledPolicy* cp = &policy;
+    trim_series(d, policy, now);
     if (cp->reads() & policy::kReadsSavings) {
       std::vector<policy::Candidate> cands;
       std::vector<std::size_t> prof;
@@ -1763,6 +1908,7 @@ void Engine::remove_device(const domain::Eid& eid) {
 void Engine::set_tariff(const Tariff& tariff) {
   std::lock_guard lock(impl_->mu);
   impl_->health_at(tariff.carrier_id, tariff.country).tariff = tariff;
+  ++impl_->epoch;
 }
 
 bool Engine::has_device(const domain::Eid& eid) const {
@@ -1800,6 +1946,7 @@ void Engine::set_carrier_status(const std::string& carrier_id, std::span<const d
       h.unhealthy_at = now;
     }
   }
+  ++impl_->epoch;
   for (auto& d : impl_->devices) d.dirty = true;
 }
 
@@ -1810,6 +1957,7 @@ void Engine::set_policies(PolicySet policies) {
   impl_->by_group.clear();
   impl_->with_device_policy.clear();
   for (const auto& [eid, p] : impl_->policies.devices) impl_->with_device_policy.insert(eid.to_bytes());
+  ++impl_->epoch;
   for (auto& d : impl_->devices) d.dirty = true;
 }
 
@@ -1841,6 +1989,7 @@ void Engine::fallback_seen(const domain::Eid& eid, const domain::Iccid& fallback
   if (!found) return;
   auto& d = impl_->devices[*found];
   if (auto k = impl_->profile_index(d, fallback)) {
+    Impl::unsettle(d);
     d.fallback = static_cast<std::uint16_t>(*k);
     d.pending_fallback.reset();
   }

@@ -124,6 +124,10 @@ struct EngineConfig {
   // this many records, a tick over a registry of at least this many devices. The outcome does not depend on them.
   std::size_t parallel_ingest_from = 256;
   std::size_t parallel_tick_from = 4096;
+  // Incremental evaluation (docs/engine.md): a record that changes nothing a device's last quiet evaluation depended
+  // on does not make the device due. false: every device with a new record is evaluated at the next tick (the
+  // reference the tests compare with). The outcome does not depend on it.
+  bool incremental_evaluation = true;
 };
 
 // ---- Read models
@@ -227,6 +231,9 @@ struct EngineStats {
   std::size_t devices = 0;
   std::uint64_t records = 0;
   std::uint64_t evaluations = 0;
+  // Records after which their device was not re-evaluated: nothing its decision can read changed (docs/engine.md,
+  // "Incremental evaluation").
+  std::uint64_t evaluations_skipped = 0;
   std::uint64_t switches_submitted = 0;
   std::uint64_t fallbacks_submitted = 0;
   std::uint64_t alerts = 0;
