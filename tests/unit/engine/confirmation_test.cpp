@@ -7,22 +7,15 @@
 #include <cstdio>
 
 #include "engine/engine.hpp"
+#include "engine_test_ids.hpp"
 
 namespace esimo::engine {
 namespace {
+using testing::test_eid;
+using testing::test_iccid;
 
 using namespace std::chrono_literals;
 
-domain::Eid cf_eid(unsigned i) {
-  char buf[31];
-  std::snprintf(buf, sizeof buf, "890490320057000000000%09u", i);
-  return *domain::Eid::from_prefix30(buf);
-}
-domain::Iccid cf_iccid(unsigned i, unsigned slot) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "8949%01u%012u", slot, i);
-  return *domain::Iccid::from_payload(buf);
-}
 
 struct CfActuator final : Actuator {
   std::vector<std::pair<domain::Eid, domain::Iccid>> switches;
@@ -52,10 +45,10 @@ struct CfFleet {
     const auto de = *domain::CountryCode::parse("DE");
     const auto eur = *domain::Currency::parse("EUR");
     for (unsigned i = 0; i < slot.size(); ++i) {
-      DeviceInfo d{cf_eid(i)};
-      d.profiles.push_back(ProfileInfo{cf_iccid(i, 0), "a", *domain::Plmn::parse("262-01"), false});
-      d.profiles.push_back(ProfileInfo{cf_iccid(i, 1), "b", *domain::Plmn::parse("262-02"), true});
-      d.enabled = cf_iccid(i, 0);
+      DeviceInfo d{test_eid(i)};
+      d.profiles.push_back(ProfileInfo{test_iccid(i, 0), "a", *domain::Plmn::parse("262-01"), false});
+      d.profiles.push_back(ProfileInfo{test_iccid(i, 1), "b", *domain::Plmn::parse("262-02"), true});
+      d.enabled = test_iccid(i, 0);
       d.country = de;
       engine->upsert_device(std::move(d));
     }
@@ -69,10 +62,10 @@ struct CfFleet {
     TimePoint next_tick = t;
     unsigned i = 0;
     for (TimePoint now = t; now < t + span; now += step, i = (i + 1) % slot.size()) {
-      TelemetryRecord r{cf_eid(i)};
+      TelemetryRecord r{test_eid(i)};
       r.time = now;
       r.country = *domain::CountryCode::parse("DE");
-      r.enabled_iccid = cf_iccid(i, slot[i]);
+      r.enabled_iccid = test_iccid(i, slot[i]);
       r.latency_ms = slot[i] == 0 ? latency : 50;
       r.rsrp_dbm = slot[i] == 0 ? rsrp : -90;
       r.bytes_down = 100000;
@@ -82,7 +75,7 @@ struct CfFleet {
         engine->tick(now);
         for (std::size_t k = before; k < act.switches.size(); ++k) {
           for (unsigned d = 0; d < slot.size(); ++d) {
-            if (act.switches[k].first == cf_eid(d)) slot[d] = act.switches[k].second == cf_iccid(d, 1) ? 1 : 0;
+            if (act.switches[k].first == test_eid(d)) slot[d] = act.switches[k].second == test_iccid(d, 1) ? 1 : 0;
           }
         }
         next_tick = now + 15s;

@@ -1,6 +1,7 @@
 // The orchestration engine on hand-built fleets: windows, health and outage detection, the status feed, waves
 // (canary gating, rate limit, priority order, stop on a degraded backup), return home, guards, explain, simulate.
 #include "engine/engine.hpp"
+#include "engine_test_ids.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,19 +10,11 @@
 
 namespace esimo::engine {
 namespace {
+using testing::test_eid;
+using testing::test_iccid;
 
 using namespace std::chrono_literals;
 
-domain::Eid eid_of(unsigned i) {
-  char buf[31];
-  std::snprintf(buf, sizeof buf, "890490320057000000000%09u", i);
-  return *domain::Eid::from_prefix30(buf);
-}
-domain::Iccid iccid_of(unsigned i, unsigned slot) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "8949%01u%012u", slot, i);
-  return *domain::Iccid::from_payload(buf);
-}
 domain::CountryCode de() { return *domain::CountryCode::parse("DE"); }
 domain::Money eur(std::int64_t micros) { return domain::Money{micros, *domain::Currency::parse("EUR")}; }
 
@@ -69,11 +62,11 @@ struct Fleet {
     const char* carriers[] = {"a", "b", "c"};
     const char* plmns[] = {"262-01", "262-02", "262-03"};
     for (unsigned i = 0; i < n; ++i) {
-      DeviceInfo d{eid_of(i)};
+      DeviceInfo d{test_eid(i)};
       for (unsigned s = 0; s < 3; ++s) {
-        d.profiles.push_back(ProfileInfo{iccid_of(i, s), carriers[s], *domain::Plmn::parse(plmns[s]), s == 1});
+        d.profiles.push_back(ProfileInfo{test_iccid(i, s), carriers[s], *domain::Plmn::parse(plmns[s]), s == 1});
       }
-      d.enabled = iccid_of(i, 0);
+      d.enabled = test_iccid(i, 0);
       d.country = de();
       engine->upsert_device(std::move(d));
     }
@@ -85,11 +78,11 @@ struct Fleet {
     engine->set_tariff(Tariff{c, de(), eur(fee), eur(per_mb)});
   }
   TelemetryRecord rec(unsigned i, TimePoint t, bool attached, double latency = 50, double rsrp = -90) {
-    TelemetryRecord r{eid_of(i)};
+    TelemetryRecord r{test_eid(i)};
     r.time = t;
     r.attached = attached;
     r.country = de();
-    r.enabled_iccid = iccid_of(i, static_cast<unsigned>(enabled[i]));
+    r.enabled_iccid = test_iccid(i, static_cast<unsigned>(enabled[i]));
     if (attached) {
       r.latency_ms = latency;
       r.rsrp_dbm = rsrp;
@@ -140,7 +133,7 @@ TEST(EngineIngest, RefusesUnknownDevicesAndBadValuesAndKeepsTheGoodOnes) {
   Fleet f(2, test_config());
   std::vector<TelemetryRecord> batch = {f.rec(0, kT0, true), f.rec(0, kT0 + 1s, true, 50, -300), f.rec(1, kT0, true)};
   batch.push_back(f.rec(1, kT0, true));
-  batch.back().eid = eid_of(99);
+  batch.back().eid = test_eid(99);
   batch.push_back(f.rec(1, kT0 + 2s, true, -5));
   const auto st = f.engine->ingest_batch(batch);
   ASSERT_EQ(st.size(), 5u);
@@ -165,7 +158,7 @@ TEST(EngineWindows, LatencyP50SignalPercentilesNoServiceAndForecast) {
     t += 1min;
   }
   f.engine->tick(t);
-  auto x = f.engine->explain(eid_of(0), t - 1min);
+  auto x = f.engine->explain(test_eid(0), t - 1min);
   ASSERT_TRUE(x);
   // Samples in (t-1m-15m, t-1m]: minutes 5..19 -> latencies 60..200 -> p50 is the 8th of 15 = 130.
   ASSERT_TRUE(x->latency_p50_ms);
@@ -179,7 +172,7 @@ TEST(EngineWindows, LatencyP50SignalPercentilesNoServiceAndForecast) {
   EXPECT_NEAR(*x->usage_mb_per_month, 4320, 250);
   ASSERT_TRUE(f.engine->ingest(f.rec(0, t, false)).ok());
   ASSERT_TRUE(f.engine->ingest(f.rec(0, t + 1min, false)).ok());
-  x = f.engine->explain(eid_of(0), t + 1min);
+  x = f.engine->explain(test_eid(0), t + 1min);
   EXPECT_FALSE(x->attached);
   ASSERT_TRUE(x->no_service_since);
   EXPECT_EQ(*x->no_service_since, t) << "no service since the first record without it";
@@ -306,9 +299,9 @@ struct WaveFleet : Fleet {
     for (const auto& c : act.calls) {
       if (c.kind.rfind("switch", 0) != 0 || k++ >= upto) continue;
       for (unsigned i = 0; i < n; ++i) {
-        if (eid_of(i) != c.eid) continue;
+        if (test_eid(i) != c.eid) continue;
         for (unsigned s = 0; s < 3; ++s) {
-          if (iccid_of(i, s) == *c.iccid) enabled[i] = s;
+          if (test_iccid(i, s) == *c.iccid) enabled[i] = s;
         }
         t += 1s;
         EXPECT_TRUE(engine->ingest(rec(i, t, true)).ok());
@@ -364,12 +357,12 @@ TEST(EngineWaves, RateLimitAndCriticalDevicesFirst) {
   WaveFleet f(200, cfg);
   // Devices 150 and 151 are critical: they are the canary.
   for (unsigned i : {150u, 151u}) {
-    DeviceInfo d{eid_of(i)};
+    DeviceInfo d{test_eid(i)};
     for (unsigned s = 0; s < 3; ++s) {
-      d.profiles.push_back(ProfileInfo{iccid_of(i, s), std::string(1, static_cast<char>('a' + s)),
+      d.profiles.push_back(ProfileInfo{test_iccid(i, s), std::string(1, static_cast<char>('a' + s)),
                                        *domain::Plmn::parse(s == 0 ? "262-01" : s == 1 ? "262-02" : "262-03"), s == 1});
     }
-    d.enabled = iccid_of(i, 0);
+    d.enabled = test_iccid(i, 0);
     d.priority = 3;
     d.country = de();
     f.engine->upsert_device(std::move(d));
@@ -382,7 +375,7 @@ TEST(EngineWaves, RateLimitAndCriticalDevicesFirst) {
   for (const auto& c : f.act.calls) {
     if (c.kind == "switch+rollback") canary.insert(c.eid);
   }
-  EXPECT_EQ(canary, (std::set<domain::Eid>{eid_of(150), eid_of(151)}));
+  EXPECT_EQ(canary, (std::set<domain::Eid>{test_eid(150), test_eid(151)}));
   f.comply();
   const std::size_t before = f.switches();
   f.t += 10s;
@@ -484,7 +477,7 @@ TEST(EngineWaves, NoReturnHomeWhenThePolicySaysItIsNotBetter) {
   f.t += 15s;
   f.engine->tick(f.t);
   EXPECT_EQ(f.switches(), 50u);
-  auto x = f.engine->explain(eid_of(0), f.t);
+  auto x = f.engine->explain(test_eid(0), f.t);
   ASSERT_TRUE(x);
   EXPECT_NE(x->decisions.back().reason.find("not worth it"), std::string::npos) << x->decisions.back().reason;
 }
@@ -493,10 +486,10 @@ TEST(EngineGuards, MaxSwitchesPerDayHoldsTheSwitchAndExplainSaysSo) {
   WaveFleet f(30, test_config());
   PolicySet set;
   auto dev = policy::parse_policy(
-      R"({"name":"dev-0","scope":{"device":")" + eid_of(0).str() + R"("},"guards":{"max_switches_per_day":0}})",
+      R"({"name":"dev-0","scope":{"device":")" + test_eid(0).str() + R"("},"guards":{"max_switches_per_day":0}})",
       policy::ParseOptions{});
   ASSERT_TRUE(dev.ok()) << dev.error().message;
-  set.devices.emplace(eid_of(0), *dev);
+  set.devices.emplace(test_eid(0), *dev);
   f.engine->set_policies(set);
   f.warm();
   f.feed_down();
@@ -507,10 +500,10 @@ TEST(EngineGuards, MaxSwitchesPerDayHoldsTheSwitchAndExplainSaysSo) {
   }
   for (const auto& c : f.act.calls) {
     if (c.kind == "switch+rollback") {
-      EXPECT_NE(c.eid, eid_of(0));
+      EXPECT_NE(c.eid, test_eid(0));
     }
   }
-  auto x = f.engine->explain(eid_of(0), f.t);
+  auto x = f.engine->explain(test_eid(0), f.t);
   ASSERT_TRUE(x);
   EXPECT_EQ(x->policy_name, "engine-default <- dev-0");
   EXPECT_TRUE(x->outage);
@@ -541,7 +534,7 @@ TEST(EngineGuards, CooldownPreventsASecondSwitch) {
   std::size_t second = 0;
   for (std::size_t k = moved; k < f.act.calls.size(); ++k) second += f.act.calls[k].kind == "switch+rollback";
   EXPECT_EQ(second, 0u);
-  auto x = f.engine->explain(eid_of(3), f.t);
+  auto x = f.engine->explain(test_eid(3), f.t);
   ASSERT_TRUE(x);
   EXPECT_NE(x->decisions.back().reason.find("cooldown"), std::string::npos) << x->decisions.back().reason;
 }
@@ -602,11 +595,11 @@ TEST(EngineDecisions, OrdinaryRuleSwitchesOnceWithItsReason) {
   // The fallback was on "b", the target: it moves to "c" first, so a rollback cannot be followed by a fallback into b.
   ASSERT_EQ(f.act.calls.size(), 2u);
   EXPECT_EQ(f.act.calls[0].kind, "fallback");
-  EXPECT_EQ(*f.act.calls[0].iccid, iccid_of(0, 2));
+  EXPECT_EQ(*f.act.calls[0].iccid, test_iccid(0, 2));
   EXPECT_NE(f.act.calls[0].reason.find("fallback off the switch target b => c"), std::string::npos);
   const auto& c = f.act.calls[1];
-  EXPECT_EQ(c.eid, eid_of(0));
-  EXPECT_EQ(*c.iccid, iccid_of(0, 1));
+  EXPECT_EQ(c.eid, test_eid(0));
+  EXPECT_EQ(*c.iccid, test_iccid(0, 1));
   EXPECT_NE(c.reason.find("policy fleet, rule slow: latency.p50 > 400 ms for 5m"), std::string::npos) << c.reason;
 }
 
@@ -638,13 +631,13 @@ TEST(EngineDecisions, AFailedSwitchTriesTheNextBestTargetWithoutWaitingForTheCoo
     f.engine->tick(t);
   }
   // "b" (fees tie while there is no usage forecast; "b" comes first).
-  ASSERT_EQ(switch_targets(f.act), std::vector<std::string>{iccid_of(0, 1).str()});
-  f.engine->operation_result(eid_of(0), iccid_of(0, 1), false, t);
+  ASSERT_EQ(switch_targets(f.act), std::vector<std::string>{test_iccid(0, 1).str()});
+  f.engine->operation_result(test_eid(0), test_iccid(0, 1), false, t);
   for (int k = 0; k < 3; ++k, t += 1min) {
     ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
     f.engine->tick(t);
   }
-  EXPECT_EQ(switch_targets(f.act), (std::vector<std::string>{iccid_of(0, 1).str(), iccid_of(0, 2).str()}));
+  EXPECT_EQ(switch_targets(f.act), (std::vector<std::string>{test_iccid(0, 1).str(), test_iccid(0, 2).str()}));
 }
 
 TEST(EngineDecisions, ARollbackSeenInTelemetryTriesTheNextBestTargetWithoutWaitingForTheCooldown) {
@@ -655,14 +648,14 @@ TEST(EngineDecisions, ARollbackSeenInTelemetryTriesTheNextBestTargetWithoutWaiti
     ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
     f.engine->tick(t);
   }
-  ASSERT_EQ(switch_targets(f.act), std::vector<std::string>{iccid_of(0, 1).str()});
+  ASSERT_EQ(switch_targets(f.act), std::vector<std::string>{test_iccid(0, 1).str()});
   // The eIM saw the enable succeed; the device then rolled back and reports from "a" again.
-  f.engine->operation_result(eid_of(0), iccid_of(0, 1), true, t);
+  f.engine->operation_result(test_eid(0), test_iccid(0, 1), true, t);
   for (int k = 0; k < 8; ++k, t += 1min) {
     ASSERT_TRUE(f.engine->ingest(f.rec(0, t, true, 900)).ok());
     f.engine->tick(t);
   }
-  EXPECT_EQ(switch_targets(f.act), (std::vector<std::string>{iccid_of(0, 1).str(), iccid_of(0, 2).str()}));
+  EXPECT_EQ(switch_targets(f.act), (std::vector<std::string>{test_iccid(0, 1).str(), test_iccid(0, 2).str()}));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/engine.hpp"
+#include "engine_test_ids.hpp"
 #include "engine/failover_plan.hpp"
 
 namespace esimo::engine {
@@ -12,16 +13,6 @@ namespace failover_plan_test_detail {
 
 using namespace std::chrono_literals;
 
-domain::Eid plan_eid(unsigned i) {
-  char buf[31];
-  std::snprintf(buf, sizeof buf, "890490320057000000000%09u", i);
-  return *domain::Eid::from_prefix30(buf);
-}
-domain::Iccid plan_iccid(unsigned i, unsigned slot) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "8949%01u%012u", slot, i);
-  return *domain::Iccid::from_payload(buf);
-}
 domain::CountryCode plan_country(const char* c) { return *domain::CountryCode::parse(c); }
 domain::Money plan_eur(std::int64_t micros) { return domain::Money{micros, *domain::Currency::parse("EUR")}; }
 
@@ -42,10 +33,10 @@ struct PlanFleet {
   Engine engine{EngineConfig{}, act};
   explicit PlanFleet(unsigned n, bool b_cheaper = false) {
     for (unsigned i = 0; i < n; ++i) {
-      DeviceInfo d{plan_eid(i)};
+      DeviceInfo d{test_eid(i)};
       const char* carriers[] = {"a", "b", "c"};
-      for (unsigned s = 0; s < 3; ++s) d.profiles.push_back(ProfileInfo{plan_iccid(i, s), carriers[s], std::nullopt, s == 1});
-      d.enabled = plan_iccid(i, 0);
+      for (unsigned s = 0; s < 3; ++s) d.profiles.push_back(ProfileInfo{test_iccid(i, s), carriers[s], std::nullopt, s == 1});
+      d.enabled = test_iccid(i, 0);
       d.priority = static_cast<std::uint8_t>(i % 4);
       d.country = plan_country(i % 10 == 7 ? "FR" : "DE");
       engine.upsert_device(std::move(d));
@@ -55,10 +46,10 @@ struct PlanFleet {
       engine.set_tariff(Tariff{c, plan_country("DE"), plan_eur(400000), plan_eur(per_mb)});
     }
     for (unsigned i = 0; i < n; ++i) {
-      TelemetryRecord r{plan_eid(i)};
+      TelemetryRecord r{test_eid(i)};
       r.time = kPlanT0 + std::chrono::milliseconds(i);
       r.attached = i % 10 != 5;
-      r.enabled_iccid = plan_iccid(i, 0);
+      r.enabled_iccid = test_iccid(i, 0);
       r.bytes_down = 1000000;
       EXPECT_TRUE(engine.ingest(r).ok());
     }
@@ -93,8 +84,8 @@ TEST(FailoverPlan, PlansReachableAffectedDevicesCriticalFirstOnTheirPolicysBacku
   }
   EXPECT_EQ(plan.entries.front().priority, 3);
   // Device 3 is the first critical one: cheapest backup "c" (slot 2).
-  EXPECT_EQ(plan.entries.front().eid, plan_eid(3).to_bytes());
-  EXPECT_EQ(plan.entries.front().iccid, plan_iccid(3, 2).to_wire());
+  EXPECT_EQ(plan.entries.front().eid, test_eid(3).to_bytes());
+  EXPECT_EQ(plan.entries.front().iccid, test_iccid(3, 2).to_wire());
   EXPECT_EQ(plan.entries.front().profile, 2);
   for (const auto& e : plan.entries) EXPECT_EQ(e.profile, 2);
   EXPECT_EQ(plan.wave_ends, ends_of(80));
@@ -134,18 +125,18 @@ TEST(FailoverPlan, SeesTheHealthOfCarriersWithLongIds) {
   const std::string longid(130, 'x');
   QuietActuator act;
   Engine engine{EngineConfig{}, act};
-  DeviceInfo d{plan_eid(1)};
-  d.profiles.push_back(ProfileInfo{plan_iccid(1, 0), "a", std::nullopt, false});
-  d.profiles.push_back(ProfileInfo{plan_iccid(1, 1), longid, std::nullopt, true});
-  d.profiles.push_back(ProfileInfo{plan_iccid(1, 2), "c", std::nullopt, false});
-  d.enabled = plan_iccid(1, 0);
+  DeviceInfo d{test_eid(1)};
+  d.profiles.push_back(ProfileInfo{test_iccid(1, 0), "a", std::nullopt, false});
+  d.profiles.push_back(ProfileInfo{test_iccid(1, 1), longid, std::nullopt, true});
+  d.profiles.push_back(ProfileInfo{test_iccid(1, 2), "c", std::nullopt, false});
+  d.enabled = test_iccid(1, 0);
   d.country = plan_country("DE");
   engine.upsert_device(std::move(d));
   engine.set_tariff(Tariff{longid, plan_country("DE"), plan_eur(100000), plan_eur(1000)});
   engine.set_tariff(Tariff{"c", plan_country("DE"), plan_eur(900000), plan_eur(9000)});
-  TelemetryRecord r{plan_eid(1)};
+  TelemetryRecord r{test_eid(1)};
   r.time = kPlanT0;
-  r.enabled_iccid = plan_iccid(1, 0);
+  r.enabled_iccid = test_iccid(1, 0);
   ASSERT_TRUE(engine.ingest(r).ok());
   const auto de = plan_country("DE");
   const TimePoint now = kPlanT0 + 20min;

@@ -6,23 +6,16 @@
 #include <cstdio>
 
 #include "engine/engine.hpp"
+#include "engine_test_ids.hpp"
 #include "engine/geography.hpp"
 
 namespace esimo::engine {
 namespace {
+using testing::test_eid;
+using testing::test_iccid;
 
 using namespace std::chrono_literals;
 
-domain::Eid geo_eid(unsigned i) {
-  char buf[31];
-  std::snprintf(buf, sizeof buf, "890490320057000000000%09u", i);
-  return *domain::Eid::from_prefix30(buf);
-}
-domain::Iccid geo_iccid(unsigned i, unsigned slot) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "8949%01u%012u", slot, i);
-  return *domain::Iccid::from_payload(buf);
-}
 domain::CountryCode cc(const char* c) { return *domain::CountryCode::parse(c); }
 domain::Money geo_eur(std::int64_t micros) { return domain::Money{micros, *domain::Currency::parse("EUR")}; }
 
@@ -44,7 +37,7 @@ struct GeoActuator final : Actuator {
 const TimePoint kStart = TimePoint(std::chrono::hours(24 * 365 * 57));
 
 TEST(EngineGeography, CountryFromTheRecordElseTheServingPlmnWhileAttached) {
-  TelemetryRecord r{geo_eid(1)};
+  TelemetryRecord r{test_eid(1)};
   EXPECT_FALSE(record_country(r));
   r.serving_plmn = *domain::Plmn::parse("208-01");
   EXPECT_EQ(record_country(r), cc("FR"));
@@ -55,7 +48,7 @@ TEST(EngineGeography, CountryFromTheRecordElseTheServingPlmnWhileAttached) {
 }
 
 TEST(EngineGeography, RoamingIsTheEnabledProfilesHomeCountryAgainstTheCurrentOne) {
-  ProfileInfo telekom{geo_iccid(1, 0), "de-telekom", *domain::Plmn::parse("262-01"), false};
+  ProfileInfo telekom{test_iccid(1, 0), "de-telekom", *domain::Plmn::parse("262-01"), false};
   EXPECT_EQ(profile_home_country(telekom), cc("DE"));
   EXPECT_FALSE(is_roaming(&telekom, cc("DE")));
   EXPECT_TRUE(is_roaming(&telekom, cc("FR")));
@@ -73,10 +66,10 @@ struct Truck {
     EngineConfig c;
     c.ops_per_second = 100;
     engine = std::make_unique<Engine>(c, act);
-    DeviceInfo d{geo_eid(7)};
-    d.profiles.push_back(ProfileInfo{geo_iccid(7, 0), "de-telekom", *domain::Plmn::parse("262-01"), false});
-    d.profiles.push_back(ProfileInfo{geo_iccid(7, 1), "fr-orange", *domain::Plmn::parse("208-01"), true});
-    d.enabled = geo_iccid(7, 0);
+    DeviceInfo d{test_eid(7)};
+    d.profiles.push_back(ProfileInfo{test_iccid(7, 0), "de-telekom", *domain::Plmn::parse("262-01"), false});
+    d.profiles.push_back(ProfileInfo{test_iccid(7, 1), "fr-orange", *domain::Plmn::parse("208-01"), true});
+    d.enabled = test_iccid(7, 0);
     d.country = cc("DE");
     engine->upsert_device(std::move(d));
     for (const char* country : {"DE", "FR"}) {
@@ -91,11 +84,11 @@ struct Truck {
   // Reports every 5 minutes from `t` for `span` in `country` on slot `slot`; ticks after each record.
   TimePoint drive(TimePoint t, Duration span, const char* country, unsigned slot) {
     for (TimePoint now = t; now < t + span; now += 5min) {
-      TelemetryRecord r{geo_eid(7)};
+      TelemetryRecord r{test_eid(7)};
       r.time = now;
       r.country = cc(country);
       r.serving_plmn = *domain::Plmn::parse(slot == 0 ? "262-01" : "208-01");
-      r.enabled_iccid = geo_iccid(7, slot);
+      r.enabled_iccid = test_iccid(7, slot);
       r.rsrp_dbm = -90;
       r.latency_ms = 50;
       r.bytes_down = 2'000'000;  // ~576 MB a month at one record per 5 minutes
@@ -114,21 +107,21 @@ TEST(EngineGeography, ABorderCrossingMovesARoamingDeviceToTheLocalProfileAndTheR
   Truck t(kBorderPolicy);
   TimePoint now = t.drive(kStart, 1h, "DE", 0);
   EXPECT_TRUE(t.act.switches.empty()) << "at home: no rule holds";
-  auto x = t.engine->explain(geo_eid(7), now);
+  auto x = t.engine->explain(test_eid(7), now);
   ASSERT_TRUE(x);
   EXPECT_FALSE(x->roaming_since);
   EXPECT_EQ(x->home_country, cc("DE"));
   now = t.drive(now, 15min, "FR", 0);
   ASSERT_EQ(t.act.switches.size(), 1u);
   const auto& s = t.act.switches[0];
-  EXPECT_EQ(s.target, geo_iccid(7, 1));
+  EXPECT_EQ(s.target, test_iccid(7, 1));
   // "policy trucks, rule border-roaming: country changed [DE -> FR at ...]; roaming [roaming in FR on 262-01 (home
   // DE) since ...]; savings.monthly > 1.00 EUR [...] -> switch best => fr-orange (objective cost: ...)"
   EXPECT_NE(s.reason.find("rule border-roaming"), std::string::npos) << s.reason;
   EXPECT_NE(s.reason.find("DE -> FR"), std::string::npos) << s.reason;
   EXPECT_NE(s.reason.find("roaming in FR on 262-01 (home DE)"), std::string::npos) << s.reason;
   EXPECT_NE(s.reason.find("=> fr-orange"), std::string::npos) << s.reason;
-  x = t.engine->explain(geo_eid(7), now);
+  x = t.engine->explain(test_eid(7), now);
   ASSERT_TRUE(x);
   EXPECT_EQ(x->country, cc("FR"));
   EXPECT_EQ(x->previous_country, cc("DE"));
@@ -136,7 +129,7 @@ TEST(EngineGeography, ABorderCrossingMovesARoamingDeviceToTheLocalProfileAndTheR
   // On the French profile in France it is home: not roaming, and the change has been acted on (no second switch).
   now = t.drive(now, 1h, "FR", 1);
   EXPECT_EQ(t.act.switches.size(), 1u);
-  x = t.engine->explain(geo_eid(7), now);
+  x = t.engine->explain(test_eid(7), now);
   EXPECT_FALSE(x->roaming_since);
   EXPECT_EQ(x->home_country, cc("FR"));
 }
@@ -159,15 +152,15 @@ TEST(EngineGeography, WithoutARecordCountryTheServingPlmnPlacesTheDevice) {
   Truck t(kBorderPolicy);
   TimePoint now = kStart;
   for (int k = 0; k < 12; ++k, now += 5min) {
-    TelemetryRecord r{geo_eid(7)};
+    TelemetryRecord r{test_eid(7)};
     r.time = now;
     r.serving_plmn = *domain::Plmn::parse(k < 6 ? "262-01" : "208-10");  // a French network from the 7th record
-    r.enabled_iccid = geo_iccid(7, 0);
+    r.enabled_iccid = test_iccid(7, 0);
     r.bytes_down = 2'000'000;
     ASSERT_TRUE(t.engine->ingest(r).ok());
     t.engine->tick(now);
   }
-  auto x = t.engine->explain(geo_eid(7), now);
+  auto x = t.engine->explain(test_eid(7), now);
   ASSERT_TRUE(x);
   EXPECT_EQ(x->country, cc("FR"));
   ASSERT_EQ(t.act.switches.size(), 1u);

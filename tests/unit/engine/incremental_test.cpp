@@ -7,22 +7,15 @@
 #include <random>
 
 #include "engine/engine.hpp"
+#include "engine_test_ids.hpp"
 
 namespace esimo::engine {
 namespace {
+using testing::test_eid;
+using testing::test_iccid;
 
 using namespace std::chrono_literals;
 
-domain::Eid inc_eid(unsigned i) {
-  char buf[31];
-  std::snprintf(buf, sizeof buf, "890490320057000000002%09u", i);
-  return *domain::Eid::from_prefix30(buf);
-}
-domain::Iccid inc_iccid(unsigned i, unsigned slot) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "8949%01u%012u", slot, i);
-  return *domain::Iccid::from_payload(buf);
-}
 domain::CountryCode inc_de() { return *domain::CountryCode::parse("DE"); }
 
 struct TextActuator final : Actuator {
@@ -75,11 +68,11 @@ struct Side {
     cfg.parallel_tick_from = parallel ? 1 : SIZE_MAX;
     engine = std::make_unique<Engine>(cfg, act);
     for (unsigned i = 0; i < devices; ++i) {
-      DeviceInfo d{inc_eid(i)};
+      DeviceInfo d{test_eid(i, 2)};
       for (unsigned s = 0; s < 3; ++s) {
-        d.profiles.push_back(ProfileInfo{inc_iccid(i, s), kIncCarriers[s], *domain::Plmn::parse(kIncPlmns[s]), s == 1});
+        d.profiles.push_back(ProfileInfo{test_iccid(i, s), kIncCarriers[s], *domain::Plmn::parse(kIncPlmns[s]), s == 1});
       }
-      d.enabled = inc_iccid(i, 0);
+      d.enabled = test_iccid(i, 0);
       d.country = inc_de();
       engine->upsert_device(std::move(d));
     }
@@ -94,12 +87,12 @@ struct Side {
 };
 
 TelemetryRecord inc_rec(unsigned i, TimePoint t, unsigned enabled_slot, double rsrp, double latency, bool attached) {
-  TelemetryRecord r{inc_eid(i)};
+  TelemetryRecord r{test_eid(i, 2)};
   r.time = t;
   r.attached = attached;
   r.country = inc_de();
   r.serving_plmn = *domain::Plmn::parse(kIncPlmns[enabled_slot]);
-  r.enabled_iccid = inc_iccid(i, enabled_slot);
+  r.enabled_iccid = test_iccid(i, enabled_slot);
   if (attached) {
     r.rsrp_dbm = rsrp;
     r.latency_ms = latency;
@@ -157,15 +150,15 @@ void same_as_full_evaluation(bool parallel) {
       if (line.rfind("switch ", 0) != 0) continue;
       for (unsigned i = 0; i < kDevices; ++i) {
         for (unsigned s = 0; s < 3; ++s) {
-          if (line.rfind("switch " + inc_eid(i).str() + " " + inc_iccid(i, s).str(), 0) == 0) slot[i] = s;
+          if (line.rfind("switch " + test_eid(i, 2).str() + " " + test_iccid(i, s).str(), 0) == 0) slot[i] = s;
         }
       }
     }
     t += 1min;
   }
   for (unsigned i = 0; i < kDevices; ++i) {
-    const auto x = full.engine->explain(inc_eid(i), t);
-    const auto y = inc.engine->explain(inc_eid(i), t);
+    const auto x = full.engine->explain(test_eid(i, 2), t);
+    const auto y = inc.engine->explain(test_eid(i, 2), t);
     ASSERT_TRUE(x && y);
     ASSERT_EQ(x->decisions.size(), y->decisions.size());
     for (std::size_t k = 0; k < x->decisions.size(); ++k) {
@@ -239,7 +232,7 @@ TEST(EngineIncremental, AnOutageDetectedInTheTickReachesDevicesWhoseRecordsWereQ
     ASSERT_EQ(full.act.log, inc.act.log) << "round " << round;
     if (round >= 20 && fallbacks_at_detection == 0) {
       for (std::size_t k = before; k < full.act.log.size(); ++k) {
-        fallbacks_at_detection += full.act.log[k].rfind("fallback " + inc_eid(0).str(), 0) == 0;
+        fallbacks_at_detection += full.act.log[k].rfind("fallback " + test_eid(0, 2).str(), 0) == 0;
       }
     }
   }
@@ -273,7 +266,7 @@ TEST(EngineIncremental, QuietRecordsDoNotReEvaluate) {
   ASSERT_TRUE(inc.engine->ingest(inc_rec(7, t, 0, -90, 50, false)).ok());
   inc.engine->tick(t + 1s);
   EXPECT_EQ(inc.engine->stats().evaluations, first.evaluations + 1);
-  const auto x = inc.engine->explain(inc_eid(7), t + 1s);
+  const auto x = inc.engine->explain(test_eid(7, 2), t + 1s);
   ASSERT_TRUE(x);
   EXPECT_FALSE(x->attached);
 }

@@ -8,22 +8,15 @@
 #include <random>
 
 #include "engine/engine.hpp"
+#include "engine_test_ids.hpp"
 
 namespace esimo::engine {
 namespace {
+using testing::test_eid;
+using testing::test_iccid;
 
 using namespace std::chrono_literals;
 
-domain::Eid par_eid(unsigned i) {
-  char buf[31];
-  std::snprintf(buf, sizeof buf, "890490320057000000001%09u", i);
-  return *domain::Eid::from_prefix30(buf);
-}
-domain::Iccid par_iccid(unsigned i, unsigned slot) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "8949%01u%012u", slot, i);
-  return *domain::Iccid::from_payload(buf);
-}
 
 struct LogActuator final : Actuator {
   std::vector<std::string> log;
@@ -77,18 +70,18 @@ std::unique_ptr<Engine> make_engine(bool parallel, LogActuator& act) {
   ps.groups["trucks"] = *policy::parse_policy(
       R"({"name":"trucks","scope":{"group":"trucks"},"rules":[{"name":"sinr","when":"signal.sinr < 0 dB","do":"alert \"sinr\""}]})",
       policy::ParseOptions{});
-  const std::string dev7 = R"({"name":"dev7","scope":{"device":")" + par_eid(7).str() +
+  const std::string dev7 = R"({"name":"dev7","scope":{"device":")" + test_eid(7, 1).str() +
                            R"("},"rules":[{"name":"rsrq","when":"signal.rsrq < -15 dB","do":"alert \"rsrq\""}]})";
   auto p7 = policy::parse_policy(dev7, policy::ParseOptions{});
   EXPECT_TRUE(p7.ok()) << (p7.ok() ? "" : p7.error().message);
-  if (p7.ok()) ps.devices.emplace(par_eid(7), std::move(p7).value());
+  if (p7.ok()) ps.devices.emplace(test_eid(7, 1), std::move(p7).value());
   e->set_policies(std::move(ps));
   for (unsigned i = 0; i < kDevices; ++i) {
-    DeviceInfo d{par_eid(i)};
+    DeviceInfo d{test_eid(i, 1)};
     for (unsigned s = 0; s < 3; ++s) {
-      d.profiles.push_back(ProfileInfo{par_iccid(i, s), kCarriers[s], *domain::Plmn::parse(kPlmns[s]), s == 1});
+      d.profiles.push_back(ProfileInfo{test_iccid(i, s), kCarriers[s], *domain::Plmn::parse(kPlmns[s]), s == 1});
     }
-    d.enabled = par_iccid(i, i % 5 == 0 ? 2 : 0);
+    d.enabled = test_iccid(i, i % 5 == 0 ? 2 : 0);
     d.priority = static_cast<std::uint8_t>(i % 4);
     d.group = i % 3 == 0 ? "trucks" : "";
     d.country = de;
@@ -105,7 +98,7 @@ std::vector<TelemetryRecord> round_records(unsigned round, std::mt19937& rng) {
   std::normal_distribution<double> rsrp(-95, 9), lat(60, 30);
   for (unsigned i = 0; i < kDevices; ++i) {
     TelemetryRecord r;
-    r.eid = par_eid(i);
+    r.eid = test_eid(i, 1);
     r.time = start + std::chrono::milliseconds(rng() % 59000);
     const bool on_a = i % 5 != 0;
     const bool failing = on_a && round >= 12 && round < 30 && i % 2 == 0;
@@ -117,7 +110,7 @@ std::vector<TelemetryRecord> round_records(unsigned round, std::mt19937& rng) {
     r.latency_ms = std::max(5.0, lat(rng) + (failing ? 300 : 0));
     r.bytes_up = rng() % 5000;
     r.bytes_down = rng() % 20000;
-    if (i % 97 == 3 && round % 4 == 1) r.enabled_iccid = par_iccid(i, 1);  // the device says it moved
+    if (i % 97 == 3 && round % 4 == 1) r.enabled_iccid = test_iccid(i, 1);  // the device says it moved
     out.push_back(r);
     if (i % 53 == 0) {
       TelemetryRecord again = r;  // the same device twice in one batch
@@ -127,7 +120,7 @@ std::vector<TelemetryRecord> round_records(unsigned round, std::mt19937& rng) {
     }
   }
   TelemetryRecord unknown;
-  unknown.eid = par_eid(kDevices + 5);
+  unknown.eid = test_eid(kDevices + 5, 1);
   unknown.time = start;
   out.push_back(unknown);
   TelemetryRecord bad = out[10];
@@ -200,7 +193,7 @@ TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGives) {
   }
   const TimePoint end = kParT0 + 45min;
   for (unsigned i = 0; i < kDevices; ++i) {
-    ASSERT_EQ(describe(serial->explain(par_eid(i), end)), describe(parallel->explain(par_eid(i), end))) << i;
+    ASSERT_EQ(describe(serial->explain(test_eid(i, 1), end)), describe(parallel->explain(test_eid(i, 1), end))) << i;
   }
   EXPECT_EQ(serial->stats().records, parallel->stats().records);
   EXPECT_EQ(serial->stats().evaluations, parallel->stats().evaluations);
