@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "engine/engine.hpp"
-#include "engine_test_ids.hpp"
+#include "engine_test_util.hpp"
 
 namespace esimo::engine {
 namespace {

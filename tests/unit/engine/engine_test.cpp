@@ -1,7 +1,7 @@
 // The orchestration engine on hand-built fleets: windows, health and outage detection, the status feed, waves
 // (canary gating, rate limit, priority order, stop on a degraded backup), return home, guards, explain, simulate.
 #include "engine/engine.hpp"
-#include "engine_test_ids.hpp"
+#include "engine_test_util.hpp"
 
 #include <gtest/gtest.h>
 

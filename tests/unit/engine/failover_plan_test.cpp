@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "engine/engine.hpp"
-#include "engine_test_ids.hpp"
+#include "engine_test_util.hpp"
 #include "engine/failover_plan.hpp"
 
 namespace esimo::engine {

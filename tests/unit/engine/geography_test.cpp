@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "engine/engine.hpp"
-#include "engine_test_ids.hpp"
+#include "engine_test_util.hpp"
 #include "engine/geography.hpp"
 
 namespace esimo::engine {

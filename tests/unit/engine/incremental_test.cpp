@@ -7,36 +7,18 @@
 #include <random>
 
 #include "engine/engine.hpp"
-#include "engine_test_ids.hpp"
+#include "engine_test_util.hpp"
 
 namespace esimo::engine {
 namespace {
 using testing::test_eid;
 using testing::test_iccid;
+using testing::RecordingActuator;
 
 using namespace std::chrono_literals;
 
 domain::CountryCode inc_de() { return *domain::CountryCode::parse("DE"); }
 
-struct TextActuator final : Actuator {
-  std::vector<std::string> log;
-  Status submit_switch(const domain::Eid& e, const domain::Iccid& t, bool, const std::string& r) override {
-    log.push_back("switch " + e.str() + " " + t.str() + " " + r);
-    return ok_status();
-  }
-  Status set_fallback(const domain::Eid& e, const domain::Iccid& t, const std::string& r) override {
-    log.push_back("fallback " + e.str() + " " + t.str() + " " + r);
-    return ok_status();
-  }
-  Status unset_fallback(const domain::Eid& e, const std::string& r) override {
-    log.push_back("unset_fallback " + e.str() + " " + r);
-    return ok_status();
-  }
-  void alert(const domain::Eid& e, const std::string& text, const std::string& r) override {
-    log.push_back("alert " + e.str() + " " + text + " " + r);
-  }
-  void outage_changed(const Outage& o) override { log.push_back("outage " + o.id + " " + o.evidence); }
-};
 
 const TimePoint kIncT0 = TimePoint(std::chrono::hours(24 * 365 * 57));
 const char* const kIncCarriers[3] = {"de-a", "de-b", "de-c"};
@@ -56,7 +38,7 @@ policy::Policy inc_policy() {
 
 // One engine of a pair: incremental evaluation on or off, the same fleet.
 struct Side {
-  TextActuator act;
+  RecordingActuator act;
   std::unique_ptr<Engine> engine;
   Side(bool incremental, unsigned devices, bool parallel) {
     EngineConfig cfg;

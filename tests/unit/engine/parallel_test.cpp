@@ -8,45 +8,24 @@
 #include <random>
 
 #include "engine/engine.hpp"
-#include "engine_test_ids.hpp"
+#include "engine_test_util.hpp"
 
 namespace esimo::engine {
 namespace {
 using testing::test_eid;
 using testing::test_iccid;
+using testing::RecordingActuator;
 
 using namespace std::chrono_literals;
 
 
-struct LogActuator final : Actuator {
-  std::vector<std::string> log;
-  Status submit_switch(const domain::Eid& e, const domain::Iccid& t, bool rb, const std::string& r) override {
-    log.push_back("switch " + e.str() + " " + t.str() + (rb ? " rollback " : " ") + r);
-    return ok_status();
-  }
-  Status set_fallback(const domain::Eid& e, const domain::Iccid& t, const std::string& r) override {
-    log.push_back("fallback " + e.str() + " " + t.str() + " " + r);
-    return ok_status();
-  }
-  Status unset_fallback(const domain::Eid& e, const std::string& r) override {
-    log.push_back("unset_fallback " + e.str() + " " + r);
-    return ok_status();
-  }
-  void alert(const domain::Eid& e, const std::string& text, const std::string& r) override {
-    log.push_back("alert " + e.str() + " " + text + " " + r);
-  }
-  void outage_changed(const Outage& o) override {
-    log.push_back("outage " + o.id + " " + std::to_string(o.submitted) + "/" + std::to_string(o.confirmed) + " " +
-                  o.evidence);
-  }
-};
 
 const TimePoint kParT0 = TimePoint(std::chrono::hours(24 * 365 * 57));
 constexpr unsigned kDevices = 600;
 const char* const kCarriers[3] = {"de-a", "de-b-with-a-long-catalog-id", "de-c"};
 const char* const kPlmns[3] = {"262-01", "262-02", "262-03"};
 
-std::unique_ptr<Engine> make_engine(bool parallel, LogActuator& act) {
+std::unique_ptr<Engine> make_engine(bool parallel, RecordingActuator& act) {
   EngineConfig cfg;
   cfg.health_window = 2min;
   cfg.min_population = 20;
@@ -145,7 +124,7 @@ std::string describe(const std::optional<Explanation>& x) {
 }
 
 TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGives) {
-  LogActuator act_serial, act_parallel;
+  RecordingActuator act_serial, act_parallel;
   auto serial = make_engine(false, act_serial);
   auto parallel = make_engine(true, act_parallel);
   std::mt19937 rng(2027);
