@@ -130,6 +130,13 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
     return Error(Errc::parse_error, "private key: no unencrypted PEM private key found");
   }
   if (!ossl::is_p256(k.get())) return Error(Errc::unsupported, "private key: not an EC P-256 key");
+  // The file may carry its public key (SEC1 publicKey): it must be the private scalar's, on the curve, since the
+  // PrivateKey keeps that public half for every certificate and signature check made against this key.
+  ossl::PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, k.get(), nullptr));
+  if (!check || EVP_PKEY_pairwise_check(check.get()) != 1) {
+    ossl::drain_errors();
+    return Error(Errc::invalid_argument, "private key: its public key does not belong to its private key");
+  }
   return PrivateKey(detail::PkeyHandle(k.release()));
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -261,6 +262,37 @@ TEST(Keys, PrivatePemRoundTrip) {
   EXPECT_TRUE(back->public_key() == key.public_key());
   // A signature by the reloaded key verifies under the original public key.
   EXPECT_TRUE(verify_raw(key.public_key(), as_bytes("m"), sign_raw(*back, as_bytes("m")).value()).ok());
+}
+
+// SEC1 "EC PRIVATE KEY" PEM of `priv`'s scalar carrying `point` as its publicKey (RFC 5915 §3).
+std::string sec1_pem(const PrivateKey& priv, const Bytes& point) {
+  BIGNUM* d = nullptr;
+  EXPECT_EQ(EVP_PKEY_get_bn_param(priv.native(), "priv", &d), 1);
+  unsigned char scalar[32];
+  EXPECT_EQ(BN_bn2binpad(d, scalar, 32), 32);
+  BN_clear_free(d);
+  Bytes der{0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20};
+  der.insert(der.end(), scalar, scalar + 32);
+  for (std::uint8_t b : {0xA0, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0xA1, 0x44, 0x03, 0x42, 0x00})
+    der.push_back(b);
+  der.insert(der.end(), point.begin(), point.end());
+  std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
+  b64.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), der.data(), static_cast<int>(der.size()))));
+  std::string pem = "-----BEGIN EC PRIVATE KEY-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  return pem + "-----END EC PRIVATE KEY-----\n";
+}
+
+TEST(Keys, PrivatePemWhosePublicKeyIsAnotherKeysIsRejected) {
+  const PrivateKey a = PrivateKey::generate();
+  const PrivateKey b = PrivateKey::generate();
+  auto own = PrivateKey::from_pem(sec1_pem(a, a.public_key().to_uncompressed_point()));
+  ASSERT_TRUE(own.ok()) << own.error().message;  // the construction itself is a valid key file
+  EXPECT_TRUE(own->public_key() == a.public_key());
+  auto mixed = PrivateKey::from_pem(sec1_pem(a, b.public_key().to_uncompressed_point()));
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.error().code, Errc::invalid_argument);
 }
 
 TEST(Keys, BadPemRejected) {
