@@ -608,17 +608,19 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     if (!dev || dev->ambiguous) return {};
     if (pkg && (pkg->eid != dev->eid || pkg->tenant_id != dev->tenant)) pkg.reset();
     // The request as sent (its operations), kept in the hot state when it left (esipa.cpp).
+    // The entry leaves the hot state even when the package record (an answer without its EID) already named the
+    // device: an entry left behind would match a duplicate of this answer and finish its operations again.
     std::optional<InFlightPackage> flight;
-    if (d.eim_transaction_id && !pkg) {
+    if (d.eim_transaction_id) {
       auto& in_flight = dev->work->in_flight;
       for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
         if (it->eim_transaction_id == *d.eim_transaction_id) {
-          flight = std::move(*it);
+          if (!pkg) flight = std::move(*it);
           in_flight.erase(it);
           break;
         }
       }
-      if (!flight) {
+      if (!flight && !pkg) {
         if (auto p = store.get_package(*d.eim_transaction_id)) {
           if (p->eid == dev->eid && p->tenant_id == dev->tenant) pkg = std::move(*p);
         }
