@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -127,26 +128,34 @@ Result<Certificate> Certificate::from_der(ByteView der) {
 
 // ---- CertificateCache ----
 
+// Orders stored DER (Bytes) against a looked-up view without copying the view into a key.
+struct CertificateCacheDerLess {
+  using is_transparent = void;
+  static bool less(ByteView a, ByteView b) { return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end()); }
+  bool operator()(const Bytes& a, const Bytes& b) const { return less(a, b); }
+  bool operator()(const Bytes& a, ByteView b) const { return less(a, b); }
+  bool operator()(ByteView a, const Bytes& b) const { return less(a, b); }
+};
+
 struct CertificateCache::Impl {
   explicit Impl(std::size_t c) : capacity(c) {}
   const std::size_t capacity;
   mutable std::mutex mu;
-  std::map<Bytes, Certificate, std::less<>> parsed;  // guarded by mu
+  std::map<Bytes, Certificate, CertificateCacheDerLess> parsed;  // guarded by mu
 };
 
 CertificateCache::CertificateCache(std::size_t capacity) : impl_(std::make_unique<Impl>(capacity)) {}
 CertificateCache::~CertificateCache() = default;
 
 Result<Certificate> CertificateCache::from_der(ByteView der) {
-  Bytes key(der.begin(), der.end());
   {
     std::lock_guard lock(impl_->mu);
-    if (auto it = impl_->parsed.find(key); it != impl_->parsed.end()) return it->second;
+    if (auto it = impl_->parsed.find(der); it != impl_->parsed.end()) return it->second;
   }
   // Parsed outside the lock: two threads may parse the same bytes once each; the first one in is kept.
   ESIMO_TRY(Certificate cert, Certificate::from_der(der));
   std::lock_guard lock(impl_->mu);
-  if (impl_->parsed.size() < impl_->capacity) impl_->parsed.emplace(std::move(key), cert);
+  if (impl_->parsed.size() < impl_->capacity) impl_->parsed.emplace(Bytes(der.begin(), der.end()), cert);
   return cert;
 }
 
