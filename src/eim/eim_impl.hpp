@@ -36,6 +36,10 @@ struct EidKeyHash {
 // the eUICC's signature covers the eimSignature), kept so a result is matched without reading the store.
 struct InFlightPackage {
   Bytes eim_transaction_id;
+  // An IpaEuiccDataRequest (answered by the IPA, unsigned) rather than a signed eUICC package (answered by the eUICC,
+  // signed): an answer of one kind never matches a request of the other (an unsigned eUICC data answer must not
+  // finish a PSMO).
+  bool euicc_data = false;
   std::uint64_t counter_value = 0;
   Bytes eim_signature;
   std::vector<domain::Operation> operations;  // as recorded: delivered, in package order

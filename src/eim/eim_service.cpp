@@ -461,7 +461,11 @@ Status EimService::set_euicc_facts(domain::TenantId tenant, const domain::Eid& e
     if (Status st = m.trust->verify(*euicc, inter, m.clock.now()); !st.ok()) {
       return Error(Errc::unauthenticated, "euicc_certificate: " + st.error().message, "euicc_certificate");
     }
-    if (auto serial = euicc->subject_serial_number(); serial && *serial != eid.str()) {
+    auto serial = euicc->subject_serial_number();
+    if (!serial) {
+      return Error(Errc::invalid_argument, "euicc_certificate: names no EID (subject serialNumber)", "euicc_certificate");
+    }
+    if (*serial != eid.str()) {
       return Error(Errc::invalid_argument, "euicc_certificate: issued to EID " + *serial, "euicc_certificate");
     }
     verifier = std::make_shared<crypto::Verifier>(euicc->public_key());

@@ -346,6 +346,7 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     // carry neither and are matched through the store, handle_euicc_data).
     InFlightPackage flight;
     flight.eim_transaction_id = tid;
+    flight.euicc_data = true;
     const std::string tid_hex = to_hex(tid);
     for (auto op : batch) {
       op.state = domain::OperationState::delivered;

@@ -382,7 +382,7 @@ Status EimService::Impl::handle_package_result(const sgp::EuiccPackageResult& r,
   bool hot = false;
   auto& in_flight = dev->work->in_flight;
   for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
-    if (it->eim_transaction_id == *tid) {
+    if (it->eim_transaction_id == *tid && !it->euicc_data) {
       flight = std::move(*it);
       in_flight.erase(it);
       hot = true;
@@ -393,6 +393,10 @@ Status EimService::Impl::handle_package_result(const sgp::EuiccPackageResult& r,
     if (!pkg) {
       ESIMO_CHECK(read_package());
       if (!pkg) return {};
+    }
+    if (pkg->kind == "euicc_data") {
+      log::warn("eUICC package result for an eUICC data request; ignored", {{"tid", to_hex(*tid)}});
+      return {};
     }
     if (pkg->eid.to_bytes() != *key) {
       log::warn("eUICC package result names another EID than its package; ignored", {{"tid", to_hex(*tid)}});
@@ -561,10 +565,24 @@ Status EimService::Impl::handle_package_result_error(const sgp::EimPackageResult
 
 Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, const std::optional<EidKey>& hint,
                                            std::vector<std::int64_t>& acks) {
+  // The IPA answers an eUICC data request unsigned: such an answer may finish only the euicc_data operations of the
+  // request it names, never the operations of a signed eUICC package that happens to carry that transaction id.
+  const auto is_data_op = [](const domain::Operation& op) { return op.type == "euicc_data"; };
   if (const auto* err = std::get_if<sgp::IpaEuiccDataError>(&r)) {
     if (!err->eim_transaction_id) return {};
+    if (hint) {
+      if (auto busy = busy_of(*hint)) {
+        std::lock_guard dev_lock(*busy);
+        if (auto dev = snapshot(*hint)) {
+          std::erase_if(dev->work->in_flight, [&](const InFlightPackage& f) {
+            return f.euicc_data && f.eim_transaction_id == *err->eim_transaction_id;
+          });
+        }
+      }
+    }
     ESIMO_TRY(auto ops, store.find_operations_by_transaction(to_hex(*err->eim_transaction_id)));
     for (const auto& op : ops) {
+      if (!is_data_op(op)) continue;
       ESIMO_TRY(bool first, finish_operation(op, false, results_detail::data_error_name(err->code),
                                              "{\"code\":" + std::to_string(err->code) + "}"));
       (void)first;
@@ -577,7 +595,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
   // restart). Without the EID, the package record is what names the device.
   if (d.eim_transaction_id && !hint) {
     auto p = store.get_package(*d.eim_transaction_id);
-    if (p) pkg = std::move(*p);
+    if (p && p->kind == "euicc_data") pkg = std::move(*p);
   }
   std::optional<crypto::Certificate> euicc_cert;
   std::optional<crypto::Certificate> eum_cert;
@@ -614,7 +632,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     if (d.eim_transaction_id) {
       auto& in_flight = dev->work->in_flight;
       for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
-        if (it->eim_transaction_id == *d.eim_transaction_id) {
+        if (it->euicc_data && it->eim_transaction_id == *d.eim_transaction_id) {
           if (!pkg) flight = std::move(*it);
           in_flight.erase(it);
           break;
@@ -622,7 +640,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
       }
       if (!flight && !pkg) {
         if (auto p = store.get_package(*d.eim_transaction_id)) {
-          if (p->eid == dev->eid && p->tenant_id == dev->tenant) pkg = std::move(*p);
+          if (p->eid == dev->eid && p->tenant_id == dev->tenant && p->kind == "euicc_data") pkg = std::move(*p);
         }
       }
     }
@@ -647,7 +665,11 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
       const auto serial = euicc_cert->subject_serial_number();
       if (!chain.ok()) {
         cert_status = "chain: " + chain.error().message;
-      } else if (serial && *serial != dev->eid.str()) {
+      } else if (!serial) {
+        // SGP.22 §4.5.2: an eUICC certificate's subject carries the EID as serialNumber. Another end-entity
+        // certificate under the same CI (an SM-DP+'s, an eIM's) must not become this device's key.
+        cert_status = "the eUICC certificate names no EID (subject serialNumber)";
+      } else if (*serial != dev->eid.str()) {
         cert_status = "the eUICC certificate names EID " + *serial;
       } else {
         verifier = std::make_shared<crypto::Verifier>(euicc_cert->public_key());
@@ -704,6 +726,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
       json += "\"certificates\":" + results_detail::json_str(cert_status.empty() ? "absent" : cert_status) + "}";
       const bool cert_bad = !cert_status.empty() && cert_status != "verified";
       for (const auto& op : ops) {
+        if (!is_data_op(op)) continue;
         ESIMO_TRY(bool first, finish_operation(op, !cert_bad, cert_bad ? "euicc_certificate_invalid" : "ok", json));
         (void)first;
       }

@@ -674,6 +674,115 @@ TEST_F(EimServiceTest, QueuedEuiccDataOperationAsksForItsTags) {
   EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"association_token\":7"));
 }
 
+// The IPA answers an eUICC data request unsigned; a PSMO's outcome is proved only by the eUICC's signed result. An
+// IpaEuiccData (or IpaEuiccDataError) naming a PSMO package's eimTransactionId must not finish its operations — with
+// the EID (matched in memory), without it (matched through the package record) and after a restart (store only).
+TEST_F(EimServiceTest, AnUnsignedEuiccDataAnswerCannotFinishAPsmo) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto send_unsigned = [&](const Bytes& tid, bool with_eid, bool as_error) {
+    sgp::ProvideEimPackageResult m;
+    if (with_eid) m.eid = bytes_of(e.eid);
+    if (as_error) {
+      sgp::IpaEuiccDataError err;
+      err.eim_transaction_id = tid;
+      err.code = 127;
+      m.result = sgp::IpaEuiccDataResponse(err);
+    } else {
+      sgp::IpaEuiccData d;
+      d.eim_transaction_id = tid;
+      d.association_token = e.association_token;
+      m.result = sgp::IpaEuiccDataResponse(d);
+    }
+    auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(m), Version::v1_2);
+    ASSERT_TRUE(body.ok());
+    EXPECT_TRUE(service_->handle_esipa(*body, std::nullopt).ok());
+  };
+  auto op = submit(e, OpEnable{iccid(12)});
+  auto pkg = take_package(e, poll(e));
+  const Bytes tid = *pkg.euicc_package_signed.eim_transaction_id;
+  for (bool with_eid : {true, false}) {
+    for (bool as_error : {false, true}) {
+      send_unsigned(tid, with_eid, as_error);
+      EXPECT_EQ(get(op).state, OperationState::delivered) << "with_eid " << with_eid << " as_error " << as_error;
+    }
+  }
+  // The package is still in flight: the eUICC's signed result is matched (in memory) and decides.
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+
+  // After a restart nothing is in memory: the store's package record (a PSMO) must refuse the unsigned answers too.
+  auto op2 = submit(e, OpDisable{iccid(12)});
+  auto pkg2 = take_package(e, poll(e));
+  const Bytes tid2 = *pkg2.euicc_package_signed.eim_transaction_id;
+  reopen();
+  for (bool with_eid : {true, false}) {
+    for (bool as_error : {false, true}) {
+      send_unsigned(tid2, with_eid, as_error);
+      EXPECT_EQ(get(op2).state, OperationState::delivered) << "after restart, with_eid " << with_eid;
+    }
+  }
+  ASSERT_TRUE(send(e, signed_result(e, pkg2, {result(sgp::EuiccResultKind::disable)})).ok());
+  EXPECT_EQ(get(op2).state, OperationState::succeeded);
+}
+
+// A signed eUICC package result that names an eUICC data request's transaction id is not that request's answer.
+TEST_F(EimServiceTest, AnEuiccDataRequestIsNotFinishedByAPackageResult) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto op = submit(e, OpEuiccData{Bytes{0x84}});
+  auto resp = poll(e);
+  const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
+  ASSERT_NE(data, nullptr);
+  ASSERT_TRUE(data->eim_transaction_id.has_value());
+  sgp::EuiccPackageErrorUnsigned forged;
+  forged.eim_id = "esimo-test-eim";
+  forged.eim_transaction_id = *data->eim_transaction_id;
+  ASSERT_TRUE(send(e, sgp::EuiccPackageResult(forged)).ok());
+  EXPECT_EQ(get(op).state, OperationState::delivered);
+  // Its real answer still finds it.
+  sgp::IpaEuiccData d;
+  d.association_token = e.association_token;
+  d.eim_transaction_id = data->eim_transaction_id;
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+}
+
+// An eUICC certificate names its EID (subject serialNumber, SGP.22 §4.5.2). One without it — even issued under the
+// EUM with the device's own key — is not learned: another end-entity certificate under the CI must not become a
+// device's key.
+TEST_F(EimServiceTest, AnEuiccCertificateWithoutItsEidIsNotLearned) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  const crypto::Validity v{clock_.now() - std::chrono::hours(1), clock_.now() + std::chrono::hours(24)};
+  auto anonymous = crypto::issue_test_certificate(crypto::CertRole::euicc, {{"O", "esimo test"}, {"CN", "eUICC"}},
+                                                  e.key.key.public_key(), &pki_->eum.certificate, pki_->eum.key, v);
+  ASSERT_TRUE(anonymous.ok()) << anonymous.error().message;
+  ASSERT_FALSE(anonymous->subject_serial_number().has_value());
+  auto op = submit(e, OpEuiccData{Bytes{0xA5, 0xA6}});
+  auto resp = poll(e);
+  const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
+  ASSERT_NE(data, nullptr);
+  sgp::IpaEuiccData d;
+  d.eim_transaction_id = data->eim_transaction_id;
+  d.eum_certificate = pki_->eum.certificate.der();
+  d.euicc_certificate = anonymous->der();
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(get(op).state, OperationState::failed);
+  EXPECT_EQ(get(op).outcome, "euicc_certificate_invalid");
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("names no EID"));
+  // The same certificate with the EID is learned (the control).
+  auto op2 = submit(e, OpEuiccData{Bytes{0xA5, 0xA6}});
+  auto resp2 = poll(e);
+  const auto* data2 = std::get_if<sgp::IpaEuiccDataRequest>(&resp2);
+  ASSERT_NE(data2, nullptr);
+  d.eim_transaction_id = data2->eim_transaction_id;
+  d.euicc_certificate = e.key.certificate.der();
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(get(op2).state, OperationState::succeeded);
+}
+
 TEST_F(EimServiceTest, StateChangeOnPollQueuesAListProfileInfo) {
   TestEuicc e = add_device(1);
   learn(e);
