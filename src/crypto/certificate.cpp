@@ -152,11 +152,13 @@ Result<Certificate> CertificateCache::from_der(ByteView der) {
     std::lock_guard lock(impl_->mu);
     if (auto it = impl_->parsed.find(der); it != impl_->parsed.end()) return it->second;
   }
-  // Parsed outside the lock: two threads may parse the same bytes once each; the first one in is kept.
-  ESIMO_TRY(Certificate cert, Certificate::from_der(der));
+  return Certificate::from_der(der);
+}
+
+void CertificateCache::remember(const Certificate& cert) {
   std::lock_guard lock(impl_->mu);
-  if (impl_->parsed.size() < impl_->capacity) impl_->parsed.emplace(Bytes(der.begin(), der.end()), cert);
-  return cert;
+  if (impl_->parsed.size() >= impl_->capacity || impl_->parsed.contains(cert.der())) return;
+  impl_->parsed.emplace(cert.der(), cert);
 }
 
 std::size_t CertificateCache::size() const {

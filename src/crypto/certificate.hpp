@@ -88,8 +88,9 @@ class Certificate {
 
 // Parsed certificates by their exact DER, for a certificate that many peers present alike: every eUICC sends its
 // EUM's certificate with its own, and parsing X.509 in OpenSSL 3.0 (its decoder framework) costs more than verifying
-// a signature. Parse errors are not kept. Thread-safe; holds at most `capacity` certificates (past that it parses
-// without keeping).
+// a signature. Only what the caller `remember`s is kept — a certificate it has verified — so certificates an
+// unauthenticated peer sends cannot fill the cache. Thread-safe; holds at most `capacity` certificates (past that,
+// `remember` keeps nothing).
 class CertificateCache {
  public:
   explicit CertificateCache(std::size_t capacity = 256);
@@ -97,8 +98,10 @@ class CertificateCache {
   CertificateCache(const CertificateCache&) = delete;
   CertificateCache& operator=(const CertificateCache&) = delete;
 
-  // As Certificate::from_der, from the cache when these bytes were parsed before.
+  // As Certificate::from_der, from the cache when these bytes were remembered before; parsed otherwise (not kept).
   Result<Certificate> from_der(ByteView der);
+  // Keeps `cert` (by its DER) for later from_der calls.
+  void remember(const Certificate& cert);
   std::size_t size() const;
 
  private:

@@ -469,6 +469,7 @@ Status EimService::set_euicc_facts(domain::TenantId tenant, const domain::Eid& e
       return Error(Errc::invalid_argument, "euicc_certificate: issued to EID " + *serial, "euicc_certificate");
     }
     verifier = std::make_shared<crypto::Verifier>(euicc->public_key());
+    m.eum_certificates.remember(*eum);
   }
   auto busy = m.busy_of(key);
   if (!busy) return Error(Errc::not_found, "device " + eid.str() + " not found", "eid");

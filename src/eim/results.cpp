@@ -674,6 +674,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
       } else {
         verifier = std::make_shared<crypto::Verifier>(euicc_cert->public_key());
         cert_status = "verified";
+        eum_certificates.remember(*eum_cert);  // verified: the next eUICC of this EUM skips its parse
       }
       if (!verifier) {
         verification_failures->inc();

@@ -53,24 +53,29 @@ std::filesystem::path temp_dir(std::string_view tag) {
   return std::filesystem::temp_directory_path() / ("esimo_" + std::string(tag) + "_" + random_alnum(10));
 }
 
-TEST(CertificateCache, ParsesEachDistinctCertificateOnceAndKeepsNoErrors) {
+TEST(CertificateCache, KeepsOnlyWhatIsRememberedUpToItsCapacity) {
   const auto& f = fixture();
   CertificateCache cache(2);
   auto a = cache.from_der(f.pki.eum.certificate.der());
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->subject(), f.pki.eum.certificate.subject());
+  EXPECT_EQ(cache.size(), 0u);  // parsed, not kept: nothing an unauthenticated peer sends fills the cache
+  cache.remember(*a);
+  cache.remember(*a);
+  EXPECT_EQ(cache.size(), 1u);
   auto again = cache.from_der(f.pki.eum.certificate.der());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->der(), f.pki.eum.certificate.der());
-  EXPECT_EQ(cache.size(), 1u);
 
   Bytes bad = f.pki.eum.certificate.der();
-  bad.resize(bad.size() - 1);
+  bad.resize(bad.size() - 1);  // a prefix of a kept certificate is not that certificate
   EXPECT_FALSE(cache.from_der(bad).ok());
-  EXPECT_EQ(cache.size(), 1u);  // an error is not kept
+  bad = f.pki.eum.certificate.der();
+  bad.push_back(0x00);  // nor is a longer string that starts with it
+  EXPECT_FALSE(cache.from_der(bad).ok());
 
-  ASSERT_TRUE(cache.from_der(f.pki.ci.certificate.der()).ok());
-  ASSERT_TRUE(cache.from_der(f.euicc.certificate.der()).ok());  // past capacity: parsed, not kept
+  cache.remember(f.pki.ci.certificate);
+  cache.remember(f.euicc.certificate);  // past capacity: not kept
   EXPECT_EQ(cache.size(), 2u);
   auto third = cache.from_der(f.euicc.certificate.der());
   ASSERT_TRUE(third.ok());
