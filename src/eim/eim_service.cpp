@@ -233,6 +233,22 @@ Status EimService::Impl::refresh_device(domain::TenantId tenant, const domain::E
   lock.lock();
   auto it = devices.find(key);
   if (it == devices.end()) return {};
+  // A device whose stored eIM state could not be read is not served half-loaded: from defaults, its first contact
+  // would write emulated=false or our eimId over what is stored. A device new to memory is forgotten (the next poll
+  // loads it again); one already served keeps what was loaded before.
+  const Error* failed = !st && st.error().code != Errc::not_found ? &st.error() : (!queued ? &queued.error() : nullptr);
+  if (failed != nullptr) {
+    Error e = *failed;
+    if (fresh) {
+      for (auto ii = iccid_index.begin(); ii != iccid_index.end();) {
+        ii = ii->second == key ? iccid_index.erase(ii) : std::next(ii);
+      }
+      devices.erase(it);
+    }
+    lock.unlock();
+    log::warn("device's eIM state could not be read", {{"eid", eid.str()}, {"error", e.message}});
+    return e;
+  }
   if (st) apply_state(it->second, *st);
   if (queued) it->second.queued = static_cast<std::uint32_t>(queued->size());
   lock.unlock();

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -276,6 +277,51 @@ TEST_F(EimServiceTest, ADeviceWrittenByAnotherProcessIsServedOnItsFirstPoll) {
   TestEuicc e = add_device(5, domain::Sgp32Version::v1_2, /*load=*/false, /*tell_eim=*/false);
   auto resp = poll(e);
   EXPECT_NE(std::get_if<sgp::IpaEuiccDataRequest>(&resp), nullptr) << "expected first contact, not eidNotFound";
+}
+
+// A device whose stored eIM state cannot be read is not served from defaults (its first contact would then write
+// emulated=false over the stored true): it is not found until the state can be read, then served as stored.
+TEST_F(EimServiceTest, ADeviceWhoseEimStateCannotBeReadIsNotServedHalfLoaded) {
+  ASSERT_TRUE(service_->load().ok());
+  TestEuicc e = add_device(5, domain::Sgp32Version::v1_2, /*load=*/false, /*tell_eim=*/false);
+  store::EuiccEimState st;
+  st.tenant_id = tenant_;
+  st.eid = e.eid;
+  st.eim_id = "esimo-test-eim";
+  st.emulated = true;
+  ASSERT_TRUE(store_->put_euicc_state(st).ok());
+  auto exec = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() / "esimo.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  };
+  sgp::GetEimPackageRequest req;
+  req.eid = bytes_of(e.eid);
+  const Bytes body = *sgp::encode(sgp::EsipaMessageFromIpaToEim(req), Version::v1_2);
+  auto answer = [&]() -> sgp::GetEimPackageResponse {
+    auto out = service_->handle_esipa(body, std::nullopt);
+    EXPECT_TRUE(out.ok());
+    return std::get<sgp::GetEimPackageResponse>(*sgp::decode_eim_to_ipa(*out, Version::v1_2));
+  };
+  exec("ALTER TABLE euicc_eim_state RENAME TO euicc_eim_state_away");
+  auto r1 = answer();
+  EXPECT_EQ(std::get_if<sgp::IpaEuiccDataRequest>(&r1), nullptr) << "served from defaults";
+  const auto* err1 = std::get_if<sgp::EimPackageError>(&r1);
+  ASSERT_NE(err1, nullptr);
+  EXPECT_EQ(err1->code, 2);  // eidNotFound
+  exec("ALTER TABLE euicc_eim_state_away RENAME TO euicc_eim_state");
+  clock_.advance(std::chrono::seconds(31));  // past the unknown-EID memory
+  auto r2 = answer();
+  const auto* err2 = std::get_if<sgp::EimPackageError>(&r2);
+  ASSERT_NE(err2, nullptr) << "an emulated device with nothing queued gets no package and no data request";
+  EXPECT_EQ(err2->code, 1);  // noEimPackageAvailable
+  auto stored = store_->get_euicc_state(tenant_, e.eid);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->emulated);
 }
 
 TEST_F(EimServiceTest, UnknownEidsAreRememberedThenLookedUpAgain) {
