@@ -8,6 +8,7 @@
 #include "crypto/ecdsa.hpp"
 #include "der/der.hpp"
 #include "sgp/codec.hpp"
+#include "twin/euicc_certificate_template.hpp"
 
 namespace esimo::twin {
 namespace euicc_impl {

@@ -35,7 +35,6 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "crypto/certificate.hpp"
-#include "twin/euicc_certificate_template.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/test_pki.hpp"
 #include "domain/identifiers.hpp"
@@ -43,6 +42,8 @@
 #include "sgp/rsp22.hpp"
 
 namespace esimo::twin {
+
+class EuiccCertificateTemplate;  // twin/euicc_certificate_template.hpp
 
 using IccidWire = std::array<std::uint8_t, 10>;  // EF.ICCID form, as SGP.22 puts it under tag 5A
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sgp/codec.hpp"
+#include "twin/euicc_certificate_template.hpp"
 #include "twin/ipa.hpp"
 #include "twin/software_euicc.hpp"
 
