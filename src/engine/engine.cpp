@@ -204,6 +204,9 @@ struct DeviceState {
   std::optional<domain::CountryCode> country;
   std::optional<domain::CountryCode> previous_country;
   std::optional<domain::Plmn> serving_plmn;
+  // Presumed without service (docs/engine.md, "Silence"): its last record had service and it has sent nothing for
+  // longer than silence_after; `attached` is false and `no_service_since` its last_seen until its next record.
+  bool silent = false;
   std::optional<TimePoint> country_since;
   std::optional<TimePoint> roaming_since;  // set while the enabled profile's home country is not `country`
   std::optional<TimePoint> last_seen;
@@ -865,6 +868,7 @@ struct Engine::Impl {
       d.no_service_since = r.time;
     }
     d.attached = r.attached;
+    d.silent = false;  // what the record says replaces the presumption (a spell without service goes on from it)
     d.last_seen = r.time;
     if (!d.first_record) d.first_record = r.time;
     d.bytes_total += r.bytes_up + r.bytes_down;
@@ -1761,12 +1765,21 @@ struct Engine::Impl {
     struct Part {
       std::vector<std::uint32_t> due;
       std::vector<std::uint8_t> quiet, flags;
+      std::uint64_t silences = 0;
     };
-    const auto work = [this, now](std::uint32_t from, std::uint32_t to, Part& part) {
+    // Silence: a device whose last record had service and is older than this is presumed without service (it becomes
+    // due here, settled or not). Read only when silence is on.
+    const bool silence = config.silence_after > Duration::zero();
+    const TimePoint silent_before = silence ? now - config.silence_after : TimePoint{};
+    const auto work = [this, now, silence, silent_before](std::uint32_t from, std::uint32_t to, Part& part) {
       engine_detail::EvidenceBuf ebuf;
       for (std::uint32_t i = from; i < to; ++i) {
         if (i + 3 < to && (devices[i + 3].dirty || devices[i + 3].watch)) devices[i + 3].samples.prefetch_all();
         DeviceState& d = devices[i];
+        if (silence && d.attached && d.last_seen && *d.last_seen < silent_before) {
+          presume_silent(d);
+          ++part.silences;
+        }
         if (!(d.dirty || d.watch) || d.wave_queued) continue;
         if (d.cold && d.cold->pending && d.cold->pending->at == now) continue;  // just released by a wave
         if (d.profiles.empty()) continue;
@@ -1793,6 +1806,7 @@ struct Engine::Impl {
     due_quiet.insert(due_quiet.end(), b.quiet.begin(), b.quiet.end());
     due_flags = std::move(a.flags);
     due_flags.insert(due_flags.end(), b.flags.begin(), b.flags.end());
+    stats.silences += a.silences + b.silences;
     engine_detail::EvidenceBuf ebuf;
     for (std::size_t k = 0; k < due.size(); ++k) {
       if (due_quiet[k] != 2) continue;
@@ -1800,6 +1814,19 @@ struct Engine::Impl {
       const GroupPolicy& gp = group_policy(d);
       due_quiet[k] = trim_and_judge(d, gp, now, ebuf) ? 1 : 0;
     }
+  }
+
+  // The device's last record had service and it has been silent for longer than silence_after: presumed without
+  // service since that record (the last moment it was known in service), as a record without service would leave it,
+  // and due. Touches that device only (the scan's two threads each have their own).
+  static void presume_silent(DeviceState& d) {
+    d.attached = false;
+    d.silent = true;
+    d.no_service_since = d.last_seen;
+    d.serving_plmn.reset();
+    d.settled_epoch = 0;
+    d.skipped = false;
+    d.dirty = true;
   }
 
   // Trims a due device's series, then: true (and marked evaluated) when it is quiet. A quiet device settles when
@@ -1811,7 +1838,9 @@ struct Engine::Impl {
     d.settled_epoch = 0;
     const policy::Evidence& e = evidence(d, now, ebuf, gp.series);
     if (policy::evaluate(cp, e) || !fallback_in_order(d, cp, now)) return false;
-    d.watch = false;
+    // A device without service stays under evaluation while its policy reads the service: "no_service for D" starts
+    // to hold as time passes, with no record to make the device due (it may send none: silence).
+    d.watch = !d.attached && (cp.reads() & policy::kReadsService) != 0;
     d.dirty = false;
     if (gp.incremental && config.incremental_evaluation && policy::stays_quiet(cp, e)) d.settled_epoch = epoch;
     return true;
@@ -2026,6 +2055,7 @@ std::optional<Explanation> Engine::explain(const domain::Eid& eid, TimePoint now
   x.attached = d.attached;
   x.last_seen = d.last_seen;
   x.no_service_since = d.attached ? std::nullopt : d.no_service_since;
+  x.silent = d.silent;
   x.latency_p50_ms = Impl::latency_p50(d, now);
   std::vector<double> r;
   std::vector<policy::Sample> rsrp;

@@ -84,6 +84,11 @@ struct Tariff {
 // ---- Configuration (defaults documented in docs/engine.md)
 struct EngineConfig {
   // Telemetry
+  // Silence (docs/engine.md, "Silence"): a device whose last record had service and that has sent nothing for longer
+  // than this is presumed without service since that record (the last moment it was known in service) from the
+  // first tick after, until its next record. Zero: off, a silent device stays as its last record left it. Set it
+  // above the fleet's longest reporting interval (the engine cannot know it): `esimo serve --engine-silence-after`.
+  Duration silence_after = Duration::zero();
   std::size_t max_samples_per_series = 64;    // hard cap per device and metric (CompiledPolicy::history bounds it too)
   Duration min_history = std::chrono::minutes(15);  // kept even when no rule reads a metric (explain, forecast)
   // Health per (carrier, country)
@@ -182,6 +187,9 @@ struct Explanation {
   bool attached = true;
   std::optional<TimePoint> last_seen;
   std::optional<TimePoint> no_service_since;
+  // Presumed without service: nothing for longer than EngineConfig::silence_after after a record with service
+  // (attached is false and no_service_since is last_seen); its next record ends it.
+  bool silent = false;
   std::optional<double> latency_p50_ms;     // over the last 15 minutes
   std::optional<double> rsrp_p50_dbm;
   std::optional<double> rsrp_p10_dbm;
@@ -234,6 +242,8 @@ struct EngineStats {
   // Records after which their device was not re-evaluated: nothing its decision can read changed (docs/engine.md,
   // "Incremental evaluation").
   std::uint64_t evaluations_skipped = 0;
+  // Devices presumed without service after EngineConfig::silence_after without a record (each time it happened).
+  std::uint64_t silences = 0;
   std::uint64_t switches_submitted = 0;
   std::uint64_t fallbacks_submitted = 0;
   std::uint64_t alerts = 0;

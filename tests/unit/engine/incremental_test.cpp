@@ -24,10 +24,14 @@ const TimePoint kIncT0 = TimePoint(std::chrono::hours(24 * 365 * 57));
 const char* const kIncCarriers[3] = {"de-a", "de-b", "de-c"};
 const char* const kIncPlmns[3] = {"262-01", "262-02", "262-03"};
 
-policy::Policy inc_policy() {
-  auto p = policy::parse_policy(R"({"name":"inc","scope":{"fleet":true},"objective":"cost",
+// With `dark_alert`, 3 minutes without service also alert (a call the Actuator sees; a switch of a device without
+// service is only held).
+policy::Policy inc_policy(bool dark_alert = false) {
+  auto p = policy::parse_policy(std::string(R"({"name":"inc","scope":{"fleet":true},"objective":"cost",
    "rules":[{"name":"outage","when":"outage detected or carrier.status != up","do":"switch best"},
-            {"name":"no-service","when":"no_service for 5m","do":"switch best"},
+            {"name":"no-service","when":"no_service for 5m","do":"switch best"},)") +
+                                    (dark_alert ? R"({"name":"dark","when":"no_service for 3m","do":"alert \"dark\""},)" : "") +
+                                    R"(
             {"name":"weak-signal","when":"signal.rsrp < -115 dBm for 10m","do":"switch best"},
             {"name":"slow","when":"latency.p50 > 400 ms for 15m","do":"alert \"latency\""}],
    "guards":{"cooldown":"30m","max_switches_per_day":4,"rollback":true}})",
@@ -40,8 +44,9 @@ policy::Policy inc_policy() {
 struct Side {
   RecordingActuator act;
   std::unique_ptr<Engine> engine;
-  Side(bool incremental, unsigned devices, bool parallel) {
+  Side(bool incremental, unsigned devices, bool parallel, Duration silence_after = Duration::zero()) {
     EngineConfig cfg;
+    cfg.silence_after = silence_after;
     cfg.health_window = 2min;
     cfg.min_population = 20;
     cfg.ops_per_second = 5;  // the rate limit stops the evaluation loop now and then
@@ -63,7 +68,7 @@ struct Side {
       engine->set_tariff(Tariff{kIncCarriers[s], inc_de(), eur(400000 + 1000 * s), eur(10000 - 500 * s)});
     }
     PolicySet ps;
-    ps.fleet = inc_policy();
+    ps.fleet = inc_policy(silence_after > Duration::zero());
     engine->set_policies(std::move(ps));
   }
 };
@@ -86,17 +91,26 @@ TelemetryRecord inc_rec(unsigned i, TimePoint t, unsigned enabled_slot, double r
 // Randomized: devices go quiet for long stretches, then cross a watched threshold (RSRP below -115 for a while,
 // latency above 400 for a while), lose service, follow their switches; a carrier's status goes down and up again, a
 // tariff changes. Every tick, both engines must have made exactly the same calls, and at the end agree on every
-// decision and outage — while the incremental one skipped most evaluations.
-void same_as_full_evaluation(bool parallel) {
+// decision and outage — while the incremental one skipped most evaluations. With `silence_after`, devices also fall
+// silent for 2 to 13 rounds now and then (presumed without service after 150 s).
+void same_as_full_evaluation(bool parallel, Duration silence_after = Duration::zero()) {
   constexpr unsigned kDevices = 160;
-  Side full(false, kDevices, parallel), inc(true, kDevices, parallel);
+  Side full(false, kDevices, parallel, silence_after), inc(true, kDevices, parallel, silence_after);
   std::mt19937 rng(11);
+  std::mt19937 silence_rng(5);  // its own sequence: without silence the fleet is the one it always was
   std::vector<unsigned> slot(kDevices, 0);
-  std::vector<int> weak(kDevices, 0), slow(kDevices, 0), dark(kDevices, 0);
+  std::vector<int> weak(kDevices, 0), slow(kDevices, 0), dark(kDevices, 0), silent(kDevices, 0);
   TimePoint t = kIncT0;
   for (unsigned round = 0; round < 120; ++round) {
     std::vector<TelemetryRecord> batch;
     for (unsigned i = 0; i < kDevices; ++i) {
+      if (silence_after > Duration::zero()) {
+        if (silent[i] == 0 && silence_rng() % 60 == 0) silent[i] = 2 + static_cast<int>(silence_rng() % 12);
+        if (silent[i] > 0) {
+          --silent[i];
+          continue;
+        }
+      }
       if (rng() % 5 == 0) continue;  // not every device reports every round
       if (weak[i] == 0 && rng() % 400 == 0) weak[i] = 5 + static_cast<int>(rng() % 15);
       if (slow[i] == 0 && rng() % 600 == 0) slow[i] = 5 + static_cast<int>(rng() % 20);
@@ -158,10 +172,24 @@ void same_as_full_evaluation(bool parallel) {
   EXPECT_EQ(fs.evaluations_skipped, 0u);
   EXPECT_GT(is.evaluations_skipped, is.records / 2) << "most records changed nothing a decision reads";
   EXPECT_LT(is.evaluations, fs.evaluations / 2);
+  EXPECT_EQ(fs.silences, is.silences);
+  if (silence_after > Duration::zero()) {
+    EXPECT_GT(is.silences, 50u) << "devices fell silent";
+    std::size_t dark_alerts = 0;
+    for (const std::string& line : inc.act.log) dark_alerts += line.find("rule dark: no_service for 3m") != std::string::npos;
+    EXPECT_GT(dark_alerts, 20u) << "silent devices alerted";
+  } else {
+    EXPECT_EQ(is.silences, 0u);
+  }
 }
 
 TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGives) { same_as_full_evaluation(false); }
 TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGivesOnTwoThreads) { same_as_full_evaluation(true); }
+// Silence: a settled device that falls silent is due at the tick it crosses silence_after in both engines alike.
+TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGivesWithSilence) { same_as_full_evaluation(false, 150s); }
+TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGivesWithSilenceOnTwoThreads) {
+  same_as_full_evaluation(true, 150s);
+}
 
 // A record that crosses the RSRP threshold after many quiet ones makes the device due again: the switch comes at the
 // same tick as with full evaluation, when the signal has been below -115 dBm for 10 minutes.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <random>
 
 #include "engine/engine.hpp"
@@ -25,8 +26,11 @@ constexpr unsigned kDevices = 600;
 const char* const kCarriers[3] = {"de-a", "de-b-with-a-long-catalog-id", "de-c"};
 const char* const kPlmns[3] = {"262-01", "262-02", "262-03"};
 
-std::unique_ptr<Engine> make_engine(bool parallel, RecordingActuator& act) {
+// With `silence_after`: devices are presumed without service after that long without a record, and 3 minutes without
+// service alert.
+std::unique_ptr<Engine> make_engine(bool parallel, RecordingActuator& act, Duration silence_after = Duration::zero()) {
   EngineConfig cfg;
+  cfg.silence_after = silence_after;
   cfg.health_window = 2min;
   cfg.min_population = 20;
   cfg.parallel_ingest_from = parallel ? 1 : SIZE_MAX;
@@ -39,9 +43,11 @@ std::unique_ptr<Engine> make_engine(bool parallel, RecordingActuator& act) {
   }
   PolicySet ps;
   ps.fleet = *policy::parse_policy(
-      R"({"name":"fleet","scope":{"fleet":true},"objective":"cost",
+      std::string(R"({"name":"fleet","scope":{"fleet":true},"objective":"cost",
           "rules":[{"name":"outage","when":"outage detected or carrier.status != up","do":"switch best"},
-                   {"name":"no-service","when":"no_service for 5m","do":"switch best"},
+                   {"name":"no-service","when":"no_service for 5m","do":"switch best"},)") +
+          (silence_after > Duration::zero() ? R"({"name":"dark","when":"no_service for 3m","do":"alert \"dark\""},)" : "") +
+          R"(
                    {"name":"weak","when":"signal.rsrp < -115 dBm for 10m","do":"switch best"},
                    {"name":"slow","when":"latency.p50 > 400 ms for 15m","do":"alert \"slow\""}],
           "guards":{"cooldown":"30m","max_switches_per_day":4,"rollback":true}})",
@@ -115,7 +121,7 @@ std::vector<TelemetryRecord> round_records(unsigned round, std::mt19937& rng) {
 std::string describe(const std::optional<Explanation>& x) {
   if (!x) return "none";
   std::string s = x->policy_name + "|" + x->carrier_id + "|" + (x->enabled ? x->enabled->str() : "-") + "|" +
-                  (x->fallback ? x->fallback->str() : "-") + "|" + (x->attached ? "up" : "down") + "|" +
+                  (x->fallback ? x->fallback->str() : "-") + "|" + (x->attached ? "up" : "down") + (x->silent ? " silent" : "") + "|" +
                   std::to_string(x->samples) + "|" + std::to_string(x->latency_p50_ms.value_or(-1)) + "|" +
                   std::to_string(x->rsrp_p50_dbm.value_or(1)) + "|" + std::to_string(x->usage_mb_per_month.value_or(-1)) +
                   "|" + (x->outage ? "outage" : "-");
@@ -123,14 +129,24 @@ std::string describe(const std::optional<Explanation>& x) {
   return s;
 }
 
-TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGives) {
+// With `silence_after`, a few devices at a time send nothing for 6 rounds (and are presumed without service).
+void two_threads_same_as_one(Duration silence_after) {
+  const bool silence = silence_after > Duration::zero();
   RecordingActuator act_serial, act_parallel;
-  auto serial = make_engine(false, act_serial);
-  auto parallel = make_engine(true, act_parallel);
+  auto serial = make_engine(false, act_serial, silence_after);
+  auto parallel = make_engine(true, act_parallel, silence_after);
   std::mt19937 rng(2027);
-  std::size_t refused = 0, switches_fed_back = 0;
+  std::size_t refused = 0, switches_fed_back = 0, dark_alerts = 0;
+  std::map<std::string, unsigned> index_of;
+  for (unsigned i = 0; i < kDevices; ++i) index_of.emplace(test_eid(i, 1).str(), i);
   for (unsigned round = 0; round < 45; ++round) {
-    const auto records = round_records(round, rng);
+    auto records = round_records(round, rng);
+    if (silence) {
+      std::erase_if(records, [&](const TelemetryRecord& r) {
+        const auto it = index_of.find(r.eid.str());
+        return it != index_of.end() && (it->second * 7 + round / 6) % 13 == 0;
+      });
+    }
     // Batches of 300, as the REST handler hands them on.
     for (std::size_t off = 0; off < records.size(); off += 300) {
       const auto part = std::span(records).subspan(off, std::min<std::size_t>(300, records.size() - off));
@@ -149,6 +165,7 @@ TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGives) {
     serial->tick(now);
     parallel->tick(now);
     ASSERT_EQ(act_serial.log, act_parallel.log) << "round " << round;
+    for (const std::string& line : act_serial.log) dark_alerts += line.find("rule dark:") != std::string::npos;
     // Feedback: every other switch succeeds (the device is seen there), the rest fail.
     for (const std::string& line : act_serial.log) {
       if (line.rfind("switch ", 0) != 0) continue;
@@ -177,7 +194,17 @@ TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGives) {
   EXPECT_EQ(serial->stats().records, parallel->stats().records);
   EXPECT_EQ(serial->stats().evaluations, parallel->stats().evaluations);
   EXPECT_EQ(serial->stats().switches_submitted, parallel->stats().switches_submitted);
+  EXPECT_EQ(serial->stats().silences, parallel->stats().silences);
+  if (silence) {
+    EXPECT_GT(serial->stats().silences, 100u) << "devices fell silent";
+    EXPECT_GT(dark_alerts, 20u) << "silent devices alerted";
+  } else {
+    EXPECT_EQ(serial->stats().silences, 0u);
+  }
 }
+
+TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGives) { two_threads_same_as_one(Duration::zero()); }
+TEST(EngineParallel, TwoThreadsGiveExactlyWhatOneThreadGivesWithSilence) { two_threads_same_as_one(150s); }
 
 }  // namespace
 }  // namespace esimo::engine

@@ -1,0 +1,179 @@
+// Silence (docs/engine.md, "Silence"): a device whose last record had service and that then sends nothing for longer
+// than EngineConfig::silence_after is presumed without service since that record, until its next record.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "engine/engine.hpp"
+#include "engine_test_util.hpp"
+
+namespace esimo::engine {
+namespace {
+using testing::RecordingActuator;
+using testing::test_eid;
+using testing::test_iccid;
+
+using namespace std::chrono_literals;
+
+const TimePoint kSilT0 = TimePoint(std::chrono::hours(24 * 365 * 57));
+const char* const kSilCarriers[2] = {"de-a", "de-b"};
+const char* const kSilPlmns[2] = {"262-01", "262-02"};
+
+domain::CountryCode sil_de() { return *domain::CountryCode::parse("DE"); }
+
+// The default rules plus an alert on 5 minutes without service, so that the rule firing is an Actuator call (a switch
+// of a device without service is held: it is unreachable).
+std::unique_ptr<Engine> silence_engine(RecordingActuator& act, Duration silence_after, bool incremental = true) {
+  EngineConfig cfg;
+  cfg.silence_after = silence_after;
+  cfg.incremental_evaluation = incremental;
+  auto e = std::make_unique<Engine>(cfg, act);
+  PolicySet ps;
+  ps.fleet = *policy::parse_policy(
+      R"({"name":"fleet","scope":{"fleet":true},"objective":"cost",
+          "rules":[{"name":"outage","when":"outage detected or carrier.status != up","do":"switch best"},
+                   {"name":"dark","when":"no_service for 5m","do":"alert \"no service\""}],
+          "guards":{"cooldown":"30m","rollback":true}})",
+      policy::ParseOptions{});
+  e->set_policies(std::move(ps));
+  DeviceInfo d{test_eid(0, 3)};
+  for (unsigned s = 0; s < 2; ++s) {
+    d.profiles.push_back(ProfileInfo{test_iccid(0, s), kSilCarriers[s], *domain::Plmn::parse(kSilPlmns[s]), s == 1});
+  }
+  d.enabled = test_iccid(0, 0);
+  d.fallback_supported = false;  // no fallback upkeep: the alert is the only call
+  d.country = sil_de();
+  e->upsert_device(std::move(d));
+  return e;
+}
+
+TelemetryRecord sil_rec(TimePoint t, bool attached) {
+  TelemetryRecord r{test_eid(0, 3)};
+  r.time = t;
+  r.attached = attached;
+  r.country = sil_de();
+  r.enabled_iccid = test_iccid(0, 0);
+  if (attached) {
+    r.serving_plmn = *domain::Plmn::parse(kSilPlmns[0]);
+    r.rsrp_dbm = -90;
+    r.latency_ms = 50;
+  }
+  return r;
+}
+
+std::size_t alerts(const RecordingActuator& act) {
+  return static_cast<std::size_t>(std::count_if(act.log.begin(), act.log.end(),
+                                                [](const std::string& l) { return l.rfind("alert ", 0) == 0; }));
+}
+
+// Quiet records every minute for 10 minutes (the device settles), the last at `last`; then ticks every minute up to
+// `until`. Returns the tick at which the alert came, if it did.
+std::optional<TimePoint> first_alert_after_silence(Engine& e, RecordingActuator& act, TimePoint last, TimePoint until) {
+  for (TimePoint t = last - 10min; t <= last; t += 1min) {
+    EXPECT_TRUE(e.ingest(sil_rec(t, true)).ok());
+    e.tick(t + 1s);
+  }
+  EXPECT_EQ(alerts(act), 0u);
+  for (TimePoint t = last + 1min; t <= until; t += 1min) {
+    e.tick(t);
+    if (alerts(act) > 0) return t;
+  }
+  return std::nullopt;
+}
+
+// silence_after 10m: presumed without service at the first tick strictly after last_seen + 10m (T0+11m with ticks a
+// minute apart), since last_seen; "no_service for 5m" then already holds (11m), so the alert comes at that tick.
+TEST(EngineSilence, ASilentDeviceIsPresumedWithoutServiceSinceItsLastRecord) {
+  RecordingActuator act;
+  auto e = silence_engine(act, 10min);
+  const TimePoint last = kSilT0;
+  // Before: at last_seen + 10m it is not yet older than now - silence_after.
+  for (TimePoint t = last - 10min; t <= last; t += 1min) {
+    ASSERT_TRUE(e->ingest(sil_rec(t, true)).ok());
+    e->tick(t + 1s);
+  }
+  EXPECT_GE(e->stats().evaluations_skipped, 9u) << "the device settled: its quiet records were skipped";
+  for (TimePoint t = last + 1min; t <= last + 10min; t += 1min) {
+    e->tick(t);
+    const auto x = e->explain(test_eid(0, 3), t);
+    ASSERT_TRUE(x);
+    EXPECT_TRUE(x->attached) << format_rfc3339(t);
+    EXPECT_FALSE(x->silent);
+  }
+  EXPECT_EQ(alerts(act), 0u);
+  const std::uint64_t evaluations = e->stats().evaluations;
+  e->tick(last + 11min);
+  EXPECT_EQ(e->stats().evaluations, evaluations + 1) << "the settled device became due at the tick it fell silent";
+  EXPECT_EQ(e->stats().silences, 1u);
+  const auto x = e->explain(test_eid(0, 3), last + 11min);
+  ASSERT_TRUE(x);
+  EXPECT_FALSE(x->attached);
+  EXPECT_TRUE(x->silent);
+  ASSERT_TRUE(x->no_service_since);
+  EXPECT_EQ(*x->no_service_since, last) << "the last moment it was known in service";
+  ASSERT_EQ(alerts(act), 1u);
+  EXPECT_NE(act.log[0].find("no_service for 5m [without service since " + format_rfc3339(last) + " (11m)]"),
+            std::string::npos)
+      << act.log[0];
+}
+
+// The rule fires at the first tick t with t > last_seen + silence_after (the presumption) and t - last_seen >= 5m
+// (the rule): with silence_after 10m that is last_seen + 11m; with silence_after 2m the device is presumed at
+// last_seen + 3m and the rule holds from last_seen + 5m — the device is re-evaluated at the ticks in between.
+TEST(EngineSilence, NoServiceForFiresAtTheFirstTickBothHold) {
+  for (const auto& [silence, expected] : {std::pair{10min, 11min}, std::pair{2min, 5min}, std::pair{5min, 6min}}) {
+    for (const bool incremental : {true, false}) {
+      RecordingActuator act;
+      auto e = silence_engine(act, silence, incremental);
+      const auto at = first_alert_after_silence(*e, act, kSilT0, kSilT0 + 2h);
+      ASSERT_TRUE(at.has_value()) << "silence " << silence.count() << "m";
+      EXPECT_EQ(*at, kSilT0 + expected) << "silence " << silence.count() << "m, incremental " << incremental;
+    }
+  }
+}
+
+// Off (the default): a device whose last record said attached is in service however long it is silent.
+TEST(EngineSilence, OffKeepsTheLastRecordsState) {
+  EXPECT_EQ(EngineConfig{}.silence_after, Duration::zero());
+  RecordingActuator act;
+  auto e = silence_engine(act, Duration::zero());
+  EXPECT_FALSE(first_alert_after_silence(*e, act, kSilT0, kSilT0 + 3h).has_value());
+  const auto x = e->explain(test_eid(0, 3), kSilT0 + 3h);
+  ASSERT_TRUE(x);
+  EXPECT_TRUE(x->attached);
+  EXPECT_FALSE(x->silent);
+  EXPECT_FALSE(x->no_service_since.has_value());
+  EXPECT_EQ(e->stats().silences, 0u);
+}
+
+// The next record ends the presumption: with service, the device is in service again (and presumed again only after
+// another silence); without, it stays without service since its last record with service.
+TEST(EngineSilence, TheNextRecordEndsThePresumption) {
+  RecordingActuator act;
+  auto e = silence_engine(act, 10min);
+  ASSERT_TRUE(first_alert_after_silence(*e, act, kSilT0, kSilT0 + 1h).has_value());
+  ASSERT_TRUE(e->ingest(sil_rec(kSilT0 + 20min, true)).ok());
+  e->tick(kSilT0 + 20min + 1s);
+  auto x = e->explain(test_eid(0, 3), kSilT0 + 20min + 1s);
+  ASSERT_TRUE(x);
+  EXPECT_TRUE(x->attached);
+  EXPECT_FALSE(x->silent);
+  EXPECT_FALSE(x->no_service_since.has_value());
+  e->tick(kSilT0 + 30min);
+  EXPECT_TRUE(e->explain(test_eid(0, 3), kSilT0 + 30min)->attached) << "10m after the record: not yet";
+  e->tick(kSilT0 + 31min);
+  x = e->explain(test_eid(0, 3), kSilT0 + 31min);
+  EXPECT_TRUE(x->silent) << "silent again";
+  EXPECT_EQ(x->no_service_since, kSilT0 + 20min);
+  EXPECT_EQ(e->stats().silences, 2u);
+  // A record without service: reported, no longer presumed; the spell still runs from the last record with service.
+  ASSERT_TRUE(e->ingest(sil_rec(kSilT0 + 35min, false)).ok());
+  e->tick(kSilT0 + 35min + 1s);
+  x = e->explain(test_eid(0, 3), kSilT0 + 35min + 1s);
+  EXPECT_FALSE(x->attached);
+  EXPECT_FALSE(x->silent);
+  EXPECT_EQ(x->no_service_since, kSilT0 + 20min);
+}
+
+}  // namespace
+}  // namespace esimo::engine
