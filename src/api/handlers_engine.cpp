@@ -184,6 +184,7 @@ ApiResult<http::Response> h_device_explain(Env& env, Call& call) {
   w.field_bool("attached", x->attached);
   d::write_opt_time(w, "last_seen", x->last_seen);
   d::write_opt_time(w, "no_service_since", x->no_service_since);
+  w.field_bool("silent", x->silent);
   d::write_opt_number(w, "latency_p50_ms", x->latency_p50_ms);
   d::write_opt_number(w, "rsrp_p50_dbm", x->rsrp_p50_dbm);
   d::write_opt_number(w, "rsrp_p10_dbm", x->rsrp_p10_dbm);

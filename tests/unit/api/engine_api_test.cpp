@@ -39,7 +39,7 @@ class EngineApiTest : public ApiTest {
     ctx.engines = [this](domain::TenantId t) -> engine::Engine* {
       auto it = engines_.find(t);
       if (it == engines_.end()) {
-        it = engines_.emplace(t, std::make_unique<engine::Engine>(engine::EngineConfig{}, actuator_)).first;
+        it = engines_.emplace(t, std::make_unique<engine::Engine>(engine_config_, actuator_)).first;
       }
       return it->second.get();
     };
@@ -65,6 +65,7 @@ class EngineApiTest : public ApiTest {
   }
 
   RecordingActuator actuator_;
+  engine::EngineConfig engine_config_;  // of the engines made from now on
   std::map<domain::TenantId, std::unique_ptr<engine::Engine>> engines_;
 };
 
@@ -366,6 +367,41 @@ TEST_F(EngineApiTest, SimulateSaysWhoWouldSwitchToWhatAndWhy) {
   r = post("/v1/policies:simulate", a_viewer_, R"({"name":"x","scope":{"fleet":true},"rules":[{"when":"bogus","do":"switch best"}]})");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(field(r), "rules[0].when");
+}
+
+// A device that reported service and then nothing for longer than the engine's silence_after: explain says it is
+// presumed without service ("silent": true) since its last record, until its next record.
+TEST_F(EngineApiTest, ExplainShowsASilentDevicePresumedWithoutService) {
+  engine_config_.silence_after = std::chrono::minutes(10);
+  create_dual_device(1);
+  const TimePoint t0 = clock_.now();
+  auto r = post("/v1/telemetry", a_operator_,
+                R"([{"eid":")" + eid_n(1) + R"(","time":")" + format_rfc3339(t0) +
+                    R"(","serving_plmn":"724-06","rsrp":-100,"attached":true}])");
+  ASSERT_EQ(r.status, 202) << r.body;
+  engine::Engine& e = *engines_.begin()->second;
+  e.tick(t0 + std::chrono::minutes(10));
+  auto ev = json(get("/v1/devices/" + eid_n(1) + "/explain", a_viewer_)).as_object()["evidence"].as_object();
+  EXPECT_TRUE(ev["attached"].as_bool());
+  EXPECT_FALSE(ev["silent"].as_bool());
+  EXPECT_TRUE(ev["no_service_since"].is_null());
+  clock_.advance(std::chrono::minutes(11));
+  e.tick(clock_.now());
+  r = get("/v1/devices/" + eid_n(1) + "/explain", a_viewer_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ev = json(r).as_object()["evidence"].as_object();
+  EXPECT_FALSE(ev["attached"].as_bool()) << r.body;
+  EXPECT_TRUE(ev["silent"].as_bool()) << r.body;
+  EXPECT_EQ(ev["no_service_since"].as_string(), format_rfc3339(t0)) << r.body;
+  EXPECT_EQ(ev["last_seen"].as_string(), format_rfc3339(t0)) << r.body;
+  // Its next record ends the presumption.
+  r = post("/v1/telemetry", a_operator_,
+           R"([{"eid":")" + eid_n(1) + R"(","time":")" + format_rfc3339(clock_.now()) +
+               R"(","serving_plmn":"724-06","rsrp":-100,"attached":true}])");
+  ASSERT_EQ(r.status, 202) << r.body;
+  ev = json(get("/v1/devices/" + eid_n(1) + "/explain", a_viewer_)).as_object()["evidence"].as_object();
+  EXPECT_TRUE(ev["attached"].as_bool());
+  EXPECT_FALSE(ev["silent"].as_bool());
 }
 
 class NoEngineApiTest : public ApiTest {};
