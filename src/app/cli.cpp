@@ -84,6 +84,10 @@ int run_cli(int argc, char** argv) {
                       "relay downloads to SM-DP+ addresses that have no connector");
   cli_detail::optional_path(serve_cmd, "--esipa-port-file", serve.esipa_port_file,
                             "write the bound ESipa port to this file once listening");
+  cli_detail::optional_option(serve_cmd, "--engine-silence-after", serve.common.overrides.engine_silence_after,
+                              "presume a device without service once it has sent nothing this long after a record with "
+                              "service, e.g. 30m (default off; above the fleet's reporting interval; "
+                              "$ESIMO_ENGINE_SILENCE_AFTER)");
   serve_cmd->add_flag("--admin-key", serve.admin_key, "create and print a fresh admin API key for the default tenant");
   cli_detail::optional_path(serve_cmd, "--port-file", serve.port_file, "write the bound port to this file once listening");
   serve_cmd->callback([&] { code = cmd_serve(serve, io); });
@@ -170,6 +174,8 @@ int run_cli(int argc, char** argv) {
   cli_detail::optional_option(config_show_cmd, "--tls-cert", config_show.common.overrides.tls_cert_file,
                               "PEM certificate chain");
   cli_detail::optional_option(config_show_cmd, "--tls-key", config_show.common.overrides.tls_key_file, "PEM private key");
+  cli_detail::optional_option(config_show_cmd, "--engine-silence-after", config_show.common.overrides.engine_silence_after,
+                              "silence threshold of the engine, e.g. 30m, or off");
   config_show_cmd->callback([&] { code = cmd_config_show(config_show.common, io); });
 
   // pki

@@ -189,7 +189,10 @@ int cmd_serve(const ServeArgs& args, Io io) {
   api_options.public_base_url = url;
   api_options.version = version_string();
   // The orchestration engine: one per tenant, ticking on its own thread; decisions go out through the eIM.
-  auto engines = std::make_unique<EngineHost>(*store, SystemClock::instance(), eim.get(), metrics::Registry::global());
+  EngineHostOptions engine_options;
+  engine_options.silence_after = config->engine_silence_after;
+  auto engines = std::make_unique<EngineHost>(*store, SystemClock::instance(), eim.get(), metrics::Registry::global(),
+                                              engine_options);
   if (auto st = engines->start(); !st.ok()) {
     if (esipa_server) esipa_server->stop(std::chrono::milliseconds(0));
     server->stop(std::chrono::milliseconds(0));
@@ -222,6 +225,7 @@ int cmd_serve(const ServeArgs& args, Io io) {
                           {"threads", config->threads},
                           {"tls", tls},
                           {"catalog_seeded", seeded->seeded},
+                          {"engine_silence_after_s", static_cast<std::int64_t>(config->engine_silence_after.count())},
                           {"data_dir", config->data_dir.string()}});
   log::flush();  // the start-up line is written now, not with the next buffered batch
   if (args.esipa_port_file && esipa_server) {

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "policy/condition.hpp"
+
 namespace esimo::app {
 namespace config_detail {
 
@@ -230,6 +232,21 @@ Status apply_download_table(Config& c, const toml::table& t, std::string_view so
   });
 }
 
+Status apply_engine_table(Config& c, const toml::table& t, std::string_view source) {
+  TableReader r(t, "engine", source);
+  return r.each([&](const std::string& key, const toml::node& node) -> Status {
+    if (key == "engine.silence_after") {
+      ESIMO_TRY(std::string v, r.string(key, node));
+      auto d = parse_silence_after(v, key);
+      if (!d.ok()) return r.bad(key, node, d.error());
+      c.engine_silence_after = *d;
+    } else {
+      return r.unknown(key, node);
+    }
+    return ok_status();
+  });
+}
+
 Status apply_catalog_table(Config& c, const toml::table& t, std::string_view source) {
   TableReader r(t, "catalog", source);
   return r.each([&](const std::string& key, const toml::node& node) -> Status {
@@ -274,6 +291,18 @@ EnvLookup process_env() {
     if (v == nullptr) return std::nullopt;
     return std::string(v);
   };
+}
+
+Result<std::chrono::seconds> parse_silence_after(std::string_view text, std::string_view what) {
+  if (text == "off" || text == "0") return std::chrono::seconds(0);
+  const std::optional<Duration> d = policy::parse_duration(text);
+  if (!d) {
+    return Error(Errc::invalid_argument,
+                 std::string(what) + ": '" + std::string(text) +
+                     "' is not a duration (e.g. \"30m\", \"1h\", \"90s\"; \"off\" or \"0\" for off)",
+                 std::string(what));
+  }
+  return std::chrono::duration_cast<std::chrono::seconds>(*d);
 }
 
 Status parse_listen(std::string_view text, std::string& host, std::uint16_t& port) {
@@ -324,7 +353,7 @@ Status apply_toml(Config& c, std::string_view toml_text, std::string_view source
     } else if (key == "default_tenant") {
       ESIMO_TRY(c.default_tenant, r.string(key, node));
     } else if (key == "server" || key == "tls" || key == "catalog" || key == "esipa" || key == "eim" ||
-               key == "download") {
+               key == "download" || key == "engine") {
       const toml::table* t = node.as_table();
       if (t == nullptr) return config_error(source, node.source().begin.line, key, "'" + key + "' must be a table");
       if (key == "server") return config_detail::apply_server_table(c, *t, source);
@@ -332,6 +361,7 @@ Status apply_toml(Config& c, std::string_view toml_text, std::string_view source
       if (key == "esipa") return config_detail::apply_esipa_table(c, *t, source);
       if (key == "eim") return config_detail::apply_eim_table(c, *t, source);
       if (key == "download") return config_detail::apply_download_table(c, *t, source);
+      if (key == "engine") return config_detail::apply_engine_table(c, *t, source);
       return config_detail::apply_catalog_table(c, *t, source);
     } else {
       return r.unknown(key, node);
@@ -394,6 +424,9 @@ Status apply_env(Config& c, const EnvLookup& env) {
   if (auto v = env("ESIMO_EIM_ID"); v && !v->empty()) c.eim_id = *v;
   if (auto v = env("ESIMO_EIM_FQDN"); v && !v->empty()) c.eim_fqdn = *v;
   if (auto v = env("ESIMO_EIM_KEY"); v && !v->empty()) c.eim_key_file = *v;
+  if (auto v = env("ESIMO_ENGINE_SILENCE_AFTER"); v && !v->empty()) {
+    ESIMO_TRY(c.engine_silence_after, parse_silence_after(*v, "ESIMO_ENGINE_SILENCE_AFTER"));
+  }
   if (auto v = env("ESIMO_CI_ROOTS"); v && !v->empty()) {
     // ':'-separated, like PATH.
     c.ci_root_files.clear();
@@ -451,6 +484,9 @@ Status apply_overrides(Config& c, const ConfigOverrides& f) {
     c.smdp_connectors.push_back(std::move(conn));
   }
   if (f.smdp_allow_unknown) c.smdp_allow_unknown = true;
+  if (f.engine_silence_after) {
+    ESIMO_TRY(c.engine_silence_after, parse_silence_after(*f.engine_silence_after, "--engine-silence-after"));
+  }
   return ok_status();
 }
 
@@ -523,7 +559,10 @@ std::string to_toml(const Config& c) {
     if (i) out += ", ";
     append_toml_string(out, c.ci_root_files[i].string());
   }
-  out += "]\n\n[download]\n";
+  out += "]\n\n[engine]\nsilence_after = ";
+  append_toml_string(out, c.engine_silence_after.count() == 0 ? std::string("off")
+                                                                : policy::format_duration(c.engine_silence_after));
+  out += "\n\n[download]\n";
   out += std::string("allow_unknown_smdp = ") + (c.smdp_allow_unknown ? "true" : "false");
   out += "\nsession_timeout_s = " + std::to_string(c.download_session_timeout.count()) + "\n";
   for (const auto& conn : c.smdp_connectors) {

@@ -56,6 +56,11 @@ struct Config {
   std::vector<SmdpConnector> smdp_connectors;
   bool smdp_allow_unknown = false;  // relay to SM-DP+s without a connector (https://<address>)
   std::chrono::seconds download_session_timeout{600};
+
+  // The orchestration engine (docs/engine.md). TOML [engine].
+  // A device whose last record had service and that sends nothing for longer than this is presumed without service
+  // (engine::EngineConfig::silence_after, docs/engine.md "Silence"). Zero: off.
+  std::chrono::seconds engine_silence_after{0};
 };
 
 // Values given on the command line (or by any caller); unset members leave the lower layers alone.
@@ -76,11 +81,15 @@ struct ConfigOverrides {
   std::vector<std::filesystem::path> ci_root_files;  // added to those of the file/environment
   std::vector<std::string> smdp;                     // "ADDRESS[=URL]" connectors, added to the file's
   bool smdp_allow_unknown = false;                   // a flag: only ever switches it on
+  std::optional<std::string> engine_silence_after;   // "30m", "1h", "90s"; "off" or "0": off
 };
 
 // Reads one environment variable; nullopt when unset. Injectable for tests.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 EnvLookup process_env();
+
+// A silence threshold: a duration such as "30m", "1h30m" or "90s" (whole seconds), or "off" / "0" for off.
+Result<std::chrono::seconds> parse_silence_after(std::string_view text, std::string_view what);
 
 // "HOST:PORT" or "[IPv6]:PORT"; port 0 allowed (ephemeral).
 Status parse_listen(std::string_view text, std::string& host, std::uint16_t& port);

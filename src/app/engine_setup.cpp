@@ -144,7 +144,9 @@ struct EngineHost::Impl {
     if (!t) return nullptr;
     engine_setup_detail::TenantEngine te;
     te.actuator = std::make_unique<engine_setup_detail::TenantActuator>(tenant, store, clock, eim, metrics);
-    te.engine = std::make_unique<engine::Engine>(engine::EngineConfig{}, *te.actuator);
+    engine::EngineConfig config;
+    config.silence_after = options.silence_after;
+    te.engine = std::make_unique<engine::Engine>(config, *te.actuator);
     if (auto st = api::load_engine(store, tenant, *te.engine, clock.now()); !st.ok()) {
       log::error("engine not loaded", {{"tenant", static_cast<std::int64_t>(tenant)}, {"error", st.error().message}});
       return nullptr;

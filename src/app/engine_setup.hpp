@@ -26,6 +26,8 @@ namespace esimo::app {
 
 struct EngineHostOptions {
   std::chrono::milliseconds tick{1000};
+  // engine::EngineConfig::silence_after of every tenant's engine (docs/engine.md "Silence"); zero: off.
+  std::chrono::seconds silence_after{0};
 };
 
 class EngineHost {
