@@ -1,14 +1,16 @@
 // esimo-engine-bench: the orchestration engine's goals (issue 6), each against a baseline measured in the same run.
 //
 //   esimo-engine-bench [--only ingest|rest|memory|plan] [--devices N] [--rounds R] [--mem-devices N]
-//                      [--plan-devices N] [--dir DIR] [--incremental on|off]
+//                      [--plan-devices N] [--dir DIR] [--incremental on|off] [--silence-after S]
 //
 // ingest  Telemetry ingest + policy evaluation, batched (1,024 records a batch, the REST batch size): a fleet of
 //         --devices (100,000) in 4 countries on 3 carriers each, the default fleet policy plus a signal and a latency
 //         rule; every device reports once per simulated minute (R rounds; each round repeats the same values with new
 //         times), the engine ticks once per round, so every record is ingested into its device's windows and its
 //         (carrier, country) health, and its device is evaluated unless the record changed nothing its decision reads
-//         (incremental evaluation: the count of such records is printed).
+//         (incremental evaluation: the count of such records is printed). --silence-after S (seconds, default 0:
+//         off) sets EngineConfig::silence_after: the tick's scan then also reads each device's last_seen (docs/engine.md
+//         "Silence"); with S above the minute between records nobody falls silent, which measures that read alone.
 //         Figure: records/s = records / (ingest + tick) time. Baseline: the same records copied into a hash map by EID
 //         (the memory-bound floor of touching one entry per record).
 // rest    The REST side: the same records as one NDJSON body decoded by api::TelemetryBatchReader (JSON parse + strict
@@ -222,6 +224,7 @@ void stamp(std::vector<eng::TelemetryRecord>& records, esimo::TimePoint round_st
 struct Args {
   std::string only;
   bool incremental = true;  // --incremental off: every device with a record is evaluated (EngineConfig)
+  unsigned silence_after_s = 0;  // --silence-after: EngineConfig::silence_after in seconds (0: off)
   std::uint32_t devices = 100000;
   unsigned rounds = 10;
   std::uint32_t mem_devices = 1000000;
@@ -234,6 +237,7 @@ void bench_ingest(const Args& a) {
   NullActuator act;
   eng::EngineConfig cfg;
   cfg.incremental_evaluation = a.incremental;
+  cfg.silence_after = std::chrono::seconds(a.silence_after_s);
   eng::Engine e(cfg, act);
   set_tariffs(e);
   eng::PolicySet ps;
@@ -308,6 +312,10 @@ void bench_ingest(const Args& a) {
               static_cast<unsigned long long>(skipped));
   std::printf("ingest: ingest %.3f s + tick %.3f s -> %.0f records/s (ingest alone %.0f/s; %.2f us per evaluation)\n",
               t_ingest, t_tick, rate, n / t_ingest, evals ? t_tick * 1e6 / static_cast<double>(evals) : 0.0);
+  if (a.silence_after_s > 0) {
+    std::printf("ingest: silence_after %u s: %llu devices presumed without service\n", a.silence_after_s,
+                static_cast<unsigned long long>(e.stats().silences));
+  }
   std::printf("ingest: baseline hash-map copy %.3f s -> %.0f records/s; engine/baseline %.3f; goal 1,000,000/s %s\n",
               t_floor, floor_rate, rate / floor_rate, rate >= 1e6 ? "MET" : "MISSED");
   // On a shared machine the wall time includes waiting for a core. The engine's own critical path is the calling
@@ -548,6 +556,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--plan-devices") a.plan_devices = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
     else if (k == "--dir") a.dir = v;
     else if (k == "--incremental") a.incremental = std::string(v) != "off";
+    else if (k == "--silence-after") a.silence_after_s = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
   }
   return a;
 }
