@@ -175,5 +175,36 @@ TEST(EngineSilence, TheNextRecordEndsThePresumption) {
   EXPECT_EQ(x->no_service_since, kSilT0 + 20min);
 }
 
+// Under the default fleet policy ("no_service for 5m" -> switch best) a presumed device is unreachable like any
+// device without service: the switch is held, nothing is sent.
+TEST(EngineSilence, APresumedDeviceIsUnreachable) {
+  RecordingActuator act;
+  EngineConfig cfg;
+  cfg.silence_after = 10min;
+  Engine e(cfg, act);
+  DeviceInfo d{test_eid(0, 3)};
+  for (unsigned s = 0; s < 2; ++s) {
+    d.profiles.push_back(ProfileInfo{test_iccid(0, s), kSilCarriers[s], *domain::Plmn::parse(kSilPlmns[s]), s == 1});
+  }
+  d.enabled = test_iccid(0, 0);
+  d.country = sil_de();
+  e.upsert_device(std::move(d));
+  ASSERT_TRUE(e.ingest(sil_rec(kSilT0, true)).ok());
+  e.tick(kSilT0 + 1s);
+  for (TimePoint t = kSilT0 + 1min; t <= kSilT0 + 20min; t += 1min) e.tick(t);
+  for (const std::string& line : act.log) EXPECT_NE(line.rfind("switch ", 0), 0u) << line;
+  const auto x = e.explain(test_eid(0, 3), kSilT0 + 20min);
+  ASSERT_TRUE(x);
+  EXPECT_TRUE(x->silent);
+  ASSERT_FALSE(x->decisions.empty());
+  EXPECT_EQ(x->decisions.back().action, "held");
+  EXPECT_EQ(x->decisions.back().at, kSilT0 + 11min);
+  EXPECT_NE(x->decisions.back().reason.find("rule no-service: no_service for 5m"), std::string::npos)
+      << x->decisions.back().reason;
+  EXPECT_NE(x->decisions.back().reason.find("device unreachable: no service since " + format_rfc3339(kSilT0)),
+            std::string::npos)
+      << x->decisions.back().reason;
+}
+
 }  // namespace
 }  // namespace esimo::engine
