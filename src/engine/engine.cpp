@@ -207,6 +207,10 @@ struct DeviceState {
   // Presumed without service (docs/engine.md, "Silence"): its last record had service and it has sent nothing for
   // longer than silence_after; `attached` is false and `no_service_since` its last_seen until its next record.
   bool silent = false;
+  // A silence observation went to its (carrier, country) health since its last record: a record without service that
+  // ends the presumption is the same spell and is not counted again.
+  bool silence_in_health = false;
+  std::uint32_t record_count = 0;  // records applied (its reporting interval, for silence observations)
   std::optional<TimePoint> country_since;
   std::optional<TimePoint> roaming_since;  // set while the enabled profile's home country is not `country`
   std::optional<TimePoint> last_seen;
@@ -367,6 +371,7 @@ struct Engine::Impl {
   EngineStats stats;
   double tokens = 0;
   std::optional<TimePoint> last_tick;
+  std::optional<TimePoint> prev_tick;  // the tick before last_tick (silence observations fall between the two)
   std::vector<Act> acts;
   // tick() scratch: the devices due for evaluation, whether each is quiet, and their flags before the scan.
   std::vector<std::uint32_t> due;
@@ -767,7 +772,7 @@ struct Engine::Impl {
       skipped_devices.push_back(di);
       ++stats.evaluations_skipped;
     }
-    if (const HealthNote note = health_note(devices[di]); note.counted) apply_to_health(di, note, r);
+    if (const HealthNote note = record_health_note(devices[di], r); note.counted) apply_to_health(di, note, r);
     return ok_status();
   }
 
@@ -781,6 +786,13 @@ struct Engine::Impl {
     // A device that never had service since the engine knows it says nothing about a change (a coverage hole).
     if (!d.enabled || !d.country || !d.ever_attached) return {};
     return HealthNote{true, d.profiles[*d.enabled].carrier, *d.country};
+  }
+  // The same for a record just applied to the device: a record without service that ends a presumption whose silence
+  // health already counted is that same spell, not counted again (docs/engine.md "Silence").
+  static HealthNote record_health_note(DeviceState& d, const TelemetryRecord& r) {
+    const bool counted_silent = std::exchange(d.silence_in_health, false);
+    if (counted_silent && !r.attached) return {};
+    return health_note(d);
   }
 
   // What a device's decision reads of its own state besides its samples (incremental evaluation): a record that
@@ -870,6 +882,7 @@ struct Engine::Impl {
     d.attached = r.attached;
     d.silent = false;  // what the record says replaces the presumption (a spell without service goes on from it)
     d.last_seen = r.time;
+    if (d.record_count < UINT32_MAX) ++d.record_count;
     if (!d.first_record) d.first_record = r.time;
     d.bytes_total += r.bytes_up + r.bytes_down;
     if (r.attached) d.samples.push(r.time, r.rsrp_dbm, r.rsrq_db, r.sinr_db, r.latency_ms);
@@ -963,7 +976,7 @@ struct Engine::Impl {
         }
         ++applied;
         if (apply_record(di, r)) skipped.push_back(di);
-        notes[j] = health_note(d);
+        notes[j] = record_health_note(d, r);
         slot_of[j] = di;
         what[j] = kApplied;
       }
@@ -1625,6 +1638,7 @@ struct Engine::Impl {
     } else {
       tokens = std::max(1.0, config.ops_per_second);
     }
+    prev_tick = last_tick;
     last_tick = now;
     // Health: judge, declare, clear. A judgement reads and writes its own (carrier, country) only (declare and clear
     // change nothing another judgement reads), so all are judged first, on two threads for a large fleet.
@@ -1766,6 +1780,7 @@ struct Engine::Impl {
       std::vector<std::uint32_t> due;
       std::vector<std::uint8_t> quiet, flags;
       std::uint64_t silences = 0;
+      std::vector<std::uint32_t> observed;  // silent devices that make a health observation at this tick
     };
     // Silence: a device whose last record had service and is older than this is presumed without service (it becomes
     // due here, settled or not). Read only when silence is on.
@@ -1776,9 +1791,12 @@ struct Engine::Impl {
       for (std::uint32_t i = from; i < to; ++i) {
         if (i + 3 < to && (devices[i + 3].dirty || devices[i + 3].watch)) devices[i + 3].samples.prefetch_all();
         DeviceState& d = devices[i];
-        if (silence && d.attached && d.last_seen && *d.last_seen < silent_before) {
-          presume_silent(d);
-          ++part.silences;
+        if (silence && d.last_seen) {
+          if (d.attached && *d.last_seen < silent_before) {
+            presume_silent(d);
+            ++part.silences;
+          }
+          if (d.silent && silence_observed(d, now)) part.observed.push_back(i);
         }
         if (!(d.dirty || d.watch) || d.wave_queued) continue;
         if (d.cold && d.cold->pending && d.cold->pending->at == now) continue;  // just released by a wave
@@ -1807,6 +1825,9 @@ struct Engine::Impl {
     due_flags = std::move(a.flags);
     due_flags.insert(due_flags.end(), b.flags.begin(), b.flags.end());
     stats.silences += a.silences + b.silences;
+    for (const Part* p : {&a, &b}) {
+      for (std::uint32_t i : p->observed) observe_silence(i, now);
+    }
     engine_detail::EvidenceBuf ebuf;
     for (std::size_t k = 0; k < due.size(); ++k) {
       if (due_quiet[k] != 2) continue;
@@ -1827,6 +1848,39 @@ struct Engine::Impl {
     d.settled_epoch = 0;
     d.skipped = false;
     d.dirty = true;
+  }
+
+  // Silence in health (docs/engine.md "Silence"): a silent device counts as one observation without service at the rate
+  // it reported while it was heard — at last_seen + silence_after + k x its interval — for at most recovery_hold, so
+  // it weighs in its (carrier, country) what its records weighed, and a device that never comes back ages out. True
+  // when such a moment fell after the previous tick (one observation a tick at most).
+  bool silence_observed(const DeviceState& d, TimePoint now) const {
+    const TimePoint start = *d.last_seen + config.silence_after;
+    const TimePoint end = std::min(now, start + config.recovery_hold);
+    if (end < start) return false;
+    Duration every = config.silence_after;
+    if (d.record_count >= 2 && d.first_record) {
+      every = (*d.last_seen - *d.first_record) / static_cast<std::int64_t>(d.record_count - 1);
+    }
+    every = std::max<Duration>(every, std::chrono::seconds(1));
+    const TimePoint latest = start + every * ((end - start) / every);
+    return !prev_tick || latest > *prev_tick;
+  }
+
+  // One observation without service for a silent device's (carrier, country), at the tick's time (judged by the next
+  // tick). In registry order after the scan, on the tick's thread.
+  void observe_silence(std::uint32_t di, TimePoint now) {
+    DeviceState& d = devices[di];
+    const HealthNote note = health_note(d);
+    if (!note.counted) return;
+    Health& h = health_at(note.carrier, note.country);
+    engine_detail::HealthSample s;
+    s.at = now;
+    s.attached = false;
+    h.window.push_back(s);
+    h.long_window.push_back(s);
+    ++h.fresh_records;
+    d.silence_in_health = true;
   }
 
   // Trims a due device's series, then: true (and marked evaluated) when it is quiet. A quiet device settles when

@@ -206,5 +206,109 @@ TEST(EngineSilence, APresumedDeviceIsUnreachable) {
       << x->decisions.back().reason;
 }
 
+// ---- Silence in health: 40 devices on de-a report every minute; from minute 10, 30 of them fall silent.
+struct HealthFleet {
+  static constexpr unsigned kDevices = 40;
+  RecordingActuator act;
+  std::unique_ptr<Engine> engine;
+  explicit HealthFleet(Duration silence_after) {
+    EngineConfig cfg;
+    cfg.silence_after = silence_after;
+    cfg.health_window = 2min;
+    cfg.min_population = 20;
+    engine = std::make_unique<Engine>(cfg, act);
+    for (unsigned i = 0; i < kDevices; ++i) {
+      DeviceInfo d{test_eid(i, 4)};
+      for (unsigned s = 0; s < 2; ++s) {
+        d.profiles.push_back(
+            ProfileInfo{test_iccid(i, s), kSilCarriers[s], *domain::Plmn::parse(kSilPlmns[s]), s == 1});
+      }
+      d.enabled = test_iccid(i, 0);
+      d.country = sil_de();
+      engine->upsert_device(std::move(d));
+    }
+  }
+  TelemetryRecord rec(unsigned i, TimePoint t, bool attached) const {
+    TelemetryRecord r{test_eid(i, 4)};
+    r.time = t;
+    r.attached = attached;
+    r.country = sil_de();
+    r.enabled_iccid = test_iccid(i, 0);
+    if (attached) {
+      r.serving_plmn = *domain::Plmn::parse(kSilPlmns[0]);
+      r.rsrp_dbm = -90;
+      r.latency_ms = 50;
+    }
+    return r;
+  }
+  // Minute m: the devices that report send a record at m + i x 0.5 s; the tick is at m + 30 s. Devices 10..39 are
+  // silent from minute 10; with `report_dark_from` they send records without service from that minute on (at +10 s).
+  void run(unsigned minutes, std::optional<unsigned> report_dark_from = std::nullopt) {
+    for (unsigned m = 0; m < minutes; ++m) {
+      const TimePoint start = kSilT0 + std::chrono::minutes(m);
+      for (unsigned i = 0; i < kDevices; ++i) {
+        if (i >= 10 && m >= 10) {
+          if (report_dark_from && m >= *report_dark_from) {
+            EXPECT_TRUE(engine->ingest(rec(i, start + 10s, false)).ok());
+          }
+          continue;
+        }
+        EXPECT_TRUE(engine->ingest(rec(i, start + std::chrono::milliseconds(500 * i), true)).ok());
+      }
+      engine->tick(start + 30s);
+    }
+  }
+};
+
+// Silent devices count in their (carrier, country) health as observations without service, one per reporting
+// interval: presumed at 12m30s (last record 9m + up to 19.5 s, threshold 3m), counted then and every minute after,
+// the outage is declared at the next judgement (13m30s: 30 observations and 20 records of the 10 that still report)
+// and verified a window later, since the silent devices keep counting.
+TEST(EngineSilenceHealth, SilentDevicesDeclareAnOutageThatTheConfirmationKeeps) {
+  HealthFleet f(3min);
+  f.run(17);
+  const auto outages = f.engine->outages();
+  ASSERT_EQ(outages.size(), 1u);
+  EXPECT_EQ(outages[0].carrier_id, "de-a");
+  EXPECT_EQ(outages[0].declared_at, kSilT0 + 13min + 30s);
+  EXPECT_EQ(outages[0].evidence.rfind("30 of 50 records without service in the last 2m", 0), 0u) << outages[0].evidence;
+  EXPECT_TRUE(outages[0].verified);
+  EXPECT_FALSE(outages[0].withdrawn) << outages[0].evidence;
+  EXPECT_FALSE(outages[0].cleared_at.has_value());
+}
+
+// Off: the 10 devices still reporting are fine, the silent ones say nothing, no outage.
+TEST(EngineSilenceHealth, OffSilenceDetectsNothing) {
+  HealthFleet f(Duration::zero());
+  f.run(17);
+  EXPECT_TRUE(f.engine->outages().empty());
+}
+
+// A record without service that ends a presumption is the spell health already counted: at 13m30s the window holds
+// the 30 observations of 12m30s, 20 records with service and the 30 records without service of 13m10s, which count
+// as nothing (30 of 50, not 60 of 80); the records without service after them count as records.
+TEST(EngineSilenceHealth, ARecordWithoutServiceAfterThePresumptionIsNotCountedTwice) {
+  HealthFleet f(3min);
+  f.run(17, 13);
+  const auto outages = f.engine->outages();
+  ASSERT_EQ(outages.size(), 1u);
+  EXPECT_EQ(outages[0].declared_at, kSilT0 + 13min + 30s);
+  EXPECT_EQ(outages[0].evidence.rfind("30 of 50 records without service", 0), 0u) << outages[0].evidence;
+  EXPECT_TRUE(outages[0].verified);
+}
+
+// A device that never comes back counts for recovery_hold (30m) after its presumption, then no longer: the outage
+// clears once the carrier has been healthy for recovery_hold after that.
+TEST(EngineSilenceHealth, DevicesThatNeverComeBackAgeOut) {
+  HealthFleet f(3min);
+  f.run(120);
+  const auto outages = f.engine->outages();
+  ASSERT_EQ(outages.size(), 1u);
+  ASSERT_TRUE(outages[0].cleared_at.has_value());
+  // Observations until about 12m20s + 30m, the last judged unhealthy about two minutes later; healthy for 30m after.
+  EXPECT_GT(*outages[0].cleared_at, kSilT0 + 70min);
+  EXPECT_LT(*outages[0].cleared_at, kSilT0 + 80min);
+}
+
 }  // namespace
 }  // namespace esimo::engine
