@@ -86,8 +86,10 @@ struct EngineConfig {
   // Telemetry
   // Silence (docs/engine.md, "Silence"): a device whose last record had service and that has sent nothing for longer
   // than this is presumed without service since that record (the last moment it was known in service) from the
-  // first tick after, until its next record. Zero: off, a silent device stays as its last record left it. Set it
-  // above the fleet's longest reporting interval (the engine cannot know it): `esimo serve --engine-silence-after`.
+  // first tick after, until its next record; while silent (at most recovery_hold) it counts in its (carrier, country)
+  // health as observations without service at the rate it reported. Zero: off, a silent device stays as its last
+  // record left it. Set it above the fleet's longest reporting interval (the engine cannot know it): `esimo serve
+  // --engine-silence-after`.
   Duration silence_after = Duration::zero();
   std::size_t max_samples_per_series = 64;    // hard cap per device and metric (CompiledPolicy::history bounds it too)
   Duration min_history = std::chrono::minutes(15);  // kept even when no rule reads a metric (explain, forecast)
