@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "domain/identifiers.hpp"
 #include "harness.hpp"
 
@@ -103,6 +104,49 @@ TEST(EngineServe, PoliciesTelemetrySimulateAndStatusFeedOutage) {
   ASSERT_TRUE(x.ok());
   ASSERT_EQ(x->status, 200) << x->body;
   EXPECT_NE(x->body.find("fleet-default"), std::string::npos) << x->body;
+}
+
+// --engine-silence-after reaches the tenant's engine: a device whose last record (with service) is older than the
+// threshold is presumed without service at the timer thread's next tick, and explain says so; without the flag it
+// stays attached.
+TEST(EngineServe, SilenceAfterFlagPresumesASilentDeviceWithoutService) {
+  for (const bool on : {true, false}) {
+    TempDir tmp;
+    Server::Options options;
+    if (on) options.extra_args = {"--engine-silence-after", "30m"};
+    Server server(tmp / "data", options);
+    ASSERT_TRUE(server.started()) << server.startup_error();
+    auto client = server.client();
+    const auto auth = bearer(server.admin_key());
+    const std::string eid = engine_eid(2);
+    auto r = client->request(http::Method::post, "/v1/devices", auth,
+                             R"({"eid":")" + eid + R"(","profiles":[{"iccid":")" + engine_iccid(3) +
+                                 R"(","carrier":"724-06","state":"enabled"}]})");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->status, 201) << r->body;
+    // An hour ago (the server runs on the wall clock), with service.
+    const std::string an_hour_ago = format_rfc3339(SystemClock::instance().now() - std::chrono::hours(1));
+    r = client->request(http::Method::post, "/v1/telemetry", auth,
+                        R"([{"eid":")" + eid + R"(","time":")" + an_hour_ago +
+                            R"(","attached":true,"serving_plmn":"724-06","rsrp":-95}])");
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 202) << r->body;
+    boost::json::value evidence;
+    for (int i = 0; i < 50; ++i) {  // the engine ticks once a second
+      auto x = client->request(http::Method::get, "/v1/devices/" + eid + "/explain", auth);
+      ASSERT_TRUE(x.ok());
+      ASSERT_EQ(x->status, 200) << x->body;
+      evidence = parse_body(x->body).at("evidence");
+      if (!on && i >= 25) break;  // two and a half seconds: ticks enough to have presumed it
+      if (on && evidence.at("silent").as_bool()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(evidence.at("silent").as_bool(), on) << boost::json::serialize(evidence);
+    EXPECT_EQ(evidence.at("attached").as_bool(), !on) << boost::json::serialize(evidence);
+    if (on) {
+      EXPECT_EQ(evidence.at("no_service_since").as_string(), an_hour_ago);
+    }
+  }
 }
 
 }  // namespace
