@@ -83,7 +83,9 @@ bool CsvReader::step(char c) {
 }
 
 void CsvReader::end_field() {
-  record_.fields.push_back(std::move(field_));
+  // A malformed record keeps no more fields: its text is not kept either, and a line of nothing but commas must not
+  // grow the field list without bound (the byte limit counts text, the list would count separators).
+  if (record_.error.empty()) record_.fields.push_back(std::move(field_));
   field_.clear();
   field_started_ = false;
   after_quote_ = false;
