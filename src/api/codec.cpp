@@ -191,6 +191,9 @@ ApiResult<std::string> parse_name_field(std::string_view text, std::string field
       return make_problem(400, "invalid_name", field + " contains a control character", field);
     }
   }
+  // A CSV import is raw bytes (JSON bodies are UTF-8 already): a Latin-1 name would be stored and served as JSON that
+  // is not UTF-8.
+  if (!valid_utf8(as_bytes(text))) return make_problem(400, "invalid_name", field + " is not valid UTF-8", field);
   return std::string(text);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "base/bytes.hpp"
 #include "base/clock.hpp"
 
 namespace esimo::log {
@@ -96,7 +97,21 @@ bool parse_level(std::string_view name, Level& out) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char c : s) {
+  const ByteView bytes = as_bytes(s);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (bytes[i] >= 0x80) {
+      // JSON text is UTF-8 (RFC 8259 §8.1): a byte that starts no well-formed character (a Latin-1 CSV cell echoed in
+      // an error) becomes U+FFFD rather than making the whole document unreadable.
+      const std::size_t n = utf8_char_length(bytes, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.data() + i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

@@ -40,7 +40,8 @@ inline void error(std::string_view m, std::initializer_list<Field> f = {}) { wri
 // this after a line someone waits for, such as the server's start-up line.
 void flush();
 
-// JSON string escaping shared with the metrics and API writers.
+// JSON string escaping shared with the metrics and API writers. Bytes that start no well-formed UTF-8 character are
+// written as U+FFFD, so the output is always JSON whatever the input.
 void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace esimo::log

@@ -10,40 +10,6 @@ Error parse_error_at(std::size_t offset, const std::string& what) {
   return Error(Errc::parse_error, "offset " + std::to_string(offset) + ": " + what);
 }
 
-bool valid_utf8(ByteView s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::uint8_t c = s[i];
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // truncated sequence
-    for (std::size_t k = 1; k <= n; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 // Minimal two's complement check shared by INTEGER and ENUMERATED (X.690 §8.3.2).
 Status check_minimal_integer(const Tlv& tlv, const char* type) {
   if (tlv.tag.constructed) return parse_error_at(tlv.offset, std::string(type) + " must be primitive");
@@ -260,7 +226,7 @@ Result<ByteView> read_octets(const Tlv& tlv) {
 
 Result<std::string> read_utf8(const Tlv& tlv) {
   if (tlv.tag.constructed) return parse_error_at(tlv.offset, "UTF8String must be primitive in DER");
-  if (!der_impl::valid_utf8(tlv.value)) return parse_error_at(tlv.offset, "UTF8String is not valid UTF-8");
+  if (!valid_utf8(tlv.value)) return parse_error_at(tlv.offset, "UTF8String is not valid UTF-8");
   return std::string(as_chars(tlv.value));
 }
 

@@ -72,6 +72,31 @@ TEST_F(ImportTest, CsvGoodAndBadLinesStreamed) {
   EXPECT_EQ(v.as_object().at("updated").as_int64(), 4);
 }
 
+// Found by tests/fuzz/csv_fuzz: a CSV cell is raw bytes. A Latin-1 name was imported and then served as JSON that is
+// not UTF-8, and a rejection reason quoting such a cell made the import report itself unreadable.
+TEST_F(ImportTest, CsvBytesThatAreNotUtf8) {
+  std::string csv = "eid,name,group,tags,profiles\n";
+  csv += eid_n(20) + ",caf\xE9,fleet,,\n";                                         // line 2: Latin-1
+  csv += eid_n(21) + ",ok,fleet,,\"" + iccid_n(21) + "@724-06:on\xFF\"\n";          // line 3: echoed in the reason
+  csv += eid_n(22) + ",caf\xC3\xA9,fleet,,\n";                                     // line 4: UTF-8
+  auto r = stream("/v1/devices:import", a_admin_, csv, "text/csv", 4096);
+  ASSERT_EQ(r.status, 200) << r.body;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  ASSERT_FALSE(ec) << "the report is not JSON: " << r.body;
+  EXPECT_EQ(v.as_object().at("imported").as_int64(), 1);
+  auto rej = rejected(v);
+  ASSERT_EQ(rej.size(), 2u) << r.body;
+  EXPECT_EQ(rej[0].first, 2);
+  EXPECT_EQ(rej[0].second, "name is not valid UTF-8");
+  EXPECT_EQ(rej[1].first, 3);
+  EXPECT_EQ(rej[1].second, "profiles[0]: unknown profile flag 'on\xEF\xBF\xBD' (enabled or disabled)");
+  EXPECT_EQ(get("/v1/devices/" + eid_n(20), a_viewer_).status, 404);
+  auto d = get("/v1/devices/" + eid_n(22), a_viewer_);
+  ASSERT_EQ(d.status, 200);
+  EXPECT_EQ(json(d).as_object().at("name").as_string(), "caf\xC3\xA9");
+}
+
 TEST_F(ImportTest, NdjsonGoodAndBadLines) {
   std::string nd;
   nd += R"({"eid":")" + eid_n(1) + R"(","name":"a","profiles":[{"iccid":")" + iccid_n(1) +

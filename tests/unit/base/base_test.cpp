@@ -3,6 +3,7 @@
 #include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/http_message.hpp"
+#include "base/log.hpp"
 #include "base/metrics.hpp"
 #include "base/result.hpp"
 
@@ -34,6 +35,22 @@ TEST(Bytes, HexRoundTripAndRejects) {
   EXPECT_EQ(*from_hex("00 BF:2d ff"), b);
   EXPECT_FALSE(from_hex("abc").ok());
   EXPECT_FALSE(from_hex("zz").ok());
+}
+
+TEST(Bytes, Utf8Validation) {
+  EXPECT_TRUE(valid_utf8(as_bytes("caf\xC3\xA9 \xF0\x9F\x9A\x9A")));
+  EXPECT_FALSE(valid_utf8(as_bytes("caf\xE9")));          // Latin-1
+  EXPECT_FALSE(valid_utf8(as_bytes("\xC3")));             // truncated
+  EXPECT_FALSE(valid_utf8(as_bytes("\xC0\xAF")));         // overlong
+  EXPECT_FALSE(valid_utf8(as_bytes("\xED\xA0\x80")));     // surrogate
+  EXPECT_FALSE(valid_utf8(as_bytes("\xF4\x90\x80\x80")));  // beyond U+10FFFF
+}
+
+// Found by tests/fuzz/csv_fuzz: bytes that were not UTF-8 were copied into the JSON text, which no JSON reader accepts.
+TEST(Log, JsonStringIsUtf8WhateverTheInput) {
+  std::string out;
+  log::append_json_string(out, "caf\xE9 \xC3\xA9\n\xF0\x9F\x9A\x9A\xC3");
+  EXPECT_EQ(out, "\"caf\\ufffd \xC3\xA9\\n\xF0\x9F\x9A\x9A\\ufffd\"");
 }
 
 TEST(Clock, Rfc3339RoundTrip) {
