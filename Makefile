@@ -28,8 +28,9 @@ test: build
 	@ctest --preset $(PRESET) -j $(JOBS) --timeout 300
 	@$(MAKE) --no-print-directory fuzz-smoke
 
-# Short libFuzzer runs of the DER and SGP.32 decoders (clang, ASan+UBSan), seeded with the golden vectors. Only the
-# fuzz targets and the three libraries under them are built.
+# Short libFuzzer runs (clang, ASan+UBSan) of every target in tests/fuzz: the DER and SGP.32 decoders (seeded with the
+# golden vectors), policy documents, the REST JSON reader and operation bodies, the telemetry batch reader, the device
+# import's CSV reader and the ES9+ JSON binding. Only the fuzz targets and the libraries under them are built.
 fuzz-smoke: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
