@@ -16,10 +16,12 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
-// The decoders take Executed-WithWarning without statusCodeData from a peer (the answer still executed), which the
-// encoders, speaking for our own SM-DP+, refuse: such an answer has no canonical form to compare.
-bool lenient_warning(const esimo::sgp::es9::FunctionExecutionStatus& s) {
-  return s.status == esimo::sgp::es9::ExecutionStatus::executed_with_warning && !s.status_code_data;
+// The decoders take from a peer two headers the encoders, speaking for our own SM-DP+, refuse: Executed-WithWarning
+// without statusCodeData (the function still executed) and an empty subjectCode or reasonCode. Such an answer has no
+// canonical form to compare.
+bool lenient_header(const esimo::sgp::es9::FunctionExecutionStatus& s) {
+  if (!s.status_code_data) return s.status == esimo::sgp::es9::ExecutionStatus::executed_with_warning;
+  return s.status_code_data->subject_code.empty() || s.status_code_data->reason_code.empty();
 }
 
 template <class Decode>
@@ -30,7 +32,7 @@ void round_trip(std::string_view json, Decode decode) {
     return;
   }
   if constexpr (requires { m->status; }) {
-    if (lenient_warning(m->status)) return;
+    if (lenient_header(m->status)) return;
   }
   auto text = esimo::sgp::es9::encode(*m);
   check(text.ok());
@@ -57,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(h.error().code == esimo::Errc::parse_error && !h.error().message.empty());
         return 0;
       }
-      if (lenient_warning(*h)) return 0;
+      if (lenient_header(*h)) return 0;
       auto text = es9::encode_header_only(*h);
       check(text.ok());
       auto again = es9::decode_response_header(*text);
