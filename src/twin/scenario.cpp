@@ -977,6 +977,8 @@ Result<SimTime> parse_sim_duration(std::string_view text) {
   if (auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), plain);
       ec == std::errc() && p == text.data() + text.size()) {
     if (plain < 0) return bad("is negative");
+    // Microseconds inside: the same bound as the sum of units below, so the conversion cannot overflow.
+    if (plain > std::numeric_limits<std::int64_t>::max() / 1'000'000 / 4) return bad("is too long");
     return SimTime(std::chrono::seconds(plain));
   }
   SimTime total{};
