@@ -30,7 +30,8 @@ test: build
 
 # Short libFuzzer runs (clang, ASan+UBSan) of every target in tests/fuzz: the DER and SGP.32 decoders (seeded with the
 # golden vectors), policy documents, the REST JSON reader and operation bodies, the telemetry batch reader, the device
-# import's CSV reader and the ES9+ JSON binding. Only the fuzz targets and the libraries under them are built.
+# import's CSV reader, the ES9+ JSON binding and twin scenario files. Only the fuzz targets and the libraries under
+# them are built.
 fuzz-smoke: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
