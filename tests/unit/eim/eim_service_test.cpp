@@ -189,6 +189,13 @@ class EimServiceTest : public ::testing::Test {
     EXPECT_TRUE(std::holds_alternative<sgp::ProvideEimPackageResultResponse>(*answer));
   }
 
+  // The IpaEuiccDataRequest a poll answered with (an empty one, and a test failure, when it answered otherwise).
+  sgp::IpaEuiccDataRequest take_data_request(const sgp::GetEimPackageResponse& resp) {
+    const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
+    EXPECT_NE(data, nullptr) << "expected an IpaEuiccDataRequest";
+    return data != nullptr ? *data : sgp::IpaEuiccDataRequest{};
+  }
+
   // Verifies the eIM signature as an eUICC would and returns the package.
   sgp::EuiccPackageRequest take_package(const TestEuicc& e, const sgp::GetEimPackageResponse& resp) {
     const auto* pkg = std::get_if<sgp::EuiccPackageRequest>(&resp);
@@ -707,14 +714,12 @@ TEST_F(EimServiceTest, QueuedEuiccDataOperationAsksForItsTags) {
   TestEuicc e = add_device(1);
   learn(e);
   auto op = submit(e, OpEuiccData{Bytes{0x84}});
-  auto resp = poll(e);
-  const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
-  ASSERT_NE(data, nullptr);
-  EXPECT_EQ(data->tag_list, (Bytes{0x84}));
-  ASSERT_TRUE(data->eim_transaction_id.has_value());
+  const auto data = take_data_request(poll(e));
+  EXPECT_EQ(data.tag_list, (Bytes{0x84}));
+  ASSERT_TRUE(data.eim_transaction_id.has_value());
   sgp::IpaEuiccData d;
   d.association_token = 7;
-  d.eim_transaction_id = data->eim_transaction_id;
+  d.eim_transaction_id = data.eim_transaction_id;
   ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
   EXPECT_EQ(get(op).state, OperationState::succeeded);
   EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"association_token\":7"));
@@ -778,19 +783,17 @@ TEST_F(EimServiceTest, AnEuiccDataRequestIsNotFinishedByAPackageResult) {
   TestEuicc e = add_device(1);
   learn(e);
   auto op = submit(e, OpEuiccData{Bytes{0x84}});
-  auto resp = poll(e);
-  const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
-  ASSERT_NE(data, nullptr);
-  ASSERT_TRUE(data->eim_transaction_id.has_value());
+  const auto data = take_data_request(poll(e));
+  ASSERT_TRUE(data.eim_transaction_id.has_value());
   sgp::EuiccPackageErrorUnsigned forged;
   forged.eim_id = "esimo-test-eim";
-  forged.eim_transaction_id = *data->eim_transaction_id;
+  forged.eim_transaction_id = *data.eim_transaction_id;
   ASSERT_TRUE(send(e, sgp::EuiccPackageResult(forged)).ok());
   EXPECT_EQ(get(op).state, OperationState::delivered);
   // Its real answer still finds it.
   sgp::IpaEuiccData d;
   d.association_token = e.association_token;
-  d.eim_transaction_id = data->eim_transaction_id;
+  d.eim_transaction_id = data.eim_transaction_id;
   ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
   EXPECT_EQ(get(op).state, OperationState::succeeded);
 }
@@ -807,11 +810,10 @@ TEST_F(EimServiceTest, AnEuiccCertificateWithoutItsEidIsNotLearned) {
   ASSERT_TRUE(anonymous.ok()) << anonymous.error().message;
   ASSERT_FALSE(anonymous->subject_serial_number().has_value());
   auto op = submit(e, OpEuiccData{Bytes{0xA5, 0xA6}});
-  auto resp = poll(e);
-  const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
-  ASSERT_NE(data, nullptr);
+  const auto data = take_data_request(poll(e));
+  ASSERT_TRUE(data.eim_transaction_id.has_value());
   sgp::IpaEuiccData d;
-  d.eim_transaction_id = data->eim_transaction_id;
+  d.eim_transaction_id = data.eim_transaction_id;
   d.eum_certificate = pki_->eum.certificate.der();
   d.euicc_certificate = anonymous->der();
   ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
@@ -820,10 +822,9 @@ TEST_F(EimServiceTest, AnEuiccCertificateWithoutItsEidIsNotLearned) {
   EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("names no EID"));
   // The same certificate with the EID is learned (the control).
   auto op2 = submit(e, OpEuiccData{Bytes{0xA5, 0xA6}});
-  auto resp2 = poll(e);
-  const auto* data2 = std::get_if<sgp::IpaEuiccDataRequest>(&resp2);
-  ASSERT_NE(data2, nullptr);
-  d.eim_transaction_id = data2->eim_transaction_id;
+  const auto data2 = take_data_request(poll(e));
+  ASSERT_TRUE(data2.eim_transaction_id.has_value());
+  d.eim_transaction_id = data2.eim_transaction_id;
   d.euicc_certificate = e.key.certificate.der();
   ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
   EXPECT_EQ(get(op2).state, OperationState::succeeded);
