@@ -2,6 +2,7 @@
 //
 //   esimo-engine-bench [--only ingest|rest|memory|plan] [--devices N] [--rounds R] [--mem-devices N]
 //                      [--plan-devices N] [--dir DIR] [--incremental on|off] [--silence-after S]
+//                      [--no-service-share F]
 //
 // ingest  Telemetry ingest + policy evaluation, batched (1,024 records a batch, the REST batch size): a fleet of
 //         --devices (100,000) in 4 countries on 3 carriers each, the default fleet policy plus a signal and a latency
@@ -13,6 +14,12 @@
 //         "Silence"); with S above the minute between records nobody falls silent, which measures that read alone.
 //         Figure: records/s = records / (ingest + tick) time. Baseline: the same records copied into a hash map by EID
 //         (the memory-bound floor of touching one entry per record).
+//         --no-service-share F (0 .. 1, default 0): a large outage. That share of the fleet loses service in round 1
+//         (its record says so) and sends nothing after it (a device without service cannot report), and the policy's
+//         no-service rule is `no_service for 30m` (instead of 5m): the devices wait 30 minutes without a record, then
+//         the rule fires (the switch is held: they are unreachable). Prints the mean tick time of the rounds, the work
+//         that does not grow with records (docs/engine.md "Due times"); use --rounds 40 to see both the wait and the
+//         rule held after it. Baseline: the same run with F = 0.
 // rest    The REST side: the same records as one NDJSON body decoded by api::TelemetryBatchReader (JSON parse + strict
 //         decode). Baseline: boost::json::parse of each line alone.
 // memory  Hot state per device at --mem-devices (1,000,000): allocated bytes (mallinfo2 uordblks delta) and RSS delta
@@ -160,11 +167,12 @@ void set_tariffs(eng::Engine& e) {
   }
 }
 
-// The default fleet policy plus a signal and a latency rule (docs/engine.md, docs/policies.md).
-esimo::policy::Policy bench_policy() {
-  const char* text = R"({"name":"bench-fleet","scope":{"fleet":true},"objective":"cost",
+// The default fleet policy plus a signal and a latency rule (docs/engine.md, docs/policies.md); `no_service_for` is
+// the no-service rule's duration.
+esimo::policy::Policy bench_policy(const char* no_service_for = "5m") {
+  const std::string text = std::string(R"({"name":"bench-fleet","scope":{"fleet":true},"objective":"cost",
    "rules":[{"name":"outage","when":"outage detected or carrier.status != up","do":"switch best"},
-            {"name":"no-service","when":"no_service for 5m","do":"switch best"},
+            {"name":"no-service","when":"no_service for )") + no_service_for + R"(","do":"switch best"},
             {"name":"weak-signal","when":"signal.rsrp < -115 dBm for 10m","do":"switch best"},
             {"name":"slow","when":"latency.p50 > 400 ms for 15m","do":"alert \"latency\""}],
    "guards":{"cooldown":"30m","max_switches_per_day":4,"rollback":true}})";
@@ -225,6 +233,7 @@ struct Args {
   std::string only;
   bool incremental = true;  // --incremental off: every device with a record is evaluated (EngineConfig)
   unsigned silence_after_s = 0;  // --silence-after: EngineConfig::silence_after in seconds (0: off)
+  double no_service_share = 0;   // --no-service-share: the share of the fleet in a large outage (0: none)
   std::uint32_t devices = 100000;
   unsigned rounds = 10;
   std::uint32_t mem_devices = 1000000;
@@ -241,10 +250,31 @@ void bench_ingest(const Args& a) {
   eng::Engine e(cfg, act);
   set_tariffs(e);
   eng::PolicySet ps;
-  ps.fleet = bench_policy();
+  ps.fleet = bench_policy(a.no_service_share > 0 ? "30m" : "5m");
   e.set_policies(std::move(ps));
   for (std::uint32_t i = 0; i < a.devices; ++i) e.upsert_device(device_of(i, false));
   auto records = make_records(a.devices, false, 7);
+  // A large outage (--no-service-share): the lost devices' record of round 1 says no service; after it they send
+  // nothing. Device i is lost when i % 1000 is below the share (its number is digits 21..29 of its EID).
+  const auto lost = [&](const eng::TelemetryRecord& r) {
+    const auto i = std::strtoul(r.eid.str().substr(21, 9).c_str(), nullptr, 10);
+    return static_cast<double>(i % 1000) < a.no_service_share * 1000;
+  };
+  std::vector<eng::TelemetryRecord> outage_round = records, after_outage;
+  std::size_t lost_devices = 0;
+  for (auto& r : outage_round) {
+    if (!lost(r)) continue;
+    ++lost_devices;
+    r.attached = false;
+    r.serving_plmn.reset();
+    r.rsrp_dbm.reset();
+    r.rsrq_db.reset();
+    r.sinr_db.reset();
+    r.latency_ms.reset();
+  }
+  for (const auto& r : records) {
+    if (!lost(r)) after_outage.push_back(r);
+  }
   constexpr std::size_t kBatch = 1024;
   // Warm-up round (first records build the windows and health entries), not timed.
   stamp(records, kT0, std::chrono::seconds(60));
@@ -254,10 +284,13 @@ void bench_ingest(const Args& a) {
   e.tick(kT0 + std::chrono::seconds(60));
   const auto evals0 = e.stats().evaluations;
   const auto skipped0 = e.stats().evaluations_skipped;
-  double t_ingest = 0, t_tick = 0, cpu_ingest = 0, cpu_tick = 0, main_cpu = 0;
-  std::size_t refused = 0;
+  double t_ingest = 0, t_tick = 0, cpu_ingest = 0, cpu_tick = 0, main_cpu = 0, max_tick = 0;
+  std::size_t refused = 0, n_records = 0;
+  const std::vector<eng::TelemetryRecord> healthy = records;
   for (unsigned r = 1; r <= a.rounds; ++r) {
     const esimo::TimePoint start = kT0 + std::chrono::minutes(r);
+    if (a.no_service_share > 0) records = r == 1 ? outage_round : after_outage;
+    n_records += records.size();
     stamp(records, start, std::chrono::seconds(60));
     auto t0 = Clock::now();
     double c0 = cpu_seconds();
@@ -271,12 +304,15 @@ void bench_ingest(const Args& a) {
     t0 = Clock::now();
     c0 = cpu_seconds();
     e.tick(start + std::chrono::seconds(60));
-    t_tick += seconds_since(t0);
+    const double this_tick = seconds_since(t0);
+    t_tick += this_tick;
+    max_tick = std::max(max_tick, this_tick);
     cpu_tick += cpu_seconds() - c0;
     main_cpu += thread_cpu_seconds() - m0;
   }
+  records = healthy;
   const double cpu_engine = cpu_ingest + cpu_tick;
-  const double n = static_cast<double>(records.size()) * a.rounds;
+  const double n = static_cast<double>(n_records);
   const auto evals = e.stats().evaluations - evals0;
   // Records that changed nothing their device's decision reads (incremental evaluation, docs/engine.md).
   const auto skipped = e.stats().evaluations_skipped - skipped0;
@@ -305,13 +341,19 @@ void bench_ingest(const Args& a) {
   const double t_floor = seconds_since(t0);
   const double cpu_floor = cpu_seconds() - cpu1;
   const double rate = n / (t_ingest + t_tick);
-  const double floor_rate = n / t_floor;
+  const double floor_n = static_cast<double>(records.size()) * a.rounds;  // n without an outage
+  const double floor_rate = floor_n / t_floor;
   std::printf("ingest: %u devices, %u rounds, %.0f records (%zu refused), %llu evaluations, %llu records that did not "
               "make their device due (incremental evaluation)\n",
               a.devices, a.rounds, n, refused, static_cast<unsigned long long>(evals),
               static_cast<unsigned long long>(skipped));
   std::printf("ingest: ingest %.3f s + tick %.3f s -> %.0f records/s (ingest alone %.0f/s; %.2f us per evaluation)\n",
               t_ingest, t_tick, rate, n / t_ingest, evals ? t_tick * 1e6 / static_cast<double>(evals) : 0.0);
+  if (a.no_service_share > 0) {
+    std::printf("ingest: outage: %zu devices without service from round 1 (no record after it; rule no_service for "
+                "30m); tick mean %.2f ms, max %.2f ms over %u rounds, tick CPU %.2f ms a round (all threads)\n",
+                lost_devices, t_tick * 1e3 / a.rounds, max_tick * 1e3, a.rounds, cpu_tick * 1e3 / a.rounds);
+  }
   if (a.silence_after_s > 0) {
     std::printf("ingest: silence_after %u s: %llu devices presumed without service\n", a.silence_after_s,
                 static_cast<unsigned long long>(e.stats().silences));
@@ -323,8 +365,8 @@ void bench_ingest(const Args& a) {
   // part, so on two idle cores the run would take about that long.
   std::printf("ingest: CPU %.3f us per record (ingest %.3f + tick %.3f, all threads) vs %.3f us (baseline): CPU ratio "
               "%.2f; calling thread %.3f us per record: on 2 idle cores about %.0f records/s\n",
-              cpu_engine * 1e6 / n, cpu_ingest * 1e6 / n, cpu_tick * 1e6 / n, cpu_floor * 1e6 / n,
-              cpu_engine / cpu_floor, main_cpu * 1e6 / n, n / main_cpu);
+              cpu_engine * 1e6 / n, cpu_ingest * 1e6 / n, cpu_tick * 1e6 / n, cpu_floor * 1e6 / floor_n,
+              (cpu_engine / n) / (cpu_floor / floor_n), main_cpu * 1e6 / n, n / main_cpu);
   std::printf("ingest: actions: %zu switches, %zu fallbacks, %zu alerts; load %s\n", act.switches, act.fallbacks,
               act.alerts, load_average().c_str());
 }
@@ -557,6 +599,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--dir") a.dir = v;
     else if (k == "--incremental") a.incremental = std::string(v) != "off";
     else if (k == "--silence-after") a.silence_after_s = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+    else if (k == "--no-service-share") a.no_service_share = std::clamp(std::strtod(v, nullptr), 0.0, 1.0);
   }
   return a;
 }
