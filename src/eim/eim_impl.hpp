@@ -113,6 +113,7 @@ struct EimService::Impl {
   metrics::Counter* polls_unknown;
   metrics::Counter* packages_sent;
   metrics::Counter* verification_failures;
+  metrics::Counter* unmatched_answers;  // unsigned eUICC data answers to no open request (ignored)
   metrics::Counter* notifications;
   std::shared_ptr<class DownloadRelay> download;  // indirect profile download (download_relay.cpp); null: none
 

@@ -120,6 +120,9 @@ EimService::Impl::Impl(store::Store& s, const Clock& c, EimIdentity id, EimOptio
   verification_failures = &metrics.counter("esimo_eim_verification_failures_total",
                                            "eUICC result signatures or certificate chains that did not verify");
   notifications = &metrics.counter("esimo_eim_notifications_total", "Notifications received from IPAs");
+  unmatched_answers = &metrics.counter("esimo_eim_unmatched_euicc_data_total",
+                                       "Unsigned eUICC data answers that answer no open request of their device "
+                                       "(ignored: nothing learned or finished)");
 }
 
 TimePoint EimService::Impl::next_created_at() {

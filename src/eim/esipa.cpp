@@ -341,9 +341,10 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     work->loaded = false;
     return st.error();
   }
-  if (dv == sgp::Version::v1_2) {
-    // The answer carries this eimTransactionId and the EID: it is matched here without a store read (v1.0 answers
-    // carry neither and are matched through the store, handle_euicc_data).
+  {
+    // The open request its answer is matched against without a store read (handle_euicc_data): a v1.2 answer by
+    // this eimTransactionId and its EID; a v1.0 answer, which carries neither, as the device's oldest open one. The
+    // unsigned answer's association token is believed only as the answer to such a request.
     InFlightPackage flight;
     flight.eim_transaction_id = tid;
     flight.euicc_data = true;

@@ -629,8 +629,8 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     // The entry leaves the hot state even when the package record (an answer without its EID) already named the
     // device: an entry left behind would match a duplicate of this answer and finish its operations again.
     std::optional<InFlightPackage> flight;
+    auto& in_flight = dev->work->in_flight;
     if (d.eim_transaction_id) {
-      auto& in_flight = dev->work->in_flight;
       for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
         if (it->euicc_data && it->eim_transaction_id == *d.eim_transaction_id) {
           if (!pkg) flight = std::move(*it);
@@ -643,23 +643,44 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
           if (p->eid == dev->eid && p->tenant_id == dev->tenant && p->kind == "euicc_data") pkg = std::move(*p);
         }
       }
-    }
-    if (!pkg && dev->version == sgp::Version::v1_0) {
-      // v1.0 IpaEuiccData carries no transaction id: it answers the device's oldest delivered eUICC data request.
-      store::OperationFilter filter;
-      filter.eid = dev->eid;
-      filter.state = domain::OperationState::delivered;
-      filter.type = "euicc_data";
-      auto open_ops = store.list_operations(dev->tenant, filter, store::Page{.limit = 1, .after = {}});
-      if (open_ops && !open_ops->items.empty()) {
-        if (auto tid = from_hex(open_ops->items.front().eim_transaction_id)) {
-          if (auto p = store.get_package(*tid)) pkg = std::move(*p);
+    } else if (dev->version == sgp::Version::v1_0) {
+      // v1.0 IpaEuiccData carries no transaction id: it answers the device's oldest open eUICC data request — in
+      // the hot state, or (after a restart) its oldest delivered euicc_data operation in the store. A first-contact
+      // request lost in a restart is not matched: the next poll asks again.
+      for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
+        if (it->euicc_data) {
+          flight = std::move(*it);
+          in_flight.erase(it);
+          break;
+        }
+      }
+      if (!flight) {
+        store::OperationFilter filter;
+        filter.eid = dev->eid;
+        filter.state = domain::OperationState::delivered;
+        filter.type = "euicc_data";
+        auto open_ops = store.list_operations(dev->tenant, filter, store::Page{.limit = 1, .after = {}});
+        if (open_ops && !open_ops->items.empty()) {
+          if (auto tid = from_hex(open_ops->items.front().eim_transaction_id)) {
+            if (auto p = store.get_package(*tid)) {
+              if (p->eid == dev->eid && p->tenant_id == dev->tenant && p->kind == "euicc_data") pkg = std::move(*p);
+            }
+          }
         }
       }
     }
+    if (!flight && !pkg) {
+      // The IPA's answer is unsigned: the association token in it is believed only as the answer to a request the
+      // eIM sent this device (v1.2: by its eimTransactionId, which only the device and the eIM know; v1.0: while
+      // one is open). Otherwise anyone reaching ESipa who knows an EID could overwrite its token and have the
+      // eUICC refuse the device's next packages. Nothing is learned or finished; what else it carries still is.
+      unmatched_answers->inc();
+      log::warn("eUICC data that answers no open request of its device; ignored", {{"eid", dev->eid.str()}});
+    }
+    const bool answered = flight || pkg;
     std::string cert_status;
     std::shared_ptr<crypto::Verifier> verifier;
-    if (euicc_cert && eum_cert) {
+    if (answered && euicc_cert && eum_cert) {
       std::vector<crypto::Certificate> inter{*eum_cert};
       Status chain = trust->verify(*euicc_cert, inter, clock.now());
       const auto serial = euicc_cert->subject_serial_number();
@@ -681,11 +702,11 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         log::warn("eUICC certificate chain does not verify; not learned",
                   {{"eid", dev->eid.str()}, {"error", cert_status}});
       }
-    } else if (d.euicc_certificate || d.eum_certificate) {
+    } else if (answered && (d.euicc_certificate || d.eum_certificate)) {
       cert_status = "incomplete or undecodable certificates";
       verification_failures->inc();
     }
-    if (verifier || d.association_token) {
+    if (answered && (verifier || d.association_token)) {
       store::EuiccEimState st;
       // What is not learned now is kept from the stored state; when everything is (first contact: token and
       // certificates), the hot state holds the rest and nothing is read.
@@ -715,7 +736,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         if (verifier) it->second.euicc_verifier = verifier;
       }
     }
-    if (flight || pkg) {
+    if (answered) {
       if (flight) {
         ops = std::move(flight->operations);
       } else {

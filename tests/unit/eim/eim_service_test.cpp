@@ -778,6 +778,70 @@ TEST_F(EimServiceTest, AnUnsignedEuiccDataAnswerCannotFinishAPsmo) {
   EXPECT_EQ(get(op2).state, OperationState::succeeded);
 }
 
+// The association token reaches the eIM unsigned (IpaEuiccData). Believed from any answer, anyone reaching ESipa who
+// knows an EID could overwrite it, and the eUICC would refuse every package signed after. It is learned only from the
+// answer to a request the eIM sent that device: v1.2 by the request's eimTransactionId, v1.0 while a request is open.
+TEST_F(EimServiceTest, AnAssociationTokenIsLearnedOnlyFromTheAnswerToAnOpenRequest) {
+  auto forge = [&](const TestEuicc& e, std::optional<Bytes> tid, bool with_certificates) {
+    sgp::IpaEuiccData d;
+    d.association_token = 99;
+    d.eim_transaction_id = std::move(tid);
+    if (with_certificates) {  // public, and enough to name a v1.0 device (serialNumber = EID)
+      d.eum_certificate = pki_->eum.certificate.der();
+      d.euicc_certificate = e.key.certificate.der();
+    }
+    ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  };
+  auto stored_token = [&](const TestEuicc& e) { return store_->get_euicc_state(tenant_, e.eid)->association_token; };
+
+  // v1.2, associated: no transaction id, an unknown one, a PSMO package's.
+  TestEuicc e = add_device(1);
+  learn(e);
+  forge(e, std::nullopt, true);
+  forge(e, Bytes{1, 2, 3, 4, 5, 6, 7, 8}, true);
+  auto op = submit(e, OpEnable{iccid(12)});
+  const auto pkg = take_package(e, poll(e));  // signed with token 7 (take_package checks)
+  forge(e, *pkg.euicc_package_signed.eim_transaction_id, false);
+  EXPECT_EQ(stored_token(e), std::optional<std::int64_t>(7));
+  ASSERT_TRUE(send(e, signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)})).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  auto op2 = submit(e, OpDisable{iccid(12)});
+  take_package(e, poll(e));  // still token 7
+  EXPECT_EQ(get(op2).state, OperationState::delivered);
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_unmatched_euicc_data_total 3"));
+
+  // v1.2, first contact open: an answer without its transaction id teaches nothing; the real answer does.
+  TestEuicc f = add_device(3);
+  const auto first = take_data_request(poll(f));
+  ASSERT_TRUE(first.eim_transaction_id.has_value());
+  forge(f, std::nullopt, true);
+  EXPECT_EQ(store_->get_euicc_state(tenant_, f.eid).error().code, Errc::not_found);
+  learn(f);  // asks again (nothing learned), and is answered
+  EXPECT_EQ(stored_token(f), std::optional<std::int64_t>(7));
+
+  // v1.0 (no EID, no transaction id on the wire): with no request open the certificate names the device, but the
+  // token is not learned; the answer to a queued eUICC data request is.
+  TestEuicc g = add_device(2, domain::Sgp32Version::v1_0);
+  learn(g);
+  forge(g, std::nullopt, true);
+  EXPECT_EQ(stored_token(g), std::optional<std::int64_t>(7));
+  auto op3 = submit(g, OpEnable{iccid(22)});
+  take_package(g, poll(g));  // signed with token 7
+  auto op4 = submit(g, OpEuiccData{Bytes{0x84}});
+  (void)op3;
+  const auto asked = take_data_request(poll(g));
+  EXPECT_FALSE(asked.eim_transaction_id.has_value());
+  g.association_token = 8;  // e.g. the eUICC was re-associated
+  sgp::IpaEuiccData d;
+  d.association_token = 8;
+  d.eum_certificate = pki_->eum.certificate.der();
+  d.euicc_certificate = g.key.certificate.der();
+  ASSERT_TRUE(send(g, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(get(op4).state, OperationState::succeeded);
+  EXPECT_EQ(stored_token(g), std::optional<std::int64_t>(8));
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_unmatched_euicc_data_total 5"));
+}
+
 // A signed eUICC package result that names an eUICC data request's transaction id is not that request's answer.
 TEST_F(EimServiceTest, AnEuiccDataRequestIsNotFinishedByAPackageResult) {
   TestEuicc e = add_device(1);
