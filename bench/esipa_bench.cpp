@@ -26,22 +26,49 @@
 //     The ESipa server with one registered device (first contact done, nothing queued). Writes the
 //     GetEimPackageRequest DER of that device to --body-file and the port to --port-file, then serves until
 //     --duration or SIGINT/SIGTERM: the empty-poll target for esimo-http-load (scripts/run-benchmarks).
+//   esimo-esipa-bench durable-floor [--count 20000] [--fsync-count 200] [--dir DIR] [--json-out FILE]
+//     What making a cycle durable costs at the least on this machine, one thread, no HTTP, no eIM logic; process
+//     CPU and wall time per operation, in a temporary directory under DIR (default: the system's temporary
+//     directory; its file system decides what an fsync costs):
+//       sqlite_minimal_txn       BEGIN IMMEDIATE; INSERT of one 140-byte row into a table without indexes; COMMIT,
+//                                prepared statements reused, with the store writer's pragmas (WAL, synchronous=NORMAL,
+//                                cache_size, wal_autocheckpoint=8192: the checkpoints are in the figure), --count times
+//       store_cycle_writes       one cycle's two durable points through the real store (Store::record_package, then
+//                                Store::apply_package_result of an enable: the operation, two profiles and the
+//                                device's active profile), on the store's schema with 64 devices and their queued
+//                                operations, durable_commits=false; the writer thread's hand-off is in the figure,
+//                                and each call is its own commit (one caller: no group commit); --count / 4 cycles
+//       sqlite_cycle_txns        the same two transactions run directly on the store's file (closed) with the
+//                                writer's pragmas, transaction control and the store's statements: SQLite's share
+//                                of store_cycle_writes (no writer hand-off, no Store code); --count / 4 cycles
+//       append_write             one write() of a 200-byte record to a file opened O_APPEND, no fsync (survives a
+//                                process crash, not a power loss: what synchronous=NORMAL promises), --count times
+//       append_write_fdatasync   the same, fdatasync after every record, --fsync-count times
+//       sqlite_minimal_txn_full  sqlite_minimal_txn with synchronous=FULL (the store's durable_commits=true),
+//                                --fsync-count times
+//     One JSON object per line and figure: cpu_us_per_op (CLOCK_PROCESS_CPUTIME_ID, all threads), user/sys (the
+//     split getrusage gives, sampled at the kernel's tick: rough on short figures), wall_us_per_op.
 //
-// Loopback only. Output: one JSON object (also written to --json-out).
+// Loopback only. Output: one JSON object (also written to --json-out); durable-floor: one per figure.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -80,6 +107,9 @@ struct Options {
   double crypto_seconds = 2.0;
   std::string log_level = "warn";
   std::string json_out, port_file, body_file;
+  std::string dir = fs::temp_directory_path().string();  // where the temporary directory goes
+  std::uint64_t count = 20000;                             // durable-floor: operations per figure without fsync
+  std::uint64_t fsync_count = 200;                         // durable-floor: operations per figure with fsync
 };
 
 [[noreturn]] void die(const std::string& why) {
@@ -107,7 +137,9 @@ int usage(const std::string& why) {
                "usage: esimo-esipa-bench cycles [--ipas 64] [--server-threads 2] [--duration 10] [--warmup 2]\n"
                "         [--fill 0] [--durable 1] [--crypto-seconds 2] [--log-level warn] [--json-out FILE]\n"
                "       esimo-esipa-bench serve-empty [--server-threads 2] [--duration 60] [--port-file F]\n"
-               "         [--body-file F] [--log-level warn]\n",
+               "         [--body-file F] [--log-level warn]\n"
+               "       esimo-esipa-bench durable-floor [--count 20000] [--fsync-count 200] [--dir DIR]\n"
+               "         [--json-out FILE]\n",
                why.c_str());
   return 2;
 }
@@ -260,6 +292,62 @@ CryptoBound measure_crypto(const esimo::crypto::TestPki& pki, const esimo::crypt
   return out;
 }
 
+// ---- a bare SQLite connection (the fill, and durable-floor's own databases); any failure ends the program.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& file) {
+    // NOMUTEX, as the store's connections: one thread uses it.
+    if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      die("cannot open " + file + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory"));
+    }
+  }
+  ~RawDb() {
+    for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : "?";
+      sqlite3_free(err);
+      die("sqlite: " + m + " in: " + sql.substr(0, 200));
+    }
+  }
+  // Prepared once, reused (reset after each run); finalized with the connection.
+  sqlite3_stmt* prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      die(std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " + sql);
+    }
+    stmts_.push_back(s);
+    return s;
+  }
+  std::int64_t changes() const { return sqlite3_changes64(db_); }
+  void run(sqlite3_stmt* s) {
+    if (sqlite3_step(s) != SQLITE_DONE) die(std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " + sqlite3_sql(s));
+    sqlite3_reset(s);
+  }
+  // The settings open_sqlite_store gives the store's writer connection (src/store/sqlite/sqlite_store.cpp):
+  // synchronous FULL for durable_commits, else NORMAL.
+  void store_writer_pragmas(bool durable_commits) {
+    sqlite3_stmt* wal = prepare("PRAGMA journal_mode=WAL");
+    const unsigned char* mode = sqlite3_step(wal) == SQLITE_ROW ? sqlite3_column_text(wal, 0) : nullptr;
+    const bool ok = mode != nullptr && std::string_view(reinterpret_cast<const char*>(mode)) == "wal";
+    sqlite3_reset(wal);
+    if (!ok) die("sqlite: cannot use WAL mode");
+    exec(durable_commits ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; PRAGMA wal_autocheckpoint=8192");
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::vector<sqlite3_stmt*> stmts_;
+};
+
 // ---- the world: store, eIM, server, eUICCs and IPAs
 struct Device {
   esimo::domain::Eid eid;
@@ -271,7 +359,7 @@ struct Device {
 class World {
  public:
   World(const Options& opt) : opt_(opt) {
-    dir_ = fs::temp_directory_path() / ("esimo-esipa-bench-" + std::to_string(::getpid()));
+    dir_ = fs::path(opt.dir) / ("esimo-esipa-bench-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     esimo::crypto::TestPkiOptions po;
@@ -334,48 +422,36 @@ class World {
   // `rows` finished operations (and their packages) spread over the devices, in one transaction on a separate
   // connection while the store is closed. See the file header for why not through the store API.
   double fill(std::uint64_t rows) {
-    store_.reset();
-    auto t0 = Steady::now();
-    sqlite3* db = nullptr;
-    const std::string file = esimo::store::sqlite_store_file(dir_).string();
-    if (sqlite3_open(file.c_str(), &db) != SQLITE_OK) die("fill: cannot open " + file);
-    auto exec = [&](const std::string& sql) {
-      char* err = nullptr;
-      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string m = err ? err : "?";
-        sqlite3_free(err);
-        die("fill: " + m + " in: " + sql.substr(0, 200));
-      }
-    };
-    const auto now = clock_.now().time_since_epoch().count();
-    const std::string params =
-        esimo::eim::to_json(esimo::eim::OperationRequest(esimo::eim::OpEnable{bench_iccid(0, 2), false}));
-    std::string quoted;  // SQL string literal of the params JSON
-    for (char ch : params) {
-      quoted += ch;
-      if (ch == '\'') quoted += '\'';
-    }
-    exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL; PRAGMA cache_size=-262144; BEGIN");
-    exec("CREATE TEMP TABLE fill_devices (k INTEGER PRIMARY KEY, eid TEXT NOT NULL)");
-    exec("INSERT INTO fill_devices (k, eid) SELECT row_number() OVER (ORDER BY eid) - 1, eid FROM devices "
-         "WHERE tenant_id = " + std::to_string(tenant_));
-    const std::string n = std::to_string(rows), dc = std::to_string(device_count_), t = std::to_string(tenant_);
-    // eimTransactionIds of 10 bytes (20 hex digits): the eIM draws 8-byte ones, so they cannot collide.
-    exec("WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < " + n +
-         ") INSERT INTO eim_packages (eim_transaction_id, tenant_id, eid, eim_id, kind, counter_value, "
-         "eim_signature, created_at) SELECT printf('f%019x', i), " + t +
-         ", d.eid, 'esimo-bench-eim', 'psmo', i + 1, '" + std::string(128, 'a') + "', " + std::to_string(now) +
-         " - 1000 * (" + n + " - i) FROM seq JOIN fill_devices d ON d.k = i % " + dc);
-    exec("INSERT INTO operations (tenant_id, id, eid, type, params_json, state, reason, outcome, result_json, "
-         "idempotency_key, created_at, updated_at, expires_at, counter_value, eim_transaction_id, delivered_at) "
-         "SELECT tenant_id, printf('op_fill%013d', counter_value - 1), eid, 'enable', '" + quoted +
-         "', 'succeeded', 'bench:fill', 'ok', '{}', '', created_at, created_at + 500, created_at + 604800000000, "
-         "counter_value, eim_transaction_id, created_at + 100 FROM eim_packages WHERE eim_transaction_id LIKE 'f%'");
-    exec("COMMIT");
-    sqlite3_close(db);
-    double secs = std::chrono::duration<double>(Steady::now() - t0).count();
-    open_store();
-    return secs;
+    return with_raw_store([&](RawDb& db) {
+      const std::string n = std::to_string(rows), dc = std::to_string(device_count_), t = std::to_string(tenant_);
+      const std::string now = std::to_string(clock_.now().time_since_epoch().count());
+      // eimTransactionIds of 10 bytes (20 hex digits): the eIM draws 8-byte ones, so they cannot collide.
+      db.exec("WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < " + n +
+              ") INSERT INTO eim_packages (eim_transaction_id, tenant_id, eid, eim_id, kind, counter_value, "
+              "eim_signature, created_at) SELECT printf('f%019x', i), " + t +
+              ", d.eid, 'esimo-bench-eim', 'psmo', i + 1, '" + std::string(128, 'a') + "', " + now +
+              " - 1000 * (" + n + " - i) FROM seq JOIN fill_devices d ON d.k = i % " + dc);
+      db.exec("INSERT INTO operations (tenant_id, id, eid, type, params_json, state, reason, outcome, result_json, "
+              "idempotency_key, created_at, updated_at, expires_at, counter_value, eim_transaction_id, delivered_at) "
+              "SELECT tenant_id, printf('op_fill%013d', counter_value - 1), eid, 'enable', " + enable_params_sql() +
+              ", 'succeeded', 'bench:fill', 'ok', '{}', '', created_at, created_at + 500, created_at + 604800000000, "
+              "counter_value, eim_transaction_id, created_at + 100 FROM eim_packages "
+              "WHERE eim_transaction_id LIKE 'f%'");
+    });
+  }
+
+  // `rows` queued operations, floor_operation_id(i) on device i % devices (durable-floor's store cycles), inserted
+  // the way fill() inserts its finished ones.
+  void queue_operations(std::uint64_t rows) {
+    with_raw_store([&](RawDb& db) {
+      const std::string now = std::to_string(clock_.now().time_since_epoch().count());
+      db.exec("WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < " +
+              std::to_string(rows) + ") INSERT INTO operations (tenant_id, id, eid, type, params_json, state, reason, "
+              "outcome, result_json, idempotency_key, created_at, updated_at, expires_at) SELECT " +
+              std::to_string(tenant_) + ", printf('op_floor%012d', i), d.eid, 'enable', " + enable_params_sql() +
+              ", 'queued', 'bench:floor', '', '', '', " + now + ", " + now + ", " + now +
+              " + 604800000000 FROM seq JOIN fill_devices d ON d.k = i % " + std::to_string(device_count_));
+    });
   }
 
   void start_eim_and_server() {
@@ -428,8 +504,40 @@ class World {
   std::uint16_t port() const { return server_->port(); }
   ServerThreads& server_threads() { return server_threads_; }
   const esimo::Clock& clock() const { return clock_; }
+  const fs::path& dir() const { return dir_; }
+  void close_store() { store_.reset(); }
 
  private:
+  // Closes the store, runs `body` in one transaction on a separate connection (synchronous=OFF) that has the temp
+  // table fill_devices (k = 0 .. devices-1, eid), and opens the store again. Returns the seconds it took.
+  double with_raw_store(const std::function<void(RawDb&)>& body) {
+    store_.reset();
+    const auto t0 = Steady::now();
+    {
+      RawDb db(esimo::store::sqlite_store_file(dir_).string());
+      db.exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL; PRAGMA cache_size=-262144; BEGIN");
+      db.exec("CREATE TEMP TABLE fill_devices (k INTEGER PRIMARY KEY, eid TEXT NOT NULL)");
+      db.exec("INSERT INTO fill_devices (k, eid) SELECT row_number() OVER (ORDER BY eid) - 1, eid FROM devices "
+              "WHERE tenant_id = " + std::to_string(tenant_));
+      body(db);
+      db.exec("COMMIT");
+    }
+    const double secs = std::chrono::duration<double>(Steady::now() - t0).count();
+    open_store();
+    return secs;
+  }
+  // The params_json of an enable of a device's second profile, as an SQL string literal.
+  static std::string enable_params_sql() {
+    const std::string params =
+        esimo::eim::to_json(esimo::eim::OperationRequest(esimo::eim::OpEnable{bench_iccid(0, 2), false}));
+    std::string quoted = "'";
+    for (char ch : params) {
+      quoted += ch;
+      if (ch == '\'') quoted += '\'';
+    }
+    return quoted + "'";
+  }
+
   const Options& opt_;
   fs::path dir_;
   esimo::SystemClock clock_;
@@ -638,6 +746,310 @@ int run_cycles(const Options& opt) {
   return 0;
 }
 
+// ---- durable floor (see the file header): one thread, one figure after another.
+struct Usage {
+  double cpu = 0, user = 0, sys = 0;  // process CPU seconds
+  Steady::time_point wall;
+};
+Usage usage_now() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return Usage{process_cpu_seconds(), secs(ru.ru_utime), secs(ru.ru_stime), Steady::now()};
+}
+
+class FloorRun {
+ public:
+  explicit FloorRun(const Options& opt) : opt_(opt) {}
+
+  // Runs op(0 .. warmup-1) unmeasured, then op(warmup .. warmup+count-1) measured; prints and keeps its JSON line.
+  template <typename Op>
+  void measure(std::string_view mode, std::string_view synchronous, std::size_t record_bytes, std::uint64_t warmup,
+               std::uint64_t count, Op&& op) {
+    std::uint64_t i = 0;
+    for (; i < warmup; ++i) op(i);
+    const Usage a = usage_now();
+    for (; i < warmup + count; ++i) op(i);
+    const Usage b = usage_now();
+    const double n = static_cast<double>(count);
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "{\"bench\":\"esipa_durable_floor\",\"mode\":\"%.*s\",\"synchronous\":\"%.*s\",\"count\":%llu,"
+                  "\"record_bytes\":%zu,\"cpu_us_per_op\":%.2f,\"user_us_per_op\":%.2f,\"sys_us_per_op\":%.2f,"
+                  "\"wall_us_per_op\":%.2f,\"sqlite\":\"%s\"}\n",
+                  static_cast<int>(mode.size()), mode.data(), static_cast<int>(synchronous.size()),
+                  synchronous.data(), static_cast<unsigned long long>(count), record_bytes,
+                  1e6 * (b.cpu - a.cpu) / n, 1e6 * (b.user - a.user) / n, 1e6 * (b.sys - a.sys) / n,
+                  1e6 * std::chrono::duration<double>(b.wall - a.wall).count() / n, sqlite3_libversion());
+    std::fputs(line, stdout);
+    std::fflush(stdout);
+    out_ += line;
+  }
+  void finish() {
+    if (opt_.json_out.empty()) return;
+    std::ofstream out(opt_.json_out);
+    out << out_;
+    if (!out) die("cannot write " + opt_.json_out);
+  }
+
+ private:
+  const Options& opt_;
+  std::string out_;
+};
+
+constexpr std::size_t kMinimalRowBytes = 140;  // the row of the minimal transaction
+constexpr std::size_t kJournalRecordBytes = 200;  // about one cycle's durable facts: ids, counter, signature, result
+
+// BEGIN IMMEDIATE (as the store's writer begins); INSERT of one row into a table without indexes; COMMIT.
+void sqlite_minimal(FloorRun& run, const fs::path& file, bool full, std::uint64_t warmup, std::uint64_t count) {
+  RawDb db(file.string());
+  db.store_writer_pragmas(full);
+  db.exec("CREATE TABLE journal (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  sqlite3_stmt* begin = db.prepare("BEGIN IMMEDIATE");
+  sqlite3_stmt* insert = db.prepare("INSERT INTO journal (seq, body) VALUES (?, ?)");
+  sqlite3_stmt* commit = db.prepare("COMMIT");
+  std::string body(kMinimalRowBytes, 'r');
+  run.measure(full ? "sqlite_minimal_txn_full" : "sqlite_minimal_txn", full ? "FULL" : "NORMAL", kMinimalRowBytes,
+              warmup, count, [&](std::uint64_t i) {
+                std::memcpy(body.data(), &i, sizeof i);
+                db.run(begin);
+                sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>(i));
+                sqlite3_bind_blob(insert, 2, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+                db.run(insert);
+                db.run(commit);
+              });
+}
+
+// One write() of a record to a file opened O_APPEND, and fdatasync after it when `sync`. The file grows with every
+// record, so each fdatasync also commits the new size (a real journal would preallocate).
+void append_only(FloorRun& run, const fs::path& file, bool sync, std::uint64_t warmup, std::uint64_t count) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) die("open " + file.string() + ": " + std::strerror(errno));
+  char record[kJournalRecordBytes];
+  std::memset(record, 'j', sizeof record);
+  run.measure(sync ? "append_write_fdatasync" : "append_write", sync ? "fdatasync" : "none", sizeof record, warmup,
+              count, [&](std::uint64_t i) {
+                std::memcpy(record, &i, sizeof i);
+                if (::write(fd, record, sizeof record) != static_cast<ssize_t>(sizeof record)) {
+                  die("write " + file.string() + ": " + std::strerror(errno));
+                }
+                if (sync && ::fdatasync(fd) != 0) die("fdatasync " + file.string() + ": " + std::strerror(errno));
+              });
+  ::close(fd);
+}
+
+constexpr unsigned kFloorDevices = 64;  // as the cycle runs' IPAs
+
+std::string floor_operation_id(std::uint64_t i) {
+  char id[32];
+  std::snprintf(id, sizeof id, "op_floor%012llu", static_cast<unsigned long long>(i));  // as queue_operations
+  return id;
+}
+
+// One cycle's two durable points through the real store, as the eIM makes them: the package before it leaves
+// (record_package: counter, package row, operation delivered) and the result before it is acknowledged
+// (apply_package_result of an enable: operation succeeded, two profiles, the device's active profile). Cycle i is on
+// device i % 64 and enables its second profile, then its first again, and so on; its operation was queued before.
+void store_cycles(FloorRun& run, World& world, std::uint64_t warmup, std::uint64_t count) {
+  esimo::store::Store& store = world.store();
+  const auto tenant = world.tenant();
+  std::vector<esimo::domain::Eid> eids;
+  std::vector<esimo::domain::Iccid> first, second;
+  for (unsigned d = 0; d < kFloorDevices; ++d) {
+    eids.push_back(bench_eid(d));
+    first.push_back(bench_iccid(d, 1));
+    second.push_back(bench_iccid(d, 2));
+  }
+  const esimo::Bytes signature(64, 0x5a);
+  run.measure("store_cycle_writes", "NORMAL", 0, warmup, count, [&](std::uint64_t i) {
+    const auto d = static_cast<std::size_t>(i % kFloorDevices);
+    const bool to_second = (i / kFloorDevices) % 2 == 0;
+    const auto now = world.clock().now();
+    esimo::store::EimPackageRecord pkg;
+    for (int b = 7; b >= 0; --b) pkg.eim_transaction_id.push_back(static_cast<std::uint8_t>((i + 1) >> (8 * b)));
+    pkg.tenant_id = tenant;
+    pkg.eid = eids[d];
+    pkg.eim_id = "esimo-bench-eim";
+    pkg.kind = "psmo";
+    pkg.counter_value = i + 1;
+    pkg.eim_signature = signature;
+    pkg.created_at = now;
+    const std::string id = floor_operation_id(i);
+    must(store.record_package(pkg, {id}), "record_package");
+
+    esimo::store::PackageResultUpdate u;
+    u.tenant_id = tenant;
+    u.eid = eids[d];
+    esimo::domain::Operation op;
+    op.id = id;
+    op.tenant_id = tenant;
+    op.eid = eids[d];
+    op.type = "enable";
+    op.state = esimo::domain::OperationState::succeeded;
+    op.reason = "bench:floor";
+    op.outcome = "ok";
+    op.result_json = "{\"enableResult\":\"ok\"}";
+    op.created_at = op.updated_at = now;
+    op.expires_at = now + std::chrono::hours(24 * 7);
+    u.operations.push_back({std::move(op), esimo::domain::OperationState::delivered});
+    esimo::store::ProfileStateChange on, off;
+    on.iccid = to_second ? second[d] : first[d];
+    on.state = esimo::domain::ProfileState::enabled;
+    off.iccid = to_second ? first[d] : second[d];
+    off.state = esimo::domain::ProfileState::disabled;
+    u.profiles = {on, off};
+    u.set_active_iccid = true;
+    u.active_iccid = on.iccid;
+    u.at = now;
+    must(store.apply_package_result(u), "apply_package_result");
+  });
+}
+
+// The same two transactions as store_cycles, cycles first .. first+warmup+count-1, run directly on the store's file
+// (closed) with the writer's pragmas and transaction control (BEGIN IMMEDIATE, SAVEPOINT per call, RELEASE, COMMIT)
+// and the statements of SqliteStore::record_package and apply_package_result (src/store/sqlite/
+// sqlite_store_eim.cpp): SQLite's share of the store's figure, without the writer thread's hand-off and the Store's
+// own C++. An approximation of the store kept by hand: if those statements change, change these.
+void sqlite_cycles(FloorRun& run, World& world, std::uint64_t first, std::uint64_t warmup, std::uint64_t count) {
+  world.close_store();
+  RawDb db(esimo::store::sqlite_store_file(world.dir()).string());
+  db.store_writer_pragmas(false);
+  sqlite3_stmt* begin = db.prepare("BEGIN IMMEDIATE");
+  sqlite3_stmt* savepoint = db.prepare("SAVEPOINT sp_call");
+  sqlite3_stmt* release = db.prepare("RELEASE sp_call");
+  sqlite3_stmt* commit = db.prepare("COMMIT");
+  sqlite3_stmt* counter = db.prepare("SELECT counter_value FROM euicc_eim_state WHERE tenant_id = ? AND eid = ?");
+  sqlite3_stmt* set_counter =
+      db.prepare("UPDATE euicc_eim_state SET counter_value = ?, updated_at = ? WHERE tenant_id = ? AND eid = ?");
+  sqlite3_stmt* used = db.prepare("SELECT 1 FROM eim_packages WHERE eim_transaction_id = ?");
+  sqlite3_stmt* put_package = db.prepare(
+      "INSERT INTO eim_packages (eim_transaction_id, tenant_id, eid, eim_id, kind, counter_value, eim_signature, "
+      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* delivered = db.prepare(
+      "UPDATE operations SET state = 'delivered', counter_value = ?, eim_transaction_id = ?, delivered_at = ?, "
+      "updated_at = ? WHERE tenant_id = ? AND id = ? AND eid = ? AND state = 'queued'");
+  sqlite3_stmt* active =
+      db.prepare("UPDATE devices SET active_iccid = ?, updated_at = ? WHERE tenant_id = ? AND eid = ?");
+  sqlite3_stmt* finished = db.prepare(
+      "UPDATE operations SET state = ?, reason = ?, outcome = ?, result_json = ?, updated_at = ?, expires_at = ? "
+      "WHERE tenant_id = ? AND id = ? AND eid = ? AND state = ?");
+  sqlite3_stmt* profile = db.prepare(
+      "UPDATE profiles SET state = ?, fallback = ?, updated_at = ? WHERE tenant_id = ? AND iccid = ? AND eid = ?");
+  std::vector<std::string> eids, first_iccid, second_iccid;
+  for (unsigned d = 0; d < kFloorDevices; ++d) {
+    eids.push_back(bench_eid(d).str());
+    first_iccid.push_back(bench_iccid(d, 1).str());
+    second_iccid.push_back(bench_iccid(d, 2).str());
+  }
+  const auto tenant = static_cast<sqlite3_int64>(world.tenant());
+  const std::string signature_hex = esimo::to_hex(esimo::Bytes(64, 0x5a));
+  auto text = [](sqlite3_stmt* s, int i, std::string_view v) {
+    sqlite3_bind_text64(s, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  };
+  auto one_row = [&](sqlite3_stmt* s, const char* what) {
+    db.run(s);
+    if (db.changes() != 1) die(std::string("sqlite_cycle_txns: ") + what + " changed no row");
+  };
+  run.measure("sqlite_cycle_txns", "NORMAL", 0, warmup, count, [&](std::uint64_t k) {
+    const std::uint64_t i = first + k;
+    const auto d = static_cast<std::size_t>(i % kFloorDevices);
+    const bool to_second = (i / kFloorDevices) % 2 == 0;
+    const auto now = static_cast<sqlite3_int64>(world.clock().now().time_since_epoch().count());
+    const auto counter_value = static_cast<sqlite3_int64>(i + 1);
+    char tid[17];
+    std::snprintf(tid, sizeof tid, "%016llx", static_cast<unsigned long long>(i + 1));
+    const std::string id = floor_operation_id(i);
+    // record_package
+    db.run(begin);
+    db.run(savepoint);
+    sqlite3_bind_int64(counter, 1, tenant);
+    text(counter, 2, eids[d]);
+    if (sqlite3_step(counter) != SQLITE_ROW || sqlite3_column_int64(counter, 0) >= counter_value) {
+      die("sqlite_cycle_txns: no counter below " + std::to_string(counter_value));
+    }
+    sqlite3_reset(counter);
+    sqlite3_bind_int64(set_counter, 1, counter_value);
+    sqlite3_bind_int64(set_counter, 2, now);
+    sqlite3_bind_int64(set_counter, 3, tenant);
+    text(set_counter, 4, eids[d]);
+    one_row(set_counter, "the counter");
+    text(used, 1, tid);
+    if (sqlite3_step(used) != SQLITE_DONE) die("sqlite_cycle_txns: eimTransactionId used twice");
+    sqlite3_reset(used);
+    text(put_package, 1, tid);
+    sqlite3_bind_int64(put_package, 2, tenant);
+    text(put_package, 3, eids[d]);
+    text(put_package, 4, "esimo-bench-eim");
+    text(put_package, 5, "psmo");
+    sqlite3_bind_int64(put_package, 6, counter_value);
+    text(put_package, 7, signature_hex);
+    sqlite3_bind_int64(put_package, 8, now);
+    db.run(put_package);
+    sqlite3_bind_int64(delivered, 1, counter_value);
+    text(delivered, 2, tid);
+    sqlite3_bind_int64(delivered, 3, now);
+    sqlite3_bind_int64(delivered, 4, now);
+    sqlite3_bind_int64(delivered, 5, tenant);
+    text(delivered, 6, id);
+    text(delivered, 7, eids[d]);
+    one_row(delivered, "the operation (delivered)");
+    db.run(release);
+    db.run(commit);
+    // apply_package_result
+    const std::string& on = to_second ? second_iccid[d] : first_iccid[d];
+    const std::string& off = to_second ? first_iccid[d] : second_iccid[d];
+    db.run(begin);
+    db.run(savepoint);
+    text(active, 1, on);
+    sqlite3_bind_int64(active, 2, now);
+    sqlite3_bind_int64(active, 3, tenant);
+    text(active, 4, eids[d]);
+    one_row(active, "the device");
+    text(finished, 1, "succeeded");
+    text(finished, 2, "bench:floor");
+    text(finished, 3, "ok");
+    text(finished, 4, "{\"enableResult\":\"ok\"}");
+    sqlite3_bind_int64(finished, 5, now);
+    sqlite3_bind_int64(finished, 6, now + 7 * 86400 * sqlite3_int64{1000000});
+    sqlite3_bind_int64(finished, 7, tenant);
+    text(finished, 8, id);
+    text(finished, 9, eids[d]);
+    text(finished, 10, "delivered");
+    one_row(finished, "the operation (succeeded)");
+    for (const auto& [iccid, state] : {std::pair{&on, "enabled"}, std::pair{&off, "disabled"}}) {
+      text(profile, 1, state);
+      sqlite3_bind_int64(profile, 2, 0);
+      sqlite3_bind_int64(profile, 3, now);
+      sqlite3_bind_int64(profile, 4, tenant);
+      text(profile, 5, *iccid);
+      text(profile, 6, eids[d]);
+      one_row(profile, "a profile");
+    }
+    db.run(release);
+    db.run(commit);
+  });
+}
+
+int run_durable_floor(const Options& opt) {
+  Options world_opt = opt;
+  world_opt.durable = false;  // synchronous=NORMAL, as the cycle runs
+  World world(world_opt);     // its temporary directory holds every file below, and goes with it
+  FloorRun run(opt);
+  const std::uint64_t n = opt.count, f = opt.fsync_count;
+  sqlite_minimal(run, world.dir() / "minimal.db", false, n / 10, n);
+  const std::uint64_t cycle_warmup = 2 * kFloorDevices, cycles = std::max<std::uint64_t>(1, n / 4);
+  world.open_store();
+  world.create_devices(kFloorDevices);
+  world.queue_operations(2 * (cycle_warmup + cycles));  // for the store's cycles, then SQLite's alone
+  store_cycles(run, world, cycle_warmup, cycles);
+  sqlite_cycles(run, world, cycle_warmup + cycles, cycle_warmup, cycles);
+  append_only(run, world.dir() / "journal", false, n / 10, n);
+  append_only(run, world.dir() / "journal-fdatasync", true, 10, f);
+  sqlite_minimal(run, world.dir() / "minimal-full.db", true, 10, f);
+  run.finish();
+  return 0;
+}
+
 std::atomic<bool> g_stop{false};
 extern "C" void esipa_bench_on_signal(int) { g_stop = true; }
 
@@ -710,6 +1122,13 @@ int main_impl(int argc, char** argv) {
       opt.log_level = std::string(value());
     } else if (a == "--json-out") {
       opt.json_out = std::string(value());
+    } else if (a == "--count") {
+      opt.count = number(10, 100000000);
+    } else if (a == "--fsync-count") {
+      opt.fsync_count = number(1, 1000000);
+    } else if (a == "--dir") {
+      opt.dir = std::string(value());
+      if (opt.dir.empty() || !fs::is_directory(opt.dir)) return usage("--dir needs an existing directory");
     } else if (a == "--port-file") {
       opt.port_file = std::string(value());
     } else if (a == "--body-file") {
@@ -723,6 +1142,7 @@ int main_impl(int argc, char** argv) {
   esimo::log::set_level(level);
   if (opt.mode == "cycles") return run_cycles(opt);
   if (opt.mode == "serve-empty") return run_serve_empty(opt);
+  if (opt.mode == "durable-floor") return run_durable_floor(opt);
   return usage("unknown mode " + opt.mode);
 }
 
