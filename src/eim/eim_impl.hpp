@@ -156,6 +156,8 @@ struct EimService::Impl {
   Status handle_package_result_error(const sgp::EimPackageResultError& e);
   void apply_notifications(const std::vector<sgp::PendingNotification>& list, const std::optional<EidKey>& eid_hint,
                            std::vector<std::int64_t>& acks);
+  // Whether an otherSignedNotification carries the device's eUICC signature (caller holds the device's busy mutex).
+  Status verify_notification(const sgp::PendingNotification& n, const HotDevice& dev);
   // Records a result on an operation: delivered -> terminal; a terminal expired/cancelled one keeps its state and
   // gets the late result in result_json (once). Returns true when this is the first result the operation records
   // (so its effects on profiles apply), false for a duplicate.

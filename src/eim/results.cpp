@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/log.hpp"
+#include "der/der.hpp"
 #include "eim/eim_impl.hpp"
 
 namespace esimo::eim {
@@ -761,6 +762,35 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
   return {};
 }
 
+// SGP.22 OtherSignedNotification ::= SEQUENCE { tbsOtherNotification NotificationMetadata (BF2F),
+// euiccNotificationSignature [APPLICATION 55] (5F37, raw r||s over DER(tbsOtherNotification)), euiccCertificate,
+// eumCertificate }. Checked against the device's learned key; before it is learned, against the certificates the
+// notification carries, verified as at first contact (chain to the CI, EID as subject serialNumber).
+Status EimService::Impl::verify_notification(const sgp::PendingNotification& n, const HotDevice& dev) {
+  if (n.kind != sgp::PendingNotificationKind::other_signed_notification) {
+    return Error{Errc::invalid_argument, "only an otherSignedNotification changes profile states"};
+  }
+  ESIMO_TRY(der::Tlv outer, der::read_single(n.der));
+  der::Reader r = outer.children();
+  ESIMO_TRY(der::Tlv tbs, r.expect(der::tag(0xBF2F), "tbsOtherNotification"));
+  ESIMO_TRY(der::Tlv sig, r.expect(der::tag(0x5F37), "euiccNotificationSignature"));
+  ESIMO_TRY(ByteView signature, der::read_octets(sig));
+  std::shared_ptr<crypto::Verifier> verifier = dev.euicc_verifier;
+  if (!verifier) {
+    ESIMO_TRY(der::Tlv euicc_tlv, r.expect(der::kSequence, "euiccCertificate"));
+    ESIMO_TRY(der::Tlv eum_tlv, r.expect(der::kSequence, "eumCertificate"));
+    ESIMO_TRY(auto euicc_cert, crypto::Certificate::from_der(euicc_tlv.raw));
+    ESIMO_TRY(auto eum_cert, crypto::Certificate::from_der(eum_tlv.raw));
+    std::vector<crypto::Certificate> inter{std::move(eum_cert)};
+    ESIMO_CHECK(trust->verify(euicc_cert, inter, clock.now()));
+    if (euicc_cert.subject_serial_number() != dev.eid.str()) {
+      return Error{Errc::invalid_argument, "the eUICC certificate does not name this EID"};
+    }
+    verifier = std::make_shared<crypto::Verifier>(euicc_cert.public_key());
+  }
+  return verifier->verify_raw(tbs.raw, signature);
+}
+
 void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotification>& list,
                                            const std::optional<EidKey>& hint, std::vector<std::int64_t>& acks) {
   for (const auto& n : list) {
@@ -805,8 +835,19 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
     u.eid = dev->eid;
     u.at = clock.now();
     profile_update(**work, after, u);
-    // A notification repeating what a result already applied changes nothing: nothing is written.
+    // A notification repeating what a result already applied changes nothing: nothing is written (nor verified).
     if (u.profiles.empty() && !u.set_active_iccid) continue;
+    // The IPA relays it, but the eUICC signed it: what the eIM believes changes only on that signature (a forged
+    // delete would otherwise remove a profile from the eIM's records). Still acknowledged: the eUICC's next
+    // listProfileInfo reconciles whatever a refused genuine notification said.
+    if (!dev->emulated) {
+      if (Status sig = verify_notification(n, *dev); !sig.ok()) {
+        verification_failures->inc();
+        log::warn("notification signature does not verify; not applied",
+                  {{"eid", dev->eid.str()}, {"iccid", iccid->str()}, {"error", sig.error().message}});
+        continue;
+      }
+    }
     if (Status st = store.apply_package_result(u); !st.ok()) {
       (*work)->loaded = false;
       log::warn("notification could not be applied", {{"iccid", iccid->str()}, {"error", st.error().message}});

@@ -616,7 +616,7 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
   };
   // An OtherSignedNotification as the eUICC sends it: SEQUENCE { NotificationMetadata BF2F, euiccNotificationSignature
   // 5F37 } (SGP.22 §5.7.16); profileManagementOperation is a named-bit BIT STRING (81).
-  auto note = [&](std::int64_t seq, Bytes event_bits, int k) {
+  auto note = [&](std::int64_t seq, Bytes event_bits, int k, const crypto::PrivateKey* signer = nullptr) {
     Bytes md = tlv({0x80}, {static_cast<std::uint8_t>(seq)});
     auto ev = tlv({0x81}, event_bits);
     md.insert(md.end(), ev.begin(), ev.end());
@@ -626,7 +626,7 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
     auto ic = tlv({0x5A}, wire(iccid(k)));
     md.insert(md.end(), ic.begin(), ic.end());
     Bytes body = tlv({0xBF, 0x2F}, md);
-    auto sig = tlv({0x5F, 0x37}, Bytes(64, 0x11));
+    auto sig = tlv({0x5F, 0x37}, *crypto::sign_raw(signer ? *signer : e.key.key, body));  // over DER(tbs...)
     body.insert(body.end(), sig.begin(), sig.end());
     Bytes der = tlv({0x30}, body);
     // HandleNotificationEsipa BF3D { pendingNotification [0] { SGP32-PendingNotification } }
@@ -651,6 +651,64 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
   ASSERT_TRUE(service_->handle_esipa(note(6, {0x04, 0x10}, 13), std::nullopt).ok());
   EXPECT_EQ(store_->get_profile(tenant_, iccid(13)).error().code, Errc::not_found);
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_notifications_total 3"));
+
+  // Notifications reach the eIM through the IPA, unsigned by it, but the eUICC signed them: one signed by another
+  // key (here a second eUICC's, valid under the same EUM) changes nothing; it is counted and still acknowledged.
+  auto stranger = crypto::make_test_euicc(*pki_, eid(9).str(), clock_.now());
+  ASSERT_TRUE(stranger.ok());
+  ASSERT_TRUE(service_->handle_esipa(note(7, {0x04, 0x10}, 11, &stranger->key), std::nullopt).ok());  // delete 11
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  ASSERT_TRUE(service_->handle_esipa(note(8, {0x06, 0x40}, 11, &stranger->key), std::nullopt).ok());  // enable 11
+  EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
+  EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, std::optional<domain::Iccid>(iccid(12)));
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 2"));
+  // Signed by the eUICC, it is applied.
+  ASSERT_TRUE(service_->handle_esipa(note(9, {0x06, 0x40}, 11), std::nullopt).ok());
+  EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
+}
+
+// Before its key is learned (first contact not answered yet), a notification is checked against the certificates
+// it carries: chained to the CI and naming the device's EID.
+TEST_F(EimServiceTest, ANotificationBeforeFirstContactIsCheckedAgainstItsCertificates) {
+  TestEuicc e = add_device(1);
+  TestEuicc other = add_device(2);
+  auto tlv = [](Bytes tag, const Bytes& content) {
+    Bytes out = std::move(tag);
+    out.push_back(static_cast<std::uint8_t>(content.size()));
+    out.insert(out.end(), content.begin(), content.end());
+    return out;
+  };
+  // Enable 12 of device 1, signed by `signer`, carrying `cert` as the eUICC certificate and the EUM's.
+  auto note = [&](const crypto::KeyAndCertificate& signer_and_cert) {
+    Bytes md = tlv({0x80}, {1});
+    auto ev = tlv({0x81}, {0x06, 0x40});
+    md.insert(md.end(), ev.begin(), ev.end());
+    auto ad = tlv({0x0C}, Bytes{'e', 'i', 'm'});
+    md.insert(md.end(), ad.begin(), ad.end());
+    auto ic = tlv({0x5A}, wire(iccid(12)));
+    md.insert(md.end(), ic.begin(), ic.end());
+    Bytes body = tlv({0xBF, 0x2F}, md);
+    auto sig = tlv({0x5F, 0x37}, *crypto::sign_raw(signer_and_cert.key, body));
+    body.insert(body.end(), sig.begin(), sig.end());
+    const Bytes& c1 = signer_and_cert.certificate.der();
+    const Bytes& c2 = pki_->eum.certificate.der();
+    body.insert(body.end(), c1.begin(), c1.end());
+    body.insert(body.end(), c2.begin(), c2.end());
+    auto long_tlv = [](Bytes tag, const Bytes& content) {
+      Bytes out = std::move(tag);
+      out.insert(out.end(), {0x82, static_cast<std::uint8_t>(content.size() >> 8),
+                             static_cast<std::uint8_t>(content.size())});
+      out.insert(out.end(), content.begin(), content.end());
+      return out;
+    };
+    return long_tlv({0xBF, 0x3D}, long_tlv({0xA0}, long_tlv({0x30}, body)));
+  };
+  // Signed by device 2 with its own (valid) certificate: not device 1's.
+  ASSERT_TRUE(service_->handle_esipa(note(other.key), std::nullopt).ok());
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 1"));
+  ASSERT_TRUE(service_->handle_esipa(note(e.key), std::nullopt).ok());
+  EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
 }
 
 TEST_F(EimServiceTest, AResultWithoutNotificationsGetsAnEmptyResponse) {
@@ -1091,7 +1149,8 @@ TEST_F(EimServiceTest, ExportAddInitialEimDecodes) {
 
 // A signed-notification TLV as the eUICC sends it (the codec carries notifications verbatim): metadata with the
 // sequence number, the event bit and the ICCID, then a signature.
-sgp::PendingNotification profile_notification(std::int64_t seq, std::uint32_t event, const domain::Iccid& i) {
+sgp::PendingNotification profile_notification(std::int64_t seq, std::uint32_t event, const domain::Iccid& i,
+                                              const crypto::PrivateKey& euicc_key) {
   sgp::PendingNotification n;
   n.kind = sgp::PendingNotificationKind::other_signed_notification;
   sgp::NotificationMetadata md;
@@ -1118,8 +1177,9 @@ sgp::PendingNotification profile_notification(std::int64_t seq, std::uint32_t ev
   inner.insert(inner.end(), w.begin(), w.end());
   Bytes body{0xBF, 0x2F, static_cast<std::uint8_t>(inner.size())};
   body.insert(body.end(), inner.begin(), inner.end());
-  body.insert(body.end(), {0x5F, 0x37, 0x40});
-  body.insert(body.end(), 64, 0x11);
+  const Bytes sig = *crypto::sign_raw(euicc_key, body);  // euiccNotificationSignature over DER(tbsOtherNotification)
+  body.insert(body.end(), {0x5F, 0x37, static_cast<std::uint8_t>(sig.size())});
+  body.insert(body.end(), sig.begin(), sig.end());
   n.der = {0x30, static_cast<std::uint8_t>(body.size())};
   n.der.insert(n.der.end(), body.begin(), body.end());
   return n;
@@ -1202,7 +1262,7 @@ TEST_F(EimServiceTest, ACycleReadsNothingBackAndAppliesTheResultInOneStoreCall) 
   auto pkg = take_package(e, std::get<sgp::GetEimPackageResponse>(*msg));
   sgp::EprAndNotifications epr;
   epr.euicc_package_result = signed_result(e, pkg, {result(sgp::EuiccResultKind::enable)});
-  epr.notification_list.push_back(profile_notification(51, 1u << 1, iccid(12)));
+  epr.notification_list.push_back(profile_notification(51, 1u << 1, iccid(12), e.key.key));
   sgp::ProvideEimPackageResult provide;
   provide.eid = bytes_of(e.eid);
   provide.result = epr;
@@ -1234,7 +1294,7 @@ TEST_F(EimServiceTest, ACycleReadsNothingBackAndAppliesTheResultInOneStoreCall) 
   // A notification that does change something (a disable the eIM did not ask for) is still applied.
   auto later = service_->handle_esipa(
       *sgp::encode(sgp::EsipaMessageFromIpaToEim(sgp::HandleNotificationEsipa(profile_notification(52, 1u << 2,
-                                                                                                   iccid(12)))),
+                                                                                                   iccid(12), e.key.key))),
                    Version::v1_2),
       Version::v1_2);
   ASSERT_TRUE(later.ok()) << later.error().message;
