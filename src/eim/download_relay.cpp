@@ -885,13 +885,13 @@ void DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
     }
     if (s.enable && profile_error.empty()) {
       domain::Operation op;
-      op.id = "op_" + crypto::random_alnum(20);
       op.tenant_id = s.tenant;
       op.eid = s.eid;
       op.type = "enable";
       op.params_json = to_json(OpEnable{*iccid, false});
       op.reason = "download:" + s.op_id;
       op.created_at = eim_.next_created_at();
+      op.id = impl_detail::operation_id(op.created_at);
       op.updated_at = op.created_at;
       op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(eim_.options.default_operation_ttl);
       if (Status st = eim_.store.create_operation(op); st.ok()) {

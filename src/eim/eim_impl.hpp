@@ -185,6 +185,9 @@ inline sgp::Version to_sgp(domain::Sgp32Version v) {
 }
 // associationToken data object (tag 84, minimal two's-complement INTEGER content), SGP.32 §2.11.1.1.
 Bytes association_token_object(std::int64_t token);
+// A new operation's id: "op_", its creation time in ten sortable base-62 digits, ten random characters — ids sort in
+// creation order (listings by id read chronologically) and new rows land at the end of the id indexes.
+std::string operation_id(TimePoint created_at);
 std::string outcome_of_result(const sgp::EuiccResultData& r);
 std::string outcome_of_package_error(std::int64_t code);
 }  // namespace impl_detail

@@ -12,6 +12,16 @@ namespace esimo::eim {
 
 namespace impl_detail {
 
+std::string operation_id(TimePoint created_at) {
+  // Ten base-62 digits of the creation time (microseconds since 1970, fixed width; the digits in ASCII order, so the
+  // ids sort as the times do until the year 28,000) and ten random characters.
+  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, created_at.time_since_epoch().count()));
+  std::string id = "op_0000000000";
+  for (std::size_t i = id.size(); i > 3 && us > 0; --i, us /= 62) id[i - 1] = kDigits[us % 62];
+  return id + crypto::random_alnum(10);
+}
+
 Bytes association_token_object(std::int64_t token) {
   // Minimal two's-complement big-endian content of an INTEGER.
   Bytes content;
@@ -400,7 +410,6 @@ Result<domain::Operation> EimService::submit(domain::TenantId tenant, const doma
     }
   }
   domain::Operation op;
-  op.id = "op_" + crypto::random_alnum(20);
   op.tenant_id = tenant;
   op.eid = eid;
   op.type = std::string(type);
@@ -409,6 +418,7 @@ Result<domain::Operation> EimService::submit(domain::TenantId tenant, const doma
   op.reason = options.reason;
   op.idempotency_key = options.idempotency_key;
   op.created_at = m.next_created_at();
+  op.id = impl_detail::operation_id(op.created_at);
   op.updated_at = op.created_at;
   op.expires_at = options.expires_at ? *options.expires_at
                                      : op.created_at + std::chrono::duration_cast<Duration>(m.options.default_operation_ttl);

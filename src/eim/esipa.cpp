@@ -174,13 +174,13 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     for (const auto& op : work->queue) have_list = have_list || op.type == "list_profiles";
     if (!have_list) {
       domain::Operation op;
-      op.id = "op_" + crypto::random_alnum(20);
       op.tenant_id = dev->tenant;
       op.eid = dev->eid;
       op.type = "list_profiles";
       op.params_json = to_json(OpListProfiles{});
       op.reason = "eim:state_change:" + cause;
       op.created_at = next_created_at();
+      op.id = impl_detail::operation_id(op.created_at);
       op.updated_at = op.created_at;
       op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(options.default_operation_ttl);
       ESIMO_CHECK(store.create_operation(op));

@@ -1109,6 +1109,34 @@ TEST_F(EimServiceTest, ConcurrentPollsNeverReuseACounterOrSendAnOperationTwice) 
   for (const auto& id : ids) EXPECT_EQ(store_->get_operation(tenant_, id)->state, OperationState::delivered);
 }
 
+// Operation ids sort in creation order (listings by id read chronologically), also within one clock tick and across
+// a clock that moves; the state-change list_profiles the eIM queues itself gets one too.
+TEST_F(EimServiceTest, OperationIdsSortInCreationOrder) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(submit(e, OpGetRat{}).id);  // same clock tick
+  clock_.advance(std::chrono::seconds(61));
+  ids.push_back(submit(e, OpEnable{iccid(12)}).id);
+  clock_.advance(std::chrono::hours(24 * 365));
+  take_package(e, poll(e, /*notify=*/true, /*cause fallback*/ 1));
+  auto listed = store_->list_operations(tenant_, store::OperationFilter{}, store::Page{.limit = 100, .after = {}});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 7u);
+  for (std::size_t i = 0; i < listed->items.size(); ++i) {
+    const auto& op = listed->items[i];
+    EXPECT_EQ(op.id.size(), 23u) << op.id;
+    EXPECT_EQ(op.id.rfind("op_", 0), 0u) << op.id;
+    if (i > 0) {
+      EXPECT_LT(listed->items[i - 1].created_at, op.created_at) << "listed by id: " << op.id;
+    }
+    if (i < ids.size()) {
+      EXPECT_EQ(op.id, ids[i]);
+    }
+  }
+  EXPECT_EQ(listed->items.back().reason, "eim:state_change:fallback");
+}
+
 TEST_F(EimServiceTest, OperationJsonIsCanonicalAndStrict) {
   auto r = operation_request_from_json("enable", R"({"type":"enable","iccid":")" + iccid(12).str() + R"(","rollback":true})");
   ASSERT_TRUE(r.ok()) << r.error().message;
