@@ -193,7 +193,13 @@ struct DeviceState {
   bool ever_attached = false;           // only a device that had service can lose it (health counts it)
   bool wave_queued = false;             // waiting in an outage's wave
   bool dirty = true;
-  bool watch = false;                   // re-evaluated every tick (a time-dependent condition or a held guard)
+  // Due at the next tick by time: a device whose decision may change with time alone and that has no exact due time
+  // (re-evaluated at every tick), or one whose due time came (docs/engine.md, "Due times").
+  bool watch = false;
+  // Waiting on time alone (docs/engine.md, "Due times"): not re-evaluated until its due time (the entry of
+  // Impl::wakes with its wake_gen, if any) or until the epoch moves, whichever comes first; a record or anything else
+  // that makes it dirty evaluates it as before.
+  bool parked = false;
   // Incremental evaluation (docs/engine.md): a record since the last tick left the device as it was evaluated (not
   // dirty); and the relevance epoch of its last quiet evaluation when policy::stays_quiet held then (0: not settled).
   bool skipped = false;
@@ -211,6 +217,7 @@ struct DeviceState {
   // ends the presumption is the same spell and is not counted again.
   bool silence_in_health = false;
   std::uint32_t record_count = 0;  // records applied (its reporting interval, for silence observations)
+  std::uint32_t wake_gen = 0;      // moves at each parking: only the heap entry of the last one is live
   std::optional<TimePoint> country_since;
   std::optional<TimePoint> roaming_since;  // set while the enabled profile's home country is not `country`
   std::optional<TimePoint> last_seen;
@@ -232,6 +239,21 @@ struct DeviceState {
     return *cold;
   }
 };
+
+// A parked device with no due time: only a change of the epoch (or of the device) wakes it.
+constexpr std::int64_t kNoWake = INT64_MAX;
+
+// One due time of the heap of Impl::wakes: live while its device is parked with this generation (lazy deletion).
+struct Wake {
+  std::int64_t at_us = 0;
+  std::uint32_t device = 0;
+  std::uint32_t gen = 0;
+};
+// std::push_heap keeps the largest first: "later" puts the earliest due time at the front.
+inline bool later(const Wake& a, const Wake& b) { return a.at_us > b.at_us; }
+
+// What parking a device asks of the tick's thread: to list it among the parked devices, to push its due time.
+enum : std::uint8_t { kPushList = 1, kPushHeap = 2 };
 
 domain::Eid eid_of(const DeviceState& d) {
   auto e = domain::Eid::from_bytes(d.eid);
@@ -385,6 +407,14 @@ struct Engine::Impl {
   std::uint32_t epoch = 1;
   std::uint32_t epoch_at_tick = 1;
   std::vector<std::uint32_t> skipped_devices;
+  // Due times (docs/engine.md, "Due times"): the due times of parked devices (a min-heap by time, lazy deletion: an
+  // entry is live while its device is parked with that generation), the parked devices (some since unparked: all woken
+  // when the epoch moves), and the epoch they were parked at. The sizes after the last compaction bound the garbage.
+  std::vector<engine_detail::Wake> wakes;
+  std::vector<std::uint32_t> parked_devices;
+  std::uint32_t parked_epoch = 0;
+  std::size_t wakes_kept = 0;
+  std::size_t parked_kept = 0;
 
   // ---- policies
   std::string chain_key(const PolicySet& set, const DeviceState& d) const {
@@ -1263,10 +1293,124 @@ struct Engine::Impl {
     return true;
   }
 
+  // ---- due times (docs/engine.md, "Due times")
+  // A device a scan worker parked: what the tick's thread pushes for it after the workers.
+  struct ParkNote {
+    std::uint32_t device = 0;
+    std::uint8_t what = 0;  // kPushList | kPushHeap
+    std::int64_t at_us = 0;
+  };
+
+  // Parks the device until `at_us` (kNoWake: until the epoch moves); returns what the tick's thread must push
+  // (kPushList, kPushHeap). `was_parked`: it was parked when its evaluation began, with its entries still live. Touches
+  // that device only (the scan's workers park the quiet devices they judge).
+  static std::uint8_t park_state(DeviceState& d, std::int64_t at_us, bool was_parked) {
+    d.parked = true;
+    d.watch = false;
+    ++d.wake_gen;  // its earlier due time, if any, is dead
+    return static_cast<std::uint8_t>((was_parked ? 0 : engine_detail::kPushList) |
+                                     (at_us != engine_detail::kNoWake ? engine_detail::kPushHeap : 0));
+  }
+
+  void push_parked(std::uint32_t di, std::int64_t at_us, std::uint8_t what) {
+    if (what & engine_detail::kPushList) parked_devices.push_back(di);
+    if (what & engine_detail::kPushHeap) {
+      wakes.push_back(engine_detail::Wake{at_us, di, devices[di].wake_gen});
+      std::push_heap(wakes.begin(), wakes.end(), engine_detail::later);
+    }
+  }
+
+  // The device waits on time: parked until `due` (nullopt: until the epoch moves), or, without due times or without
+  // an exact due time (`per_tick`), re-evaluated at every tick.
+  void wait_for(std::uint32_t di, bool was_parked, std::optional<TimePoint> due, bool per_tick) {
+    DeviceState& d = devices[di];
+    if (per_tick || !config.due_times) {
+      d.watch = true;
+      return;
+    }
+    const std::int64_t at = due ? due->time_since_epoch().count() : engine_detail::kNoWake;
+    push_parked(di, at, park_state(d, at, was_parked));
+  }
+
+  // A held decision (a guard, no target, or an unreachable device): the earliest time its outcome may change with time
+  // alone — a rule's term (policy::next_change), a guard (policy::next_guard_change; a switch leaving the 24 hours of
+  // max_switches_per_day), a profile the device could not use becoming usable again. Everything else it reads moves
+  // the epoch or makes the device dirty. Re-evaluated at every tick instead: a policy that reads savings (each
+  // evaluation samples them), an attached device held for want of a target (hysteresis compares with the candidates'
+  // radio, which each health judgement moves), and a device whose last decision is not this held one (a fallback set
+  // after it: the next evaluation records the held decision again).
+  void wait_held(std::uint32_t di, bool was_parked, const policy::CompiledPolicy& cp, const policy::Evidence& e,
+                 const policy::Decision& dec, TimePoint now) {
+    const DeviceState& d = devices[di];
+    const engine_detail::DeviceCold& rare = d.rare();
+    const bool per_tick = (cp.reads() & policy::kReadsSavings) != 0 || (dec.guard.allowed && !dec.act() && d.attached) ||
+                          rare.decisions.empty() || rare.decisions.back().action != "held";
+    if (per_tick || !config.due_times) {
+      wait_for(di, was_parked, std::nullopt, true);
+      return;
+    }
+    std::optional<TimePoint> due = policy::next_change(cp, e);
+    const auto earliest = [&](TimePoint t) {
+      if (t > now && (!due || t < *due)) due = t;
+    };
+    const policy::Guards& g = cp.policy().guards;
+    if (auto t = policy::next_guard_change(g, e)) earliest(*t);
+    if (g.max_switches_per_day) {
+      for (TimePoint t : rare.switches) earliest(t + std::chrono::hours(24));
+    }
+    for (const auto& [profile, until] : rare.bad) earliest(until);
+    wait_for(di, was_parked, due, false);
+  }
+
+  // The start of a tick's scan: every parked device is due when the epoch moved since they were parked (whatever a
+  // decision reads beyond the device and time may have changed), else those whose due time came. Then the heap and
+  // the list shed their dead entries when they hold more than twice what the last compaction kept.
+  void wake_due(TimePoint now) {
+    if (epoch != parked_epoch) {
+      for (std::uint32_t i : parked_devices) {
+        if (i < devices.size() && devices[i].parked) {
+          devices[i].parked = false;
+          devices[i].watch = true;
+        }
+      }
+      parked_devices.clear();
+      wakes.clear();
+      wakes_kept = parked_kept = 0;
+      parked_epoch = epoch;
+      return;
+    }
+    const std::int64_t now_us = now.time_since_epoch().count();
+    while (!wakes.empty() && wakes.front().at_us <= now_us) {
+      std::pop_heap(wakes.begin(), wakes.end(), engine_detail::later);
+      const engine_detail::Wake w = wakes.back();
+      wakes.pop_back();
+      if (w.device >= devices.size()) continue;
+      DeviceState& d = devices[w.device];
+      if (d.parked && d.wake_gen == w.gen) {
+        d.parked = false;
+        d.watch = true;
+      }
+    }
+    if (wakes.size() > 2 * wakes_kept + 1024) {
+      std::erase_if(wakes, [&](const engine_detail::Wake& w) {
+        return w.device >= devices.size() || !devices[w.device].parked || devices[w.device].wake_gen != w.gen;
+      });
+      std::make_heap(wakes.begin(), wakes.end(), engine_detail::later);
+      wakes_kept = wakes.size();
+    }
+    if (parked_devices.size() > 2 * parked_kept + 1024) {
+      std::erase_if(parked_devices, [&](std::uint32_t i) { return i >= devices.size() || !devices[i].parked; });
+      std::sort(parked_devices.begin(), parked_devices.end());
+      parked_devices.erase(std::unique(parked_devices.begin(), parked_devices.end()), parked_devices.end());
+      parked_kept = parked_devices.size();
+    }
+  }
+
   // Runs the device's policy; acts when it says so. Returns false when the action waits for a rate-limit token.
   bool evaluate_device(std::uint32_t di, TimePoint now, const std::string& outage_id) {
     DeviceState& d = devices[di];
     unsettle(d);
+    const bool was_parked = std::exchange(d.parked, false);
     ++stats.evaluations;
     const policy::CompiledPolicy* compiled_policy = &policy_of(d);
     engine_detail::EvidenceBuf ebuf;
@@ -1282,12 +1426,10 @@ struct Engine::Impl {
       return true;
     }
     const policy::ActionKind kind = dec.fired->action.kind;
-    const bool time_dependent = (compiled_policy->reads() & (policy::kReadsService | policy::kReadsSavings)) != 0;
     if (!dec.act()) {
-      d.watch = true;
-      (void)time_dependent;
       record(d, DecisionRecord{now, "held", std::nullopt, dec.reason(cands)});
       maintain_fallback(di, *compiled_policy, now, cur, cands, prof);
+      wait_held(di, was_parked, *compiled_policy, e, dec, now);
       return true;
     }
     if (policy::is_switch(kind)) {
@@ -1296,11 +1438,11 @@ struct Engine::Impl {
         return true;
       }
       if (!d.attached) {
-        d.watch = true;
         record(d, DecisionRecord{now, "held", std::nullopt,
                                  dec.reason(cands) + " (device unreachable: no service since " +
                                      (d.no_service_since ? format_rfc3339(*d.no_service_since) : "?") +
                                      "; its fallback profile is the remedy)"});
+        wait_held(di, was_parked, *compiled_policy, e, dec, now);
         return true;
       }
       if (d.rare().pending) return true;
@@ -1729,6 +1871,7 @@ struct Engine::Impl {
     // Ordinary decisions: devices whose evidence changed, or that wait on time. Most are quiet (no rule holds, the
     // fallback is in order); the scan finds them on two threads, trimming each due device's series on the way (each
     // device is touched once), and marks them evaluated. The others are evaluated one by one below, where they may act.
+    wake_due(now);
     scan_due(now);
     std::size_t stop = due.size();
     for (std::size_t k = 0; k < due.size(); ++k) {
@@ -1781,6 +1924,7 @@ struct Engine::Impl {
       std::vector<std::uint8_t> quiet, flags;
       std::uint64_t silences = 0;
       std::vector<std::uint32_t> observed;  // silent devices that make a health observation at this tick
+      std::vector<ParkNote> parks;          // quiet devices parked until a due time
     };
     // Silence: a device whose last record had service and is older than this is presumed without service (it becomes
     // due here, settled or not). Read only when silence is on.
@@ -1808,7 +1952,7 @@ struct Engine::Impl {
           continue;
         }
         const GroupPolicy& gp = by_group[d.group];
-        part.quiet.push_back(trim_and_judge(d, gp, now, ebuf) ? 1 : 0);
+        part.quiet.push_back(trim_and_judge(i, gp, now, ebuf, part.parks) ? 1 : 0);
       }
     };
     const auto n = static_cast<std::uint32_t>(devices.size());
@@ -1827,14 +1971,16 @@ struct Engine::Impl {
     stats.silences += a.silences + b.silences;
     for (const Part* p : {&a, &b}) {
       for (std::uint32_t i : p->observed) observe_silence(i, now);
+      for (const ParkNote& n : p->parks) push_parked(n.device, n.at_us, n.what);
     }
     engine_detail::EvidenceBuf ebuf;
+    std::vector<ParkNote> parks;
     for (std::size_t k = 0; k < due.size(); ++k) {
       if (due_quiet[k] != 2) continue;
-      DeviceState& d = devices[due[k]];
-      const GroupPolicy& gp = group_policy(d);
-      due_quiet[k] = trim_and_judge(d, gp, now, ebuf) ? 1 : 0;
+      const GroupPolicy& gp = group_policy(devices[due[k]]);
+      due_quiet[k] = trim_and_judge(due[k], gp, now, ebuf, parks) ? 1 : 0;
     }
+    for (const ParkNote& n : parks) push_parked(n.device, n.at_us, n.what);
   }
 
   // The device's last record had service and it has been silent for longer than silence_after: presumed without
@@ -1886,15 +2032,29 @@ struct Engine::Impl {
   // Trims a due device's series, then: true (and marked evaluated) when it is quiet. A quiet device settles when
   // no rule can hold until something it reads changes (policy::stays_quiet): its records are then checked at ingest
   // instead (apply_record).
-  bool trim_and_judge(DeviceState& d, const GroupPolicy& gp, TimePoint now, engine_detail::EvidenceBuf& ebuf) {
+  bool trim_and_judge(std::uint32_t di, const GroupPolicy& gp, TimePoint now, engine_detail::EvidenceBuf& ebuf,
+                      std::vector<ParkNote>& parks) {
+    DeviceState& d = devices[di];
     const policy::CompiledPolicy& cp = *gp.policy;
     trim_device(d, cp, now);
     d.settled_epoch = 0;
     const policy::Evidence& e = evidence(d, now, ebuf, gp.series);
     if (policy::evaluate(cp, e) || !fallback_in_order(d, cp, now)) return false;
     // A device without service stays under evaluation while its policy reads the service: "no_service for D" starts
-    // to hold as time passes, with no record to make the device due (it may send none: silence).
-    d.watch = !d.attached && (cp.reads() & policy::kReadsService) != 0;
+    // to hold as time passes, with no record to make the device due (it may send none: silence). It is parked until
+    // the first time a rule's term may change (docs/engine.md, "Due times"); a policy that reads savings samples them
+    // at each evaluation, so such a device is re-evaluated at every tick.
+    const bool was_parked = std::exchange(d.parked, false);
+    d.watch = false;
+    if (!d.attached && (cp.reads() & policy::kReadsService) != 0) {
+      if (!config.due_times || (cp.reads() & policy::kReadsSavings) != 0) {
+        d.watch = true;
+      } else {
+        const std::optional<TimePoint> due = policy::next_change(cp, e);
+        const std::int64_t at = due ? due->time_since_epoch().count() : engine_detail::kNoWake;
+        if (const std::uint8_t what = park_state(d, at, was_parked)) parks.push_back(ParkNote{di, what, at});
+      }
+    }
     d.dirty = false;
     if (gp.incremental && config.incremental_evaluation && policy::stays_quiet(cp, e)) d.settled_epoch = epoch;
     return true;
@@ -1990,7 +2150,11 @@ void Engine::remove_device(const domain::Eid& eid) {
 
 void Engine::set_tariff(const Tariff& tariff) {
   std::lock_guard lock(impl_->mu);
-  impl_->health_at(tariff.carrier_id, tariff.country).tariff = tariff;
+  Impl::Health& h = impl_->health_at(tariff.carrier_id, tariff.country);
+  // The same tariff again changes nothing a decision reads (the twin refreshes every tariff at every tick): the epoch
+  // stays, and with it settled and parked devices (docs/engine.md, "Due times").
+  if (h.tariff && h.tariff->monthly_fee == tariff.monthly_fee && h.tariff->price_per_mb == tariff.price_per_mb) return;
+  h.tariff = tariff;
   ++impl_->epoch;
 }
 
@@ -2075,6 +2239,11 @@ void Engine::fallback_seen(const domain::Eid& eid, const domain::Iccid& fallback
     Impl::unsettle(d);
     d.fallback = static_cast<std::uint16_t>(*k);
     d.pending_fallback.reset();
+    // A held device's fallback upkeep reads it: a parked device is due at the next tick, as if it were not parked.
+    if (d.parked) {
+      d.parked = false;
+      d.watch = true;
+    }
   }
 }
 

@@ -135,6 +135,11 @@ struct EngineConfig {
   // on does not make the device due. false: every device with a new record is evaluated at the next tick (the
   // reference the tests compare with). The outcome does not depend on it.
   bool incremental_evaluation = true;
+  // Due times (docs/engine.md, "Due times"): a device whose decision can change with time alone (a "for D" that
+  // completes, a guard that ends) waits for the earliest such time in a heap instead of being re-evaluated at every
+  // tick. false: every such device is re-evaluated at every tick (the reference the tests compare with). The outcome
+  // does not depend on it.
+  bool due_times = true;
 };
 
 // ---- Read models

@@ -476,6 +476,66 @@ bool stays_quiet(const CompiledPolicy& policy, const Evidence& e) {
   return true;
 }
 
+namespace evaluate_detail {
+
+void earliest(std::optional<TimePoint>& out, TimePoint t) {
+  if (!out || t < *out) out = t;
+}
+
+// A series judged over [now - window, now] (window zero: the latest sample alone) depends only on the samples visible
+// at now and on the first one after the window's start: it changes when a later sample comes into view (at its time)
+// or when the start passes that first sample (window after it).
+template <class S>
+void series_change(std::span<const S> s, TimePoint now, Duration window, std::optional<TimePoint>& out) {
+  const std::size_t n = visible(s, now);
+  if (n < s.size()) earliest(out, s[n].at);
+  if (window <= Duration::zero()) return;
+  const TimePoint start = now - window;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s[i].at > start) {
+      earliest(out, s[i].at + window);
+      break;
+    }
+  }
+}
+
+void term_change(const Condition& c, const Evidence& e, std::optional<TimePoint>& out) {
+  for (const auto& ch : c.children) term_change(ch, e, out);
+  const auto for_d = [&](const std::optional<TimePoint>& since) {
+    if (since && c.window && e.now - *since < *c.window) earliest(out, *since + *c.window);
+  };
+  switch (c.kind) {
+    case Condition::Kind::metric:
+      if (is_latency(c.metric)) {
+        series_change(e.latency_ms, e.now, c.window.value_or(kDefaultLatencyWindow), out);
+      } else if (is_signal(c.metric)) {
+        series_change(signal_series(e, c.metric), e.now, c.window.value_or(Duration::zero()), out);
+      } else {
+        series_change(e.savings_monthly, e.now, c.window.value_or(Duration::zero()), out);
+      }
+      break;
+    case Condition::Kind::country_changed:
+      // "within D" holds while now - since <= D: false from the next microsecond on.
+      if (c.window && e.country && e.previous_country && e.country_since && e.now - *e.country_since <= *c.window) {
+        earliest(out, *e.country_since + *c.window + Duration(1));
+      }
+      break;
+    case Condition::Kind::roaming:
+      if (e.roaming) for_d(e.roaming_since);
+      break;
+    case Condition::Kind::no_service: for_d(e.no_service_since); break;
+    default: break;
+  }
+}
+
+}  // namespace evaluate_detail
+
+std::optional<TimePoint> next_change(const CompiledPolicy& policy, const Evidence& e) {
+  std::optional<TimePoint> out;
+  for (const auto& r : policy.rules()) evaluate_detail::term_change(r.when, e, out);
+  return out;
+}
+
 std::string Firing::reason() const {
   std::string out = "policy " + (origin.empty() ? policy : origin) + ", rule " + rule + ":";
   for (std::size_t i = 0; i < evidence.size(); ++i) {

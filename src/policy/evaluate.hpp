@@ -146,6 +146,20 @@ std::vector<WatchedThreshold> watched_thresholds(const CompiledPolicy& policy);
 // and a rule whose condition is not false for good keeps the device under evaluation. Pure, like evaluate().
 bool stays_quiet(const CompiledPolicy& policy, const Evidence& e);
 
+// ---- Due times (docs/engine.md, "Due times") ----
+// The earliest time after e.now at which some rule's condition may evaluate otherwise than at e.now when the evidence
+// changes by time alone (no new sample, service, country, status, switch): a "for D" that completes (no_service,
+// roaming), a "within D" that ends, a window that moves past a sample (a signal or savings term held for D, a latency
+// percentile), a sample dated after now that comes into view. Every term of every rule counts (a term that cannot
+// decide its rule only makes the time earlier). nullopt: nothing the rules read moves with time alone.
+std::optional<TimePoint> next_change(const CompiledPolicy& policy, const Evidence& e);
+// The earliest time after e.now at which a guard may judge otherwise: the end of min_dwell or cooldown, the next
+// start or end of quiet hours. (max_switches_per_day counts the switch times of the evidence: the caller knows when
+// they leave the 24 hours.) nullopt: none can change.
+std::optional<TimePoint> next_guard_change(const Guards& g, const Evidence& e);
+// The next minute at which in_quiet_hours(q, t) differs from in_quiet_hours(q, now), or nullopt when it never does.
+std::optional<TimePoint> next_quiet_hours_change(const QuietHours& q, TimePoint now);
+
 // ---- Guards (pure) ----
 enum class GuardKind : std::uint8_t { none, min_dwell, cooldown, max_switches_per_day, quiet_hours, hysteresis };
 std::string_view to_string(GuardKind g);

@@ -97,6 +97,37 @@ GuardVerdict check_quiet_hours(const Guards& g, TimePoint now) {
                                 "quiet hours " + q.text + " (until " + format_rfc3339(until) + ")");
 }
 
+std::optional<TimePoint> next_quiet_hours_change(const QuietHours& q, TimePoint now) {
+  // in_quiet_hours reads the local minute of the day only, and changes where it reaches start_minute or end_minute
+  // (the offset is whole minutes: local minutes begin where UTC minutes do).
+  const bool inside = in_quiet_hours(q, now);
+  const std::int64_t m = guards_detail::local_minute_of_day(now, q.utc_offset_minutes);
+  const std::int64_t us = now.time_since_epoch().count();
+  const TimePoint minute_start(Duration(us - ((us % guards_detail::kMinuteUs) + guards_detail::kMinuteUs) %
+                                                 guards_detail::kMinuteUs));
+  std::optional<TimePoint> out;
+  for (const std::int64_t edge : {static_cast<std::int64_t>(q.start_minute), static_cast<std::int64_t>(q.end_minute)}) {
+    std::int64_t wait = ((edge - m) % guards_detail::kDayMinutes + guards_detail::kDayMinutes) % guards_detail::kDayMinutes;
+    if (wait == 0) wait = guards_detail::kDayMinutes;
+    const TimePoint at = minute_start + Duration(wait * guards_detail::kMinuteUs);
+    if (in_quiet_hours(q, at) != inside && (!out || at < *out)) out = at;
+  }
+  return out;
+}
+
+std::optional<TimePoint> next_guard_change(const Guards& g, const Evidence& e) {
+  std::optional<TimePoint> out;
+  const auto until = [&](const std::optional<Duration>& min, const std::optional<TimePoint>& last) {
+    if (min && last && e.now < *last + *min && (!out || *last + *min < *out)) out = *last + *min;
+  };
+  until(g.cooldown, e.last_action_at);
+  until(g.min_dwell, e.last_switch_at);
+  if (g.quiet_hours) {
+    if (auto q = next_quiet_hours_change(*g.quiet_hours, e.now); q && (!out || *q < *out)) out = q;
+  }
+  return out;
+}
+
 GuardVerdict check_guards(const Guards& g, const Action& action, bool urgent, const Evidence& e) {
   GuardVerdict v = check_cooldown(g, e.last_action_at, e.now);
   if (!v.allowed || !is_switch(action.kind)) return v;

@@ -25,8 +25,8 @@ const char* const kIncCarriers[3] = {"de-a", "de-b", "de-c"};
 const char* const kIncPlmns[3] = {"262-01", "262-02", "262-03"};
 
 // With `dark_alert`, 3 minutes without service also alert (a call the Actuator sees; a switch of a device without
-// service is only held).
-policy::Policy inc_policy(bool dark_alert = false) {
+// service is only held). `guards`: the guards as JSON (the default: cooldown, max switches a day, rollback).
+policy::Policy inc_policy(bool dark_alert = false, const char* guards = nullptr) {
   auto p = policy::parse_policy(std::string(R"({"name":"inc","scope":{"fleet":true},"objective":"cost",
    "rules":[{"name":"outage","when":"outage detected or carrier.status != up","do":"switch best"},
             {"name":"no-service","when":"no_service for 5m","do":"switch best"},)") +
@@ -34,18 +34,22 @@ policy::Policy inc_policy(bool dark_alert = false) {
                                     R"(
             {"name":"weak-signal","when":"signal.rsrp < -115 dBm for 10m","do":"switch best"},
             {"name":"slow","when":"latency.p50 > 400 ms for 15m","do":"alert \"latency\""}],
-   "guards":{"cooldown":"30m","max_switches_per_day":4,"rollback":true}})",
+   "guards":)" + std::string(guards != nullptr ? guards : R"({"cooldown":"30m","max_switches_per_day":4,"rollback":true})") +
+                                    "}",
                                 policy::ParseOptions{});
   EXPECT_TRUE(p.ok());
   return std::move(p).value();
 }
 
-// One engine of a pair: incremental evaluation on or off, the same fleet.
+// One engine of a pair: incremental evaluation on or off, the same fleet. `due_times` false: every device that waits
+// on time is re-evaluated at every tick (docs/engine.md, "Due times"); `guards` as for inc_policy.
 struct Side {
   RecordingActuator act;
   std::unique_ptr<Engine> engine;
-  Side(bool incremental, unsigned devices, bool parallel, Duration silence_after = Duration::zero()) {
+  Side(bool incremental, unsigned devices, bool parallel, Duration silence_after = Duration::zero(),
+       bool due_times = true, const char* guards = nullptr) {
     EngineConfig cfg;
+    cfg.due_times = due_times;
     cfg.silence_after = silence_after;
     cfg.health_window = 2min;
     cfg.min_population = 20;
@@ -68,7 +72,7 @@ struct Side {
       engine->set_tariff(Tariff{kIncCarriers[s], inc_de(), eur(400000 + 1000 * s), eur(10000 - 500 * s)});
     }
     PolicySet ps;
-    ps.fleet = inc_policy(silence_after > Duration::zero());
+    ps.fleet = inc_policy(silence_after > Duration::zero(), guards);
     engine->set_policies(std::move(ps));
   }
 };
@@ -92,10 +96,13 @@ TelemetryRecord inc_rec(unsigned i, TimePoint t, unsigned enabled_slot, double r
 // latency above 400 for a while), lose service, follow their switches; a carrier's status goes down and up again, a
 // tariff changes. Every tick, both engines must have made exactly the same calls, and at the end agree on every
 // decision and outage — while the incremental one skipped most evaluations. With `silence_after`, devices also fall
-// silent for 2 to 13 rounds now and then (presumed without service after 150 s).
-void same_as_full_evaluation(bool parallel, Duration silence_after = Duration::zero()) {
+// silent for 2 to 13 rounds now and then (presumed without service after 150 s). With `every_tick`, the reference also
+// re-evaluates every device that waits on time at every tick (no due times), under `guards`.
+void same_as_full_evaluation(bool parallel, Duration silence_after = Duration::zero(), bool every_tick = false,
+                             const char* guards = nullptr) {
   constexpr unsigned kDevices = 160;
-  Side full(false, kDevices, parallel, silence_after), inc(true, kDevices, parallel, silence_after);
+  Side full(false, kDevices, parallel, silence_after, !every_tick, guards),
+      inc(true, kDevices, parallel, silence_after, true, guards);
   std::mt19937 rng(11);
   std::mt19937 silence_rng(5);  // its own sequence: without silence the fleet is the one it always was
   std::vector<unsigned> slot(kDevices, 0);
@@ -189,6 +196,23 @@ TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGivesOnTwoThreads) { same_
 TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGivesWithSilence) { same_as_full_evaluation(false, 150s); }
 TEST(EngineIncremental, GivesExactlyWhatFullEvaluationGivesWithSilenceOnTwoThreads) {
   same_as_full_evaluation(true, 150s);
+}
+
+// Due times (docs/engine.md, "Due times"): the reference re-evaluates at every tick each device that waits on time (a
+// device without service before its no_service for 5m or 3m, a rule held by a guard, a switch held because the
+// device is unreachable); the other engine parks them until their due time or a change of the epoch. Same calls at
+// every tick, same decisions (and when), with guards of every kind: cooldown, minimum dwell, a day's switches, quiet
+// hours from 00:30 to 01:10 (the run starts at midnight and lasts two hours).
+constexpr const char* kDueGuards =
+    R"({"cooldown":"10m","min_dwell":"20m","max_switches_per_day":2,"quiet_hours":"00:30-01:10","rollback":true})";
+TEST(EngineDueTimes, GivesExactlyWhatEvaluationAtEveryTickGives) { same_as_full_evaluation(false, {}, true); }
+TEST(EngineDueTimes, GivesExactlyWhatEvaluationAtEveryTickGivesOnTwoThreads) { same_as_full_evaluation(true, {}, true); }
+TEST(EngineDueTimes, GivesExactlyWhatEvaluationAtEveryTickGivesWithGuards) {
+  same_as_full_evaluation(false, {}, true, kDueGuards);
+}
+TEST(EngineDueTimes, GivesExactlyWhatEvaluationAtEveryTickGivesWithSilence) { same_as_full_evaluation(false, 150s, true); }
+TEST(EngineDueTimes, GivesExactlyWhatEvaluationAtEveryTickGivesWithSilenceAndGuardsOnTwoThreads) {
+  same_as_full_evaluation(true, 150s, true, kDueGuards);
 }
 
 // A record that crosses the RSRP threshold after many quiet ones makes the device due again: the switch comes at the

@@ -552,4 +552,112 @@ TEST(StaysQuiet, TermsThatTimeCanTurnAndNegationAreNotQuietForGood) {
 }
 
 }  // namespace stays_quiet_test_local
+namespace next_change_test_local {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using stays_quiet_test_local::kAt;
+
+CompiledPolicy rule(const std::string& when) { return stays_quiet_test_local::one_rule(when); }
+
+// The evidence only moving in time: the rule's value is the same at every second from now until next_change (and at
+// no moment in between does it differ).
+void constant_until_next_change(const CompiledPolicy& cp, Evidence e, Duration horizon) {
+  const auto next = next_change(cp, e);
+  const TimePoint now = e.now;
+  const bool at_now = evaluate(cp, e).has_value();
+  const TimePoint end = next ? std::min(*next, now + horizon) : now + horizon;
+  for (TimePoint t = now; t < end; t += seconds(1)) {
+    e.now = t;
+    ASSERT_EQ(evaluate(cp, e).has_value(), at_now) << "changed at " << format_rfc3339(t) << " before next_change";
+  }
+}
+
+TEST(NextChange, ForAndWithinTermsChangeWhenTheirDurationEnds) {
+  Evidence e;
+  e.now = kAt;
+  e.no_service_since = kAt - minutes(1);
+  EXPECT_EQ(next_change(rule("no_service for 5m"), e), kAt + minutes(4));
+  EXPECT_EQ(next_change(rule("no_service"), e), std::nullopt);  // holds, and stays so with time alone
+  e.no_service_since = kAt - minutes(6);
+  EXPECT_EQ(next_change(rule("no_service for 5m"), e), std::nullopt);  // holds already
+  e.no_service_since.reset();
+  EXPECT_EQ(next_change(rule("no_service for 5m"), e), std::nullopt);  // in service: only a record changes it
+  e.roaming = true;
+  e.roaming_since = kAt - minutes(10);
+  EXPECT_EQ(next_change(rule("roaming for 1h"), e), kAt + minutes(50));
+  e.country = *domain::CountryCode::parse("DE");
+  e.previous_country = *domain::CountryCode::parse("NL");
+  e.country_since = kAt - minutes(3);
+  // "within 10m" holds while now - since <= 10m: false from the microsecond after.
+  EXPECT_EQ(next_change(rule("country changed within 10m"), e), kAt + minutes(7) + Duration(1));
+  EXPECT_EQ(next_change(rule("country changed"), e), std::nullopt);
+  EXPECT_EQ(next_change(rule("outage detected or carrier.status != up or country in [DE]"), e), std::nullopt);
+  // The earliest of every term of every rule, also under "not" and "or".
+  e.no_service_since = kAt - minutes(1);
+  EXPECT_EQ(next_change(rule("not (roaming for 1h) or no_service for 5m"), e), kAt + minutes(4));
+  for (const char* when : {"no_service for 5m", "roaming for 1h", "country changed within 10m",
+                           "not country changed within 10m and roaming for 30m"}) {
+    constant_until_next_change(rule(when), e, hours(2));
+  }
+}
+
+TEST(NextChange, AWindowChangesWhenItsStartPassesASampleOrALaterSampleComesIntoView) {
+  std::vector<Sample> rsrp{{kAt - minutes(12), -90}, {kAt - minutes(8), -120}, {kAt - minutes(3), -121},
+                           {kAt + minutes(2), -90}};
+  std::vector<Sample> lat{{kAt - minutes(20), 900}, {kAt - minutes(14), 900}, {kAt - minutes(2), 50}};
+  Evidence e;
+  e.now = kAt;
+  e.rsrp = rsrp;
+  e.latency_ms = lat;
+  // Held for 10m: the window [now - 10m, now] starts after the sample of -12m; the first sample after the start
+  // (-8m) leaves it at now + 2m — but the sample of +2m comes into view at the same time.
+  EXPECT_EQ(next_change(rule("signal.rsrp < -115 dBm for 10m"), e), kAt + minutes(2));
+  EXPECT_EQ(next_change(rule("signal.rsrp < -115 dBm"), e), kAt + minutes(2));  // the latest sample changes then
+  rsrp.pop_back();
+  e.rsrp = rsrp;
+  EXPECT_EQ(next_change(rule("signal.rsrp < -115 dBm for 10m"), e), kAt + minutes(2));
+  EXPECT_EQ(next_change(rule("signal.rsrp < -115 dBm"), e), std::nullopt);
+  // A percentile over 15 minutes (the default): the sample of -14m leaves at +1m.
+  EXPECT_EQ(next_change(rule("latency.p50 > 400 ms"), e), kAt + minutes(1));
+  EXPECT_EQ(next_change(rule("latency.p50 > 400 ms for 5m"), e), kAt + minutes(3));
+  for (const char* when : {"signal.rsrp < -115 dBm for 10m", "signal.rsrp < -115 dBm for 5m",
+                           "latency.p50 > 400 ms", "latency.p95 > 400 ms for 30m"}) {
+    constant_until_next_change(rule(when), e, hours(1));
+  }
+}
+
+TEST(NextChange, GuardsEndAtTheirTime) {
+  Guards g;
+  g.cooldown = minutes(30);
+  g.min_dwell = minutes(20);
+  Evidence e;
+  e.now = kAt;
+  EXPECT_EQ(next_guard_change(g, e), std::nullopt);
+  e.last_action_at = kAt - minutes(10);
+  e.last_switch_at = kAt - minutes(15);
+  EXPECT_EQ(next_guard_change(g, e), kAt + minutes(5));  // min_dwell ends first
+  e.last_switch_at = kAt - minutes(25);
+  EXPECT_EQ(next_guard_change(g, e), kAt + minutes(20));  // then the cooldown
+  g.quiet_hours = parse_quiet_hours("11:00-12:30 +01:00");  // 10:00-11:30 UTC; kAt is 12:00 UTC, outside
+  ASSERT_TRUE(g.quiet_hours);
+  EXPECT_EQ(next_quiet_hours_change(*g.quiet_hours, kAt), kAt + hours(22));  // they start again at 10:00 UTC
+  EXPECT_EQ(next_guard_change(g, e), kAt + minutes(20));
+  const auto q = parse_quiet_hours("22:00-06:00");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(next_quiet_hours_change(*q, kAt + seconds(30)), kAt + hours(10));  // start at 22:00
+  EXPECT_EQ(next_quiet_hours_change(*q, kAt + hours(11) + seconds(30)), kAt + hours(18));  // inside: end at 06:00
+  for (TimePoint t = kAt; t < kAt + hours(24); t += minutes(7)) {
+    const auto next = next_quiet_hours_change(*q, t);
+    ASSERT_TRUE(next);
+    EXPECT_NE(in_quiet_hours(*q, *next), in_quiet_hours(*q, t));
+    EXPECT_EQ(in_quiet_hours(*q, *next - seconds(1)), in_quiet_hours(*q, t)) << format_rfc3339(t);
+  }
+  if (const auto always = parse_quiet_hours("06:00-06:00")) {
+    EXPECT_EQ(next_quiet_hours_change(*always, kAt), std::nullopt);  // the whole day: never changes
+  }
+}
+
+}  // namespace next_change_test_local
 }  // namespace esimo::policy
