@@ -40,6 +40,7 @@ struct InFlightPackage {
   // signed): an answer of one kind never matches a request of the other (an unsigned eUICC data answer must not
   // finish a PSMO).
   bool euicc_data = false;
+  TimePoint sent_at{};  // an eUICC data request older than delivered_timeout is no longer open
   std::uint64_t counter_value = 0;
   Bytes eim_signature;
   std::vector<domain::Operation> operations;  // as recorded: delivered, in package order
@@ -147,6 +148,9 @@ struct EimService::Impl {
   // Delivered operations with no result after options.delivered_timeout expire (outcome "delivered_timeout"; a
   // result arriving later is still recorded on them). Runs on a device's slow path, under its busy mutex.
   Status sweep_delivered(const HotDevice& dev, TimePoint now);
+  // Queues a listProfileInfo (reason given) unless one is queued already, so the eIM learns what the eUICC holds
+  // (caller holds the device's busy mutex; `work` loaded).
+  Status queue_list_profiles(const HotDevice& dev, DeviceWork& work, std::string reason);
 
   // ---- results (results.cpp)
   // Returns the notification sequence numbers to acknowledge.

@@ -170,23 +170,7 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     // eIM learns the new state from a listProfileInfo, queued unless one is already waiting.
     const std::string cause =
         req.state_change_cause ? esipa_detail::state_change_cause_name(*req.state_change_cause) : "unspecified";
-    bool have_list = false;
-    for (const auto& op : work->queue) have_list = have_list || op.type == "list_profiles";
-    if (!have_list) {
-      domain::Operation op;
-      op.tenant_id = dev->tenant;
-      op.eid = dev->eid;
-      op.type = "list_profiles";
-      op.params_json = to_json(OpListProfiles{});
-      op.reason = "eim:state_change:" + cause;
-      op.created_at = next_created_at();
-      op.id = impl_detail::operation_id(op.created_at);
-      op.updated_at = op.created_at;
-      op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(options.default_operation_ttl);
-      ESIMO_CHECK(store.create_operation(op));
-      work->queue.push_back(std::move(op));
-      sync_queued();
-    }
+    ESIMO_CHECK(queue_list_profiles(*dev, *work, "eim:state_change:" + cause));
   }
 
   // First contact: learn the association token and the certificates before anything is signed for this eUICC.
@@ -348,6 +332,13 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     InFlightPackage flight;
     flight.eim_transaction_id = tid;
     flight.euicc_data = true;
+    flight.sent_at = now;
+    if (batch.empty()) {
+      // A first-contact request supersedes the earlier ones (the IPA did not answer them): a v1.0 answer, which
+      // names no request, must not be taken by one of those, nor an older entry keep the window open.
+      std::erase_if(work->in_flight,
+                    [](const InFlightPackage& f) { return f.euicc_data && f.operations.empty(); });
+    }
     const std::string tid_hex = to_hex(tid);
     for (auto op : batch) {
       op.state = domain::OperationState::delivered;
@@ -370,6 +361,29 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   polls_package->inc();
   packages_sent->inc();
   return esipa_detail::encode_response(std::move(data), dv);
+}
+
+Status EimService::Impl::queue_list_profiles(const HotDevice& dev, DeviceWork& work, std::string reason) {
+  for (const auto& op : work.queue) {
+    if (op.type == "list_profiles") return {};
+  }
+  domain::Operation op;
+  op.tenant_id = dev.tenant;
+  op.eid = dev.eid;
+  op.type = "list_profiles";
+  op.params_json = to_json(OpListProfiles{});
+  op.reason = std::move(reason);
+  op.created_at = next_created_at();
+  op.id = impl_detail::operation_id(op.created_at);
+  op.updated_at = op.created_at;
+  op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(options.default_operation_ttl);
+  ESIMO_CHECK(store.create_operation(op));
+  work.queue.push_back(std::move(op));
+  std::unique_lock lock(mu);
+  if (auto it = devices.find(dev.eid.to_bytes()); it != devices.end()) {
+    it->second.queued = static_cast<std::uint32_t>(work.queue.size());
+  }
+  return {};
 }
 
 Status EimService::Impl::sweep_delivered(const HotDevice& dev, TimePoint now) {

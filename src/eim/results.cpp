@@ -631,6 +631,11 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
     // device: an entry left behind would match a duplicate of this answer and finish its operations again.
     std::optional<InFlightPackage> flight;
     auto& in_flight = dev->work->in_flight;
+    const TimePoint now = clock.now();
+    const auto open_for = std::chrono::duration_cast<Duration>(options.delivered_timeout);
+    // Requests past delivered_timeout are closed: their operations expired (a late answer is still recorded on
+    // them through the store) and their answer teaches nothing.
+    std::erase_if(in_flight, [&](const InFlightPackage& f) { return f.euicc_data && now - f.sent_at >= open_for; });
     if (d.eim_transaction_id) {
       for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
         if (it->euicc_data && it->eim_transaction_id == *d.eim_transaction_id) {
@@ -645,15 +650,18 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         }
       }
     } else if (dev->version == sgp::Version::v1_0) {
-      // v1.0 IpaEuiccData carries no transaction id: it answers the device's oldest open eUICC data request — in
-      // the hot state, or (after a restart) its oldest delivered euicc_data operation in the store. A first-contact
-      // request lost in a restart is not matched: the next poll asks again.
-      for (auto it = in_flight.begin(); it != in_flight.end(); ++it) {
-        if (it->euicc_data) {
-          flight = std::move(*it);
-          in_flight.erase(it);
-          break;
-        }
+      // v1.0 IpaEuiccData carries no transaction id: it answers the device's oldest open eUICC data request with
+      // operations, else its open first-contact request (at most one: a new one supersedes the others) — in the hot
+      // state, or (after a restart) its oldest delivered euicc_data operation in the store. A first-contact request
+      // lost in a restart is not matched: the next poll asks again.
+      auto pick = std::find_if(in_flight.begin(), in_flight.end(),
+                               [](const InFlightPackage& f) { return f.euicc_data && !f.operations.empty(); });
+      if (pick == in_flight.end()) {
+        pick = std::find_if(in_flight.begin(), in_flight.end(), [](const InFlightPackage& f) { return f.euicc_data; });
+      }
+      if (pick != in_flight.end()) {
+        flight = std::move(*pick);
+        in_flight.erase(pick);
       }
       if (!flight) {
         store::OperationFilter filter;
@@ -670,18 +678,46 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         }
       }
     }
+    // The operations the answer finishes (a late answer is still recorded on expired ones).
+    if (flight) {
+      ops = std::move(flight->operations);
+    } else if (pkg) {
+      ESIMO_TRY(ops, store.find_operations_by_transaction(to_hex(pkg->eim_transaction_id)));
+    }
+    // The IPA's answer is unsigned: the association token and certificates in it are believed only as the answer to
+    // a request the eIM sent this device that is still open (v1.2: by its eimTransactionId, which only the device
+    // and the eIM know; v1.0: while one is open). Otherwise anyone reaching ESipa who knows an EID could overwrite
+    // its token and have the eUICC refuse the device's next packages — or replay an old answer to roll it back. A
+    // request found through the store (after a restart) is open while one of its operations is still delivered, or,
+    // for a first-contact request, while it is recent and the device still needs its eUICC data.
+    bool open = flight.has_value();
+    if (!open && pkg) {
+      bool any = false;
+      for (const auto& op : ops) {
+        if (!is_data_op(op)) continue;
+        any = true;
+        open = open || op.state == domain::OperationState::delivered;
+      }
+      if (!any) open = now - pkg->created_at < open_for && dev->needs_euicc_data();
+    }
     if (!flight && !pkg) {
-      // The IPA's answer is unsigned: the association token in it is believed only as the answer to a request the
-      // eIM sent this device (v1.2: by its eimTransactionId, which only the device and the eIM know; v1.0: while
-      // one is open). Otherwise anyone reaching ESipa who knows an EID could overwrite its token and have the
-      // eUICC refuse the device's next packages. Nothing is learned or finished; what else it carries still is.
       unmatched_answers->inc();
       log::warn("eUICC data that answers no open request of its device; ignored", {{"eid", dev->eid.str()}});
+    } else if (!open) {
+      unmatched_answers->inc();
+      log::warn("eUICC data answering a closed request; recorded on its operations, nothing learned",
+                {{"eid", dev->eid.str()}});
     }
-    const bool answered = flight || pkg;
     std::string cert_status;
     std::shared_ptr<crypto::Verifier> verifier;
-    if (answered && euicc_cert && eum_cert) {
+    if (open && euicc_cert && !eum_cert && !d.eum_certificate) {
+      // The eUICC certificate alone (a v1.0 request always asks for it so the answer names its device; or a request
+      // for A6 only): checked under the EUM certificate learned before.
+      if (auto st = store.get_euicc_state(dev->tenant, dev->eid); st && !st->eum_certificate_der.empty()) {
+        if (auto c = eum_certificates.from_der(st->eum_certificate_der)) eum_cert = std::move(*c);
+      }
+    }
+    if (open && euicc_cert && eum_cert) {
       std::vector<crypto::Certificate> inter{*eum_cert};
       Status chain = trust->verify(*euicc_cert, inter, clock.now());
       const auto serial = euicc_cert->subject_serial_number();
@@ -703,11 +739,11 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         log::warn("eUICC certificate chain does not verify; not learned",
                   {{"eid", dev->eid.str()}, {"error", cert_status}});
       }
-    } else if (answered && (d.euicc_certificate || d.eum_certificate)) {
+    } else if (open && (d.euicc_certificate || d.eum_certificate)) {
       cert_status = "incomplete or undecodable certificates";
       verification_failures->inc();
     }
-    if (answered && (verifier || d.association_token)) {
+    if (open && (verifier || d.association_token)) {
       store::EuiccEimState st;
       // What is not learned now is kept from the stored state; when everything is (first contact: token and
       // certificates), the hot state holds the rest and nothing is read.
@@ -737,12 +773,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         if (verifier) it->second.euicc_verifier = verifier;
       }
     }
-    if (answered) {
-      if (flight) {
-        ops = std::move(flight->operations);
-      } else {
-        ESIMO_TRY(ops, store.find_operations_by_transaction(to_hex(pkg->eim_transaction_id)));
-      }
+    if (flight || pkg) {
       std::string json = "{";
       if (d.association_token) json += "\"association_token\":" + std::to_string(*d.association_token) + ",";
       if (d.default_smdp_address) json += "\"default_smdp_address\":" + results_detail::json_str(*d.default_smdp_address) + ",";
@@ -764,8 +795,9 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
 
 // SGP.22 OtherSignedNotification ::= SEQUENCE { tbsOtherNotification NotificationMetadata (BF2F),
 // euiccNotificationSignature [APPLICATION 55] (5F37, raw r||s over DER(tbsOtherNotification)), euiccCertificate,
-// eumCertificate }. Checked against the device's learned key; before it is learned, against the certificates the
-// notification carries, verified as at first contact (chain to the CI, EID as subject serialNumber).
+// eumCertificate }. Checked against the device's learned key; failing that (not learned yet, or signed under another
+// of the eUICC's certificates), against the certificates the notification carries, verified as at first contact
+// (chain to the CI, EID as subject serialNumber).
 Status EimService::Impl::verify_notification(const sgp::PendingNotification& n, const HotDevice& dev) {
   if (n.kind != sgp::PendingNotificationKind::other_signed_notification) {
     return Error{Errc::invalid_argument, "only an otherSignedNotification changes profile states"};
@@ -775,20 +807,19 @@ Status EimService::Impl::verify_notification(const sgp::PendingNotification& n, 
   ESIMO_TRY(der::Tlv tbs, r.expect(der::tag(0xBF2F), "tbsOtherNotification"));
   ESIMO_TRY(der::Tlv sig, r.expect(der::tag(0x5F37), "euiccNotificationSignature"));
   ESIMO_TRY(ByteView signature, der::read_octets(sig));
-  std::shared_ptr<crypto::Verifier> verifier = dev.euicc_verifier;
-  if (!verifier) {
-    ESIMO_TRY(der::Tlv euicc_tlv, r.expect(der::kSequence, "euiccCertificate"));
-    ESIMO_TRY(der::Tlv eum_tlv, r.expect(der::kSequence, "eumCertificate"));
-    ESIMO_TRY(auto euicc_cert, crypto::Certificate::from_der(euicc_tlv.raw));
-    ESIMO_TRY(auto eum_cert, crypto::Certificate::from_der(eum_tlv.raw));
-    std::vector<crypto::Certificate> inter{std::move(eum_cert)};
-    ESIMO_CHECK(trust->verify(euicc_cert, inter, clock.now()));
-    if (euicc_cert.subject_serial_number() != dev.eid.str()) {
-      return Error{Errc::invalid_argument, "the eUICC certificate does not name this EID"};
-    }
-    verifier = std::make_shared<crypto::Verifier>(euicc_cert.public_key());
+  if (dev.euicc_verifier && dev.euicc_verifier->verify_raw(tbs.raw, signature).ok()) return {};
+  // Not under the learned key (none yet, or the eUICC signed under another of its certificates, another CI's say):
+  // under the certificates the notification carries, as strictly as at first contact.
+  ESIMO_TRY(der::Tlv euicc_tlv, r.expect(der::kSequence, "euiccCertificate"));
+  ESIMO_TRY(der::Tlv eum_tlv, r.expect(der::kSequence, "eumCertificate"));
+  ESIMO_TRY(auto euicc_cert, crypto::Certificate::from_der(euicc_tlv.raw));
+  ESIMO_TRY(auto eum_cert, eum_certificates.from_der(eum_tlv.raw));
+  std::vector<crypto::Certificate> inter{std::move(eum_cert)};
+  ESIMO_CHECK(trust->verify(euicc_cert, inter, clock.now()));
+  if (euicc_cert.subject_serial_number() != dev.eid.str()) {
+    return Error{Errc::invalid_argument, "the eUICC certificate does not name this EID"};
   }
-  return verifier->verify_raw(tbs.raw, signature);
+  return crypto::Verifier(euicc_cert.public_key()).verify_raw(tbs.raw, signature);
 }
 
 void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotification>& list,
@@ -845,6 +876,11 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
         verification_failures->inc();
         log::warn("notification signature does not verify; not applied",
                   {{"eid", dev->eid.str()}, {"iccid", iccid->str()}, {"error", sig.error().message}});
+        // Acknowledged all the same (a forged one must not be resent forever); if it was genuine, what it said is
+        // learned from the eUICC's signed listProfileInfo instead.
+        if (Status q = queue_list_profiles(*dev, **work, "eim:notification_unverified"); !q.ok()) {
+          log::warn("listProfileInfo not queued", {{"eid", dev->eid.str()}, {"error", q.error().message}});
+        }
         continue;
       }
     }

@@ -662,6 +662,14 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
   EXPECT_EQ(profile(11).state, domain::ProfileState::disabled);
   EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, std::optional<domain::Iccid>(iccid(12)));
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 2"));
+  // What a refused notification would have said is asked of the eUICC instead (once), in a signed listProfileInfo.
+  const auto ask = take_package(e, poll(e));
+  const auto& asked = std::get<sgp::PsmoList>(ask.euicc_package_signed.euicc_package);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<sgp::PsmoListProfileInfo>(asked[0]));
+  auto listed = store_->find_operations_by_transaction(to_hex(*ask.euicc_package_signed.eim_transaction_id));
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].reason, "eim:notification_unverified");
   // Signed by the eUICC, it is applied.
   ASSERT_TRUE(service_->handle_esipa(note(9, {0x06, 0x40}, 11), std::nullopt).ok());
   EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
@@ -678,10 +686,11 @@ TEST_F(EimServiceTest, ANotificationBeforeFirstContactIsCheckedAgainstItsCertifi
     out.insert(out.end(), content.begin(), content.end());
     return out;
   };
-  // Enable 12 of device 1, signed by `signer`, carrying `cert` as the eUICC certificate and the EUM's.
-  auto note = [&](const crypto::KeyAndCertificate& signer_and_cert) {
+  // A notification on profile 12 of device 1 (default: enable), signed with a key, carrying its certificate and the
+  // EUM's.
+  auto note = [&](const crypto::KeyAndCertificate& signer_and_cert, Bytes event_bits = {0x06, 0x40}) {
     Bytes md = tlv({0x80}, {1});
-    auto ev = tlv({0x81}, {0x06, 0x40});
+    auto ev = tlv({0x81}, event_bits);
     md.insert(md.end(), ev.begin(), ev.end());
     auto ad = tlv({0x0C}, Bytes{'e', 'i', 'm'});
     md.insert(md.end(), ad.begin(), ad.end());
@@ -709,6 +718,15 @@ TEST_F(EimServiceTest, ANotificationBeforeFirstContactIsCheckedAgainstItsCertifi
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 1"));
   ASSERT_TRUE(service_->handle_esipa(note(e.key), std::nullopt).ok());
   EXPECT_EQ(profile(12).state, domain::ProfileState::enabled);
+  // Once the key is learned, a notification signed under another certificate of the same eUICC (one for another
+  // CI, say) is checked against the certificates it carries.
+  learn(e);
+  auto second = crypto::make_test_euicc(*pki_, e.eid.str(), clock_.now());
+  ASSERT_TRUE(second.ok());
+  clock_.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(service_->handle_esipa(note(*second, {0x05, 0x20}), std::nullopt).ok());  // disable 12
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 1"));
 }
 
 TEST_F(EimServiceTest, AResultWithoutNotificationsGetsAnEmptyResponse) {
@@ -898,6 +916,59 @@ TEST_F(EimServiceTest, AnAssociationTokenIsLearnedOnlyFromTheAnswerToAnOpenReque
   EXPECT_EQ(get(op4).state, OperationState::succeeded);
   EXPECT_EQ(stored_token(g), std::optional<std::int64_t>(8));
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_unmatched_euicc_data_total 5"));
+}
+
+// A v1.0 IPA that polled twice at first contact answers once: the second request is superseded, not left open to
+// take the answer of a later eUICC data operation. That operation's answer — the token and the eUICC certificate
+// alone, as a v1.0 request adds A6 to the tags asked — finishes it, the certificate checked under the EUM learned.
+TEST_F(EimServiceTest, AV10AnswerFindsItsRequestAfterARepeatedFirstContact) {
+  TestEuicc g = add_device(2, domain::Sgp32Version::v1_0);
+  take_data_request(poll(g));  // lost on the way back
+  learn(g);                    // asked again, answered
+  auto op = submit(g, OpEuiccData{Bytes{0x84}});
+  const auto asked = take_data_request(poll(g));
+  EXPECT_EQ(asked.tag_list, (Bytes{0x84, 0xA6}));
+  sgp::IpaEuiccData d;
+  d.association_token = g.association_token;
+  d.euicc_certificate = g.key.certificate.der();
+  ASSERT_TRUE(send(g, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(get(op).state, OperationState::succeeded);
+  EXPECT_EQ(get(op).outcome, "ok");
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"certificates\":\"verified\""));
+}
+
+// An answer to a request that is no longer open — replayed after it was answered, or past delivered_timeout —
+// teaches nothing, even with the right eimTransactionId (which the store still knows after a restart).
+TEST_F(EimServiceTest, AReplayedEuiccDataAnswerTeachesNothing) {
+  TestEuicc e = add_device(1);
+  const auto first = take_data_request(poll(e));
+  ASSERT_TRUE(first.eim_transaction_id.has_value());
+  sgp::IpaEuiccData d;
+  d.association_token = e.association_token;
+  d.eum_certificate = pki_->eum.certificate.der();
+  d.euicc_certificate = e.key.certificate.der();
+  d.eim_transaction_id = first.eim_transaction_id;
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  auto token = [&] { return store_->get_euicc_state(tenant_, e.eid)->association_token; };
+  EXPECT_EQ(token(), std::optional<std::int64_t>(7));
+  d.association_token = 99;
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());  // replayed, altered
+  EXPECT_EQ(token(), std::optional<std::int64_t>(7));
+  reopen();  // only the store knows the request now
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(token(), std::optional<std::int64_t>(7));
+  // A queued request answered after delivered_timeout: recorded late on its expired operation, nothing learned.
+  auto op = submit(e, OpEuiccData{Bytes{0x84}});
+  const auto late = take_data_request(poll(e));
+  clock_.advance(std::chrono::hours(2));
+  EXPECT_TRUE(is_no_package(poll(e)));  // sweeps the delivered operation
+  EXPECT_EQ(get(op).state, OperationState::expired);
+  d.eim_transaction_id = late.eim_transaction_id;
+  ASSERT_TRUE(send(e, sgp::IpaEuiccDataResponse(d)).ok());
+  EXPECT_EQ(token(), std::optional<std::int64_t>(7));
+  EXPECT_THAT(get(op).result_json, ::testing::HasSubstr("\"late\":true"));
+  auto pkg = take_package(e, poll(e, /*notify=*/true));  // still signed for token 7 (take_package checks)
+  (void)pkg;
 }
 
 // A signed eUICC package result that names an eUICC data request's transaction id is not that request's answer.
