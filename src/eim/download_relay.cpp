@@ -596,6 +596,12 @@ void DownloadRelay::record_euicc_certificates(const Session& s, const Bytes& eui
               {{"eid", s.eid.str()}, {"error", st.error().message}});
     return;
   }
+  // As at first contact: only a certificate naming this EID (subject serialNumber) may become the device's key.
+  if (euicc->subject_serial_number() != s.eid.str()) {
+    log::warn("eUICC certificate seen in AuthenticateClient does not name the device's EID; not recorded",
+              {{"eid", s.eid.str()}});
+    return;
+  }
   auto busy = eim_.busy_of(s.key);
   if (!busy) return;
   std::lock_guard dev_lock(*busy);
@@ -691,7 +697,6 @@ Result<Bytes> DownloadRelay::authenticate(const sgp::AuthenticateClientRequestEs
     finish(*s, false, "ipa_error", dd::error_json(asr.error()));
     return answer_error(127);
   }
-  if (asr_ok != nullptr) record_euicc_certificates(*s, asr_ok->euicc_certificate, asr_ok->eum_certificate);
 
   sgp::es9::AuthenticateClientRequest req{m.transaction_id, m.authenticate_server_response};
   auto r = call_with_retry<sgp::es9::AuthenticateClientResponse>(
@@ -715,6 +720,8 @@ Result<Bytes> DownloadRelay::authenticate(const sgp::AuthenticateClientRequestEs
     return answer_error(code);
   }
   const auto& ok = *r->ok;
+  // Recorded once the SM-DP+ has accepted euiccSignature1 under this certificate (proof that the eUICC holds its key).
+  if (asr_ok != nullptr) record_euicc_certificates(*s, asr_ok->euicc_certificate, asr_ok->eum_certificate);
   if (ok.profile_metadata) {
     if (auto md = sgp::rsp22::decode_store_metadata_request(*ok.profile_metadata)) {
       if (auto iccid = domain::Iccid::from_wire(md->iccid)) s->iccid = *iccid;
@@ -819,7 +826,32 @@ Result<Bytes> DownloadRelay::cancel_session(const sgp::CancelSessionRequestEsipa
 
 // ---- the installation result ----
 
-void DownloadRelay::installation_result(Session& s, const sgp::PendingNotification& n) {
+bool DownloadRelay::installation_result(Session& s, const sgp::PendingNotification& n) {
+  // The IPA relays the result, the eUICC signed it (euiccSignPIR over DER(profileInstallationResultData), SGP.22
+  // §5.7.x): one that does not verify under the device's key (recorded at AuthenticateClient), or that belongs to
+  // another SM-DP+ session, is ignored — not forwarded, not recorded, the operation left open for the genuine one.
+  // Without this, anyone reaching ESipa who knew an EID with a download under way could record a profile of their
+  // choice on it and finish the operation.
+  if (auto decoded = sgp::rsp22::decode_profile_installation_result(n.der); decoded.ok()) {
+    std::string why;
+    std::shared_ptr<crypto::Verifier> key;
+    if (auto dev = eim_.snapshot(s.key)) key = dev->euicc_verifier;
+    if (!s.smdp_tid.empty() && decoded->data.transaction_id != s.smdp_tid) {
+      why = "another session's TransactionId";
+    } else if (!key) {
+      why = "no eUICC key known for the device";
+    } else if (auto busy = eim_.busy_of(s.key); !busy) {
+      why = "device gone";
+    } else {
+      std::lock_guard dev_lock(*busy);  // the verifier is used under the device's mutex
+      if (!key->verify_raw(decoded->data_der, decoded->euicc_sign_pir).ok()) why = "euiccSignPIR does not verify";
+    }
+    if (!why.empty()) {
+      eim_.verification_failures->inc();
+      log::warn("ProfileInstallationResult ignored", {{"operation", s.op_id}, {"eid", s.eid.str()}, {"error", why}});
+      return false;
+    }
+  }
   if (!s.smdp_notified) {
     auto r = call_with_retry<sgp::es9::FunctionExecutionStatus>("handleNotification", [&] {
       return es9_->handle_notification(s.smdp_address, sgp::es9::HandleNotificationRequest{n.der});
@@ -830,18 +862,18 @@ void DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
                 {{"operation", s.op_id}, {"error", r.error().message}});
     }
   }
-  if (s.finished) return;
+  if (s.finished) return true;
   auto pir = sgp::rsp22::decode_profile_installation_result(n.der);
   if (!pir.ok()) {
     finish(s, false, "ipa_error", dd::error_json(pir.error()));
-    return;
+    return true;
   }
   const std::string notified = s.smdp_notified ? "true" : "false";
   if (const auto* err = std::get_if<sgp::rsp22::ErrorResult>(&pir->data.final_result)) {
     finish(s, false, dd::install_error_outcome(err->bpp_command_id, err->error_reason),
            "{\"bpp_command_id\":" + std::to_string(err->bpp_command_id) +
                ",\"error_reason\":" + std::to_string(err->error_reason) + ",\"smdp_notified\":" + notified + "}");
-    return;
+    return true;
   }
   std::optional<domain::Iccid> iccid = s.iccid;
   if (pir->data.notification_metadata.iccid) {
@@ -849,7 +881,7 @@ void DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
   }
   if (!iccid) {
     finish(s, false, "ipa_error", "{\"error\":\"installation result names no ICCID\"}");
-    return;
+    return true;
   }
   // The installed profile, disabled (SGP.22 §3.1.3: a downloaded profile is installed Disabled), recorded against the
   // device; then, when asked, an enable queued behind it.
@@ -914,6 +946,7 @@ void DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
   if (!enable_op.empty()) json += ",\"enable_operation\":" + dd::jstr(enable_op);
   json += "}";
   finish(s, true, "ok", json);
+  return true;
 }
 
 void DownloadRelay::on_notification(const sgp::PendingNotification& n, const std::optional<EidKey>& eid_hint) {
@@ -925,8 +958,7 @@ void DownloadRelay::on_notification(const sgp::PendingNotification& n, const std
   if (!s || s->op_id.empty()) return;
   std::lock_guard sl(s->m);
   s->last_activity = eim_.clock.now();
-  installation_result(*s, n);
-  forget(s);
+  if (installation_result(*s, n)) forget(s);
 }
 
 void DownloadRelay::on_trigger_result(const sgp::ProfileDownloadTriggerResult& result,
@@ -940,8 +972,7 @@ void DownloadRelay::on_trigger_result(const sgp::ProfileDownloadTriggerResult& r
       return;
     }
     std::lock_guard sl(s->m);
-    installation_result(*s, *n);
-    forget(s);
+    if (installation_result(*s, *n)) forget(s);
     return;
   }
   if (!s) return;

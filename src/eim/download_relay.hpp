@@ -78,7 +78,8 @@ class DownloadRelay {
   // has to cancel it (the IPA's CancelSession is then relayed).
   void finish(Session& s, bool success, const std::string& outcome, const std::string& result_json);
   void record_euicc_certificates(const Session& s, const Bytes& euicc_cert, const Bytes& eum_cert);
-  void installation_result(Session& s, const sgp::PendingNotification& n);
+  // False when the result was ignored (not the eUICC's signature, or another session's): the session stays.
+  bool installation_result(Session& s, const sgp::PendingNotification& n);
 
   Result<Bytes> initiate(const sgp::InitiateAuthenticationRequestEsipa& m, sgp::Version v);
   Result<Bytes> authenticate(const sgp::AuthenticateClientRequestEsipa& m, sgp::Version v);

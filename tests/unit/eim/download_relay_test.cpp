@@ -193,6 +193,7 @@ class DownloadRelayTest : public ::testing::Test {
     auto k = crypto::make_test_euicc(*pki_, dl_eid(n).str(), clock_.now());
     ASSERT_TRUE(k.ok());
     euicc_cert_ = k->certificate.der();
+    euicc_key_ = std::make_unique<crypto::PrivateKey>(k->key);
     version_ = version == domain::Sgp32Version::v1_0 ? Version::v1_0 : Version::v1_2;
   }
 
@@ -271,7 +272,9 @@ class DownloadRelayTest : public ::testing::Test {
         exchange(sgp::GetBoundProfilePackageRequestEsipa{smdp_->transaction_id, *rsp22::encode(pdr)}));
   }
 
-  Bytes installation_result(std::optional<std::pair<std::int64_t, std::int64_t>> error = std::nullopt) {
+  // Signed by the device's eUICC (euiccSignPIR over DER(profileInstallationResultData)); `signer` another key.
+  Bytes installation_result(std::optional<std::pair<std::int64_t, std::int64_t>> error = std::nullopt,
+                            const crypto::PrivateKey* signer = nullptr) {
     rsp22::ProfileInstallationResult pir;
     pir.data.transaction_id = smdp_->transaction_id;
     pir.data.notification_metadata = {7, 1u << 0, kSmdp, dl_wire(dl_iccid())};
@@ -281,7 +284,8 @@ class DownloadRelayTest : public ::testing::Test {
     } else {
       pir.data.final_result = rsp22::SuccessResult{dl_fill(16, 0xA0), Bytes{}};
     }
-    pir.euicc_sign_pir = dl_fill(64, 0xB0);
+    pir.euicc_sign_pir = *crypto::sign_raw(signer != nullptr ? *signer : *euicc_key_,
+                                           *rsp22::encode_profile_installation_result_data(pir.data));
     return *rsp22::encode(pir);
   }
 
@@ -318,6 +322,7 @@ class DownloadRelayTest : public ::testing::Test {
   std::shared_ptr<FakeSmdp> smdp_;
   domain::TenantId tenant_ = 0;
   Bytes euicc_cert_;
+  std::unique_ptr<crypto::PrivateKey> euicc_key_;
   Version version_ = Version::v1_2;
   std::vector<std::chrono::milliseconds> slept_;
 };
@@ -417,6 +422,16 @@ TEST_F(DownloadRelayTest, FullDownloadThenEnableQueued) {
   auto* bok = std::get_if<sgp::GetBoundProfilePackageOkEsipa>(&bpp);
   ASSERT_NE(bok, nullptr);
   EXPECT_EQ(bok->bound_profile_package, (Bytes{0xBF, 0x36, 0x02, 0x05, 0x00}));
+
+  // A result not signed by the device's eUICC (here by another eUICC under the same EUM) is ignored: not forwarded,
+  // no profile recorded, the operation still waiting for the genuine one.
+  auto stranger = crypto::make_test_euicc(*pki_, dl_eid(2).str(), clock_.now());
+  ASSERT_TRUE(stranger.ok());
+  notify(installation_result(std::nullopt, &stranger->key));
+  EXPECT_TRUE(smdp_->last_notification.empty());
+  EXPECT_EQ(op_now(op.id).state, OperationState::delivered);
+  EXPECT_EQ(store_->get_profile(tenant_, dl_iccid()).error().code, Errc::not_found);
+  EXPECT_EQ(service_->download_sessions(), 1U);
 
   const Bytes pir = installation_result();
   notify(pir);
