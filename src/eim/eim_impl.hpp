@@ -77,6 +77,7 @@ struct HotDevice {
   std::string eim_id;  // the eIM configuration packages are signed for (ours unless the store says otherwise)
   std::uint64_t counter = 0;  // last counterValue recorded
   std::optional<std::int64_t> association_token;
+  std::optional<std::int64_t> notification_seq;  // seqNumber of the last notification applied (replays are not)
   std::shared_ptr<crypto::Verifier> euicc_verifier;  // learned eUICC key, its chain verified when learned
   std::uint32_t queued = 0;                          // queued operations (the store holds them)
   // Oldest delivery still awaiting a result (nullopt: none): a poll after it + delivered_timeout sweeps them.

@@ -153,6 +153,9 @@ void EimService::Impl::apply_state(HotDevice& d, const store::EuiccEimState& st)
   if (!st.eim_id.empty()) d.eim_id = st.eim_id;
   d.counter = std::max(d.counter, st.counter_value);
   d.association_token = st.association_token;
+  if (st.notification_seq && (!d.notification_seq || *st.notification_seq > *d.notification_seq)) {
+    d.notification_seq = st.notification_seq;
+  }
   if (!st.euicc_certificate_der.empty()) {
     auto cert = crypto::Certificate::from_der(st.euicc_certificate_der);
     if (cert) {

@@ -1,5 +1,6 @@
 // eUICC results, eUICC data, notifications: verification (SGP.32 §2.11.2.1), named outcomes, and the profile state
 // they prove. Profiles and the active profile change only here.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <set>
@@ -824,7 +825,16 @@ Status EimService::Impl::verify_notification(const sgp::PendingNotification& n, 
 
 void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotification>& list,
                                            const std::optional<EidKey>& hint, std::vector<std::int64_t>& acks) {
-  for (const auto& n : list) {
+  // In seqNumber order: the eUICC numbers its notifications in the order it made them, and an older one than the last
+  // applied is not applied (below).
+  std::vector<const sgp::PendingNotification*> ordered;
+  ordered.reserve(list.size());
+  for (const auto& n : list) ordered.push_back(&n);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
+    return (a->metadata ? a->metadata->seq_number : 0) < (b->metadata ? b->metadata->seq_number : 0);
+  });
+  for (const auto* np : ordered) {
+    const auto& n = *np;
     notifications->inc();
     if (!n.metadata) continue;  // compact forms carry no metadata: nothing to apply or acknowledge by number
     acks.push_back(n.metadata->seq_number);
@@ -868,6 +878,18 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
     profile_update(**work, after, u);
     // A notification repeating what a result already applied changes nothing: nothing is written (nor verified).
     if (u.profiles.empty() && !u.set_active_iccid) continue;
+    // One no newer than the last applied is a replay (or overtaken by a newer one): what it said is not news.
+    const std::int64_t seq = n.metadata->seq_number;
+    std::optional<std::int64_t> last_seq;
+    {
+      std::shared_lock lock(mu);
+      if (auto it = devices.find(*key); it != devices.end()) last_seq = it->second.notification_seq;
+    }
+    if (last_seq && seq <= *last_seq) {
+      log::warn("notification older than the last applied; not applied",
+                {{"eid", dev->eid.str()}, {"iccid", iccid->str()}, {"seq", seq}, {"last_seq", *last_seq}});
+      continue;
+    }
     // The IPA relays it, but the eUICC signed it: what the eIM believes changes only on that signature (a forged
     // delete would otherwise remove a profile from the eIM's records). Still acknowledged: the eUICC's next
     // listProfileInfo reconciles whatever a refused genuine notification said.
@@ -884,10 +906,17 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
         continue;
       }
     }
+    u.notification_seq = seq;
     if (Status st = store.apply_package_result(u); !st.ok()) {
       (*work)->loaded = false;
       log::warn("notification could not be applied", {{"iccid", iccid->str()}, {"error", st.error().message}});
       continue;
+    }
+    {
+      std::unique_lock lock(mu);
+      if (auto it = devices.find(*key); it != devices.end()) {
+        if (!it->second.notification_seq || seq > *it->second.notification_seq) it->second.notification_seq = seq;
+      }
     }
     (*work)->profiles = std::move(after.profiles);
     (*work)->active_iccid = std::move(after.active_iccid);

@@ -83,6 +83,8 @@ struct EuiccEimState {
   Bytes euicc_certificate_der;                    // empty until learned
   Bytes eum_certificate_der;                      // empty until learned
   bool emulated = false;  // an IPAd emulating an IoT eUICC: results arrive unsigned and are accepted as such
+  // seqNumber of the last notification applied (nullopt: none). Only ever raised: put_euicc_state keeps the larger.
+  std::optional<std::int64_t> notification_seq;
   TimePoint updated_at{};
 };
 
@@ -120,6 +122,8 @@ struct PackageResultUpdate {
   std::vector<ProfileStateChange> profiles;  // profiles of this device; only state and fallback (or the row) change
   bool set_active_iccid = false;             // when true the device's active profile becomes active_iccid
   std::optional<domain::Iccid> active_iccid;
+  // A notification applied: its seqNumber becomes the eUICC's notification_seq (if higher), in the same transaction.
+  std::optional<std::int64_t> notification_seq;
   TimePoint at{};  // updated_at of the changed profiles and of the device
 };
 

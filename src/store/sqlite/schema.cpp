@@ -286,6 +286,12 @@ CREATE TABLE failover_plans (
 )
 )sql";
 
+// The seqNumber of the last eUICC notification that changed what the eIM believes (NULL: none): an older one,
+// replayed, is not applied again.
+constexpr std::string_view kNotificationSeq = R"sql(
+ALTER TABLE euicc_eim_state ADD COLUMN notification_seq BIGINT
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "fleet model: tenants, keys, catalog, rates, groups, devices, profiles", kFleetModel},
     {2, "operations", kOperations},
@@ -293,6 +299,7 @@ constexpr Migration kMigrations[] = {
     {4, "engine: policies, carrier status feed, outages", kEngine},
     {5, "events and webhooks", kEvents},
     {6, "engine: durable failover plans", kFailoverPlans},
+    {7, "eIM state: last applied notification seqNumber", kNotificationSeq},
 };
 
 }  // namespace schema_sql

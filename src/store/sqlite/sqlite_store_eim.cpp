@@ -12,7 +12,8 @@ namespace esimo::store::sqlite {
 namespace eim_store_detail {
 
 constexpr std::string_view kStateColumns =
-    "tenant_id, eid, eim_id, counter_value, association_token, euicc_certificate, eum_certificate, emulated, updated_at";
+    "tenant_id, eid, eim_id, counter_value, association_token, euicc_certificate, eum_certificate, emulated, updated_at, "
+    "notification_seq";
 
 Result<EuiccEimState> state_from_row(const Stmt& s) {
   EuiccEimState st;
@@ -30,6 +31,7 @@ Result<EuiccEimState> state_from_row(const Stmt& s) {
   st.eum_certificate_der = std::move(*eum);
   st.emulated = s.int64(7) != 0;
   st.updated_at = s.time(8);
+  if (!s.is_null(9)) st.notification_seq = s.int64(9);
   return st;
 }
 
@@ -102,13 +104,17 @@ Status SqliteStore::put_euicc_state(const EuiccEimState& state) {
     if (!device) return Error(Errc::not_found, "device " + state.eid.str() + " not found", "eid");
     ESIMO_TRY(Stmt * u, db.prepare(
                             "INSERT INTO euicc_eim_state (tenant_id, eid, eim_id, counter_value, association_token, "
-                            "euicc_certificate, eum_certificate, emulated, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "euicc_certificate, eum_certificate, emulated, updated_at, notification_seq) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                             "ON CONFLICT (tenant_id, eid) DO UPDATE SET eim_id = excluded.eim_id, "
                             "counter_value = CASE WHEN excluded.counter_value > euicc_eim_state.counter_value "
                             "THEN excluded.counter_value ELSE euicc_eim_state.counter_value END, "
                             "association_token = excluded.association_token, "
                             "euicc_certificate = excluded.euicc_certificate, eum_certificate = excluded.eum_certificate, "
-                            "emulated = excluded.emulated, updated_at = excluded.updated_at"));
+                            "emulated = excluded.emulated, updated_at = excluded.updated_at, "
+                            "notification_seq = CASE WHEN euicc_eim_state.notification_seq IS NULL OR "
+                            "excluded.notification_seq > euicc_eim_state.notification_seq "
+                            "THEN excluded.notification_seq ELSE euicc_eim_state.notification_seq END"));
     return u->bind(1, state.tenant_id)
         .bind(2, state.eid.str())
         .bind(3, state.eim_id)
@@ -118,6 +124,7 @@ Status SqliteStore::put_euicc_state(const EuiccEimState& state) {
         .bind(7, to_hex(state.eum_certificate_der))
         .bind(8, static_cast<std::int64_t>(state.emulated ? 1 : 0))
         .bind(9, state.updated_at)
+        .bind(10, state.notification_seq)
         .run("put eIM state of " + state.eid.str());
   });
 }
@@ -286,6 +293,15 @@ Status SqliteStore::apply_package_result(const PackageResultUpdate& u) {
                         .run("update " + key));
       }
       if (db.changes() != 1) return Error(Errc::not_found, key + " not found", "profiles");
+    }
+    if (u.notification_seq) {
+      ESIMO_TRY(Stmt * seq, db.prepare("UPDATE euicc_eim_state SET notification_seq = ? WHERE tenant_id = ? AND "
+                                       "eid = ? AND (notification_seq IS NULL OR notification_seq < ?)"));
+      ESIMO_CHECK(seq->bind(1, *u.notification_seq)
+                      .bind(2, u.tenant_id)
+                      .bind(3, u.eid.str())
+                      .bind(4, *u.notification_seq)
+                      .run("record the notification seqNumber of " + dkey));
     }
     return {};
   });

@@ -673,6 +673,14 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
   // Signed by the eUICC, it is applied.
   ASSERT_TRUE(service_->handle_esipa(note(9, {0x06, 0x40}, 11), std::nullopt).ok());
   EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
+  // A genuine notification replayed (older than the last applied) is not applied again, also after a restart.
+  ASSERT_TRUE(service_->handle_esipa(note(5, {0x06, 0x40}, 12), std::nullopt).ok());
+  EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  EXPECT_EQ(store_->get_euicc_state(tenant_, e.eid)->notification_seq, std::optional<std::int64_t>(9));
+  reopen();
+  ASSERT_TRUE(service_->handle_esipa(note(5, {0x06, 0x40}, 12), std::nullopt).ok());
+  EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
 }
 
 // Before its key is learned (first contact not answered yet), a notification is checked against the certificates
@@ -688,8 +696,9 @@ TEST_F(EimServiceTest, ANotificationBeforeFirstContactIsCheckedAgainstItsCertifi
   };
   // A notification on profile 12 of device 1 (default: enable), signed with a key, carrying its certificate and the
   // EUM's.
-  auto note = [&](const crypto::KeyAndCertificate& signer_and_cert, Bytes event_bits = {0x06, 0x40}) {
-    Bytes md = tlv({0x80}, {1});
+  auto note = [&](const crypto::KeyAndCertificate& signer_and_cert, Bytes event_bits = {0x06, 0x40},
+                  std::uint8_t seq = 1) {
+    Bytes md = tlv({0x80}, {seq});
     auto ev = tlv({0x81}, event_bits);
     md.insert(md.end(), ev.begin(), ev.end());
     auto ad = tlv({0x0C}, Bytes{'e', 'i', 'm'});
@@ -724,7 +733,7 @@ TEST_F(EimServiceTest, ANotificationBeforeFirstContactIsCheckedAgainstItsCertifi
   auto second = crypto::make_test_euicc(*pki_, e.eid.str(), clock_.now());
   ASSERT_TRUE(second.ok());
   clock_.advance(std::chrono::seconds(1));
-  ASSERT_TRUE(service_->handle_esipa(note(*second, {0x05, 0x20}), std::nullopt).ok());  // disable 12
+  ASSERT_TRUE(service_->handle_esipa(note(*second, {0x05, 0x20}, 2), std::nullopt).ok());  // disable 12
   EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 1"));
 }
