@@ -128,7 +128,8 @@ EimService::Impl::Impl(store::Store& s, const Clock& c, EimIdentity id, EimOptio
   packages_sent = &metrics.counter("esimo_eim_packages_sent_total", "Packages (eUICC packages and eUICC data "
                                                                     "requests) sent");
   verification_failures = &metrics.counter("esimo_eim_verification_failures_total",
-                                           "eUICC result and notification signatures or certificate chains that did not verify");
+                                           "eUICC result and notification signatures or certificate chains "
+                                           "that did not verify");
   notifications = &metrics.counter("esimo_eim_notifications_total", "Notifications received from IPAs");
   unmatched_answers = &metrics.counter("esimo_eim_unmatched_euicc_data_total",
                                        "Unsigned eUICC data answers that answer no open request of their device "

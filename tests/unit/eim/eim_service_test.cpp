@@ -189,6 +189,17 @@ class EimServiceTest : public ::testing::Test {
     EXPECT_TRUE(std::holds_alternative<sgp::ProvideEimPackageResultResponse>(*answer));
   }
 
+  // A package holding one listProfileInfo, queued by the eIM itself with `reason`.
+  void expect_lone_list_profiles(const sgp::EuiccPackageRequest& pkg, const std::string& reason) {
+    const auto& list = std::get<sgp::PsmoList>(pkg.euicc_package_signed.euicc_package);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<sgp::PsmoListProfileInfo>(list[0]));
+    auto ops = store_->find_operations_by_transaction(to_hex(*pkg.euicc_package_signed.eim_transaction_id));
+    ASSERT_TRUE(ops.ok());
+    ASSERT_EQ(ops->size(), 1u);
+    EXPECT_EQ((*ops)[0].reason, reason);
+  }
+
   // The IpaEuiccDataRequest a poll answered with (an empty one, and a test failure, when it answered otherwise).
   sgp::IpaEuiccDataRequest take_data_request(const sgp::GetEimPackageResponse& resp) {
     const auto* data = std::get_if<sgp::IpaEuiccDataRequest>(&resp);
@@ -663,13 +674,7 @@ TEST_F(EimServiceTest, NotificationsUpdateProfilesAndAreAcknowledged) {
   EXPECT_EQ(store_->get_device(tenant_, e.eid)->device.active_iccid, std::optional<domain::Iccid>(iccid(12)));
   EXPECT_THAT(metrics_->expose(), ::testing::HasSubstr("esimo_eim_verification_failures_total 2"));
   // What a refused notification would have said is asked of the eUICC instead (once), in a signed listProfileInfo.
-  const auto ask = take_package(e, poll(e));
-  const auto& asked = std::get<sgp::PsmoList>(ask.euicc_package_signed.euicc_package);
-  ASSERT_EQ(asked.size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<sgp::PsmoListProfileInfo>(asked[0]));
-  auto listed = store_->find_operations_by_transaction(to_hex(*ask.euicc_package_signed.eim_transaction_id));
-  ASSERT_EQ(listed->size(), 1u);
-  EXPECT_EQ((*listed)[0].reason, "eim:notification_unverified");
+  expect_lone_list_profiles(take_package(e, poll(e)), "eim:notification_unverified");
   // Signed by the eUICC, it is applied.
   ASSERT_TRUE(service_->handle_esipa(note(9, {0x06, 0x40}, 11), std::nullopt).ok());
   EXPECT_EQ(profile(11).state, domain::ProfileState::enabled);
@@ -1035,13 +1040,8 @@ TEST_F(EimServiceTest, AnEuiccCertificateWithoutItsEidIsNotLearned) {
 TEST_F(EimServiceTest, StateChangeOnPollQueuesAListProfileInfo) {
   TestEuicc e = add_device(1);
   learn(e);
-  auto pkg = take_package(e, poll(e, /*notify=*/true, /*cause fallback*/ 1));
-  const auto& list = std::get<sgp::PsmoList>(pkg.euicc_package_signed.euicc_package);
-  ASSERT_EQ(list.size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<sgp::PsmoListProfileInfo>(list[0]));
-  auto ops = store_->find_operations_by_transaction(to_hex(*pkg.euicc_package_signed.eim_transaction_id));
-  ASSERT_EQ(ops->size(), 1u);
-  EXPECT_EQ((*ops)[0].reason, "eim:state_change:fallback");
+  expect_lone_list_profiles(take_package(e, poll(e, /*notify=*/true, /*cause fallback*/ 1)),
+                            "eim:state_change:fallback");
 }
 
 TEST_F(EimServiceTest, V10DeviceGetsV10EncodingAndNoFallback) {
