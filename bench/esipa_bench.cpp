@@ -103,6 +103,7 @@ struct Options {
   unsigned duration_s = 10;
   unsigned warmup_s = 2;
   std::uint64_t fill = 0;
+  std::string fill_ids = "block";  // cycles --fill-ids block|random|older: the key pattern of the filled operations
   bool durable = true;
   double crypto_seconds = 2.0;
   std::string log_level = "warn";
@@ -135,7 +136,8 @@ int usage(const std::string& why) {
   std::fprintf(stderr,
                "esimo-esipa-bench: %s\n"
                "usage: esimo-esipa-bench cycles [--ipas 64] [--server-threads 2] [--duration 10] [--warmup 2]\n"
-               "         [--fill 0] [--durable 1] [--crypto-seconds 2] [--log-level warn] [--json-out FILE]\n"
+               "         [--fill 0] [--fill-ids block|random|older] [--durable 1] [--crypto-seconds 2]\n"
+               "         [--log-level warn] [--json-out FILE]\n"
                "       esimo-esipa-bench serve-empty [--server-threads 2] [--duration 60] [--port-file F]\n"
                "         [--body-file F] [--log-level warn]\n"
                "       esimo-esipa-bench durable-floor [--count 20000] [--fsync-count 200] [--dir DIR]\n"
@@ -421,7 +423,12 @@ class World {
 
   // `rows` finished operations (and their packages) spread over the devices, in one transaction on a separate
   // connection while the store is closed. See the file header for why not through the store API.
-  double fill(std::uint64_t rows) {
+  // `ids`: "block" ('op_fill' + a number: one block of keys the new ids do not fall into), "random" (spread over the
+  // key space, as ids drawn at random), "older" (all below the time-ordered ids the eIM makes now).
+  double fill(std::uint64_t rows, const std::string& ids = "block") {
+    const std::string id_sql = ids == "random" ? "'op_' || lower(hex(randomblob(10)))"
+                               : ids == "older" ? "printf('op_00%018d', counter_value - 1)"
+                                                : "printf('op_fill%013d', counter_value - 1)";
     return with_raw_store([&](RawDb& db) {
       const std::string n = std::to_string(rows), dc = std::to_string(device_count_), t = std::to_string(tenant_);
       const std::string now = std::to_string(clock_.now().time_since_epoch().count());
@@ -433,7 +440,7 @@ class World {
               " - 1000 * (" + n + " - i) FROM seq JOIN fill_devices d ON d.k = i % " + dc);
       db.exec("INSERT INTO operations (tenant_id, id, eid, type, params_json, state, reason, outcome, result_json, "
               "idempotency_key, created_at, updated_at, expires_at, counter_value, eim_transaction_id, delivered_at) "
-              "SELECT tenant_id, printf('op_fill%013d', counter_value - 1), eid, 'enable', " + enable_params_sql() +
+              "SELECT tenant_id, " + id_sql + ", eid, 'enable', " + enable_params_sql() +
               ", 'succeeded', 'bench:fill', 'ok', '{}', '', created_at, created_at + 500, created_at + 604800000000, "
               "counter_value, eim_transaction_id, created_at + 100 FROM eim_packages "
               "WHERE eim_transaction_id LIKE 'f%'");
@@ -569,7 +576,7 @@ int run_cycles(const Options& opt) {
   double fill_seconds = 0;
   if (opt.fill > 0) {
     std::fprintf(stderr, "filling %llu operations...\n", static_cast<unsigned long long>(opt.fill));
-    fill_seconds = world.fill(opt.fill);
+    fill_seconds = world.fill(opt.fill, opt.fill_ids);
     std::fprintf(stderr, "filled in %.1f s\n", fill_seconds);
   }
   world.start_eim_and_server();
@@ -1114,6 +1121,11 @@ int main_impl(int argc, char** argv) {
       opt.warmup_s = static_cast<unsigned>(number(0, 60));
     } else if (a == "--fill") {
       opt.fill = number(0, 100000000);
+    } else if (a == "--fill-ids") {
+      opt.fill_ids = std::string(value());
+      if (opt.fill_ids != "block" && opt.fill_ids != "random" && opt.fill_ids != "older") {
+        return usage("--fill-ids needs block, random or older");
+      }
     } else if (a == "--durable") {
       opt.durable = number(0, 1) == 1;
     } else if (a == "--crypto-seconds") {
