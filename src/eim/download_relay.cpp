@@ -39,6 +39,9 @@ struct DownloadRelay::Session {
   // The IPA cancelled the eUICC session (relayed to the SM-DP+): the trigger's result, which says why, follows.
   std::optional<TimePoint> cancelled_at;
   std::string cancel_json;
+  // The eUICC key of this session's certificate (the one the SM-DP+ accepted in AuthenticateClient, naming the EID):
+  // what the installation result is signed with, even where the eIM's own CI roots do not reach it.
+  std::shared_ptr<crypto::Verifier> euicc_key;
 };
 
 namespace download_detail {
@@ -721,7 +724,13 @@ Result<Bytes> DownloadRelay::authenticate(const sgp::AuthenticateClientRequestEs
   }
   const auto& ok = *r->ok;
   // Recorded once the SM-DP+ has accepted euiccSignature1 under this certificate (proof that the eUICC holds its key).
-  if (asr_ok != nullptr) record_euicc_certificates(*s, asr_ok->euicc_certificate, asr_ok->eum_certificate);
+  if (asr_ok != nullptr) {
+    if (auto cert = crypto::Certificate::from_der(asr_ok->euicc_certificate);
+        cert && cert->subject_serial_number() == s->eid.str()) {
+      s->euicc_key = std::make_shared<crypto::Verifier>(cert->public_key());
+    }
+    record_euicc_certificates(*s, asr_ok->euicc_certificate, asr_ok->eum_certificate);
+  }
   if (ok.profile_metadata) {
     if (auto md = sgp::rsp22::decode_store_metadata_request(*ok.profile_metadata)) {
       if (auto iccid = domain::Iccid::from_wire(md->iccid)) s->iccid = *iccid;
@@ -832,19 +841,22 @@ bool DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
   // another SM-DP+ session, is ignored — not forwarded, not recorded, the operation left open for the genuine one.
   // Without this, anyone reaching ESipa who knew an EID with a download under way could record a profile of their
   // choice on it and finish the operation.
-  if (auto decoded = sgp::rsp22::decode_profile_installation_result(n.der); decoded.ok()) {
+  auto pir = sgp::rsp22::decode_profile_installation_result(n.der);
+  if (pir.ok()) {
     std::string why;
-    std::shared_ptr<crypto::Verifier> key;
-    if (auto dev = eim_.snapshot(s.key)) key = dev->euicc_verifier;
-    if (!s.smdp_tid.empty() && decoded->data.transaction_id != s.smdp_tid) {
+    std::shared_ptr<crypto::Verifier> device_key;
+    if (auto dev = eim_.snapshot(s.key)) device_key = dev->euicc_verifier;
+    if (!s.smdp_tid.empty() && pir->data.transaction_id != s.smdp_tid) {
       why = "another session's TransactionId";
-    } else if (!key) {
-      why = "no eUICC key known for the device";
+    } else if (s.euicc_key && s.euicc_key->verify_raw(pir->data_der, pir->euicc_sign_pir).ok()) {
+      // the session's key (guarded by the session mutex the caller holds)
+    } else if (!device_key) {
+      why = s.euicc_key ? "euiccSignPIR does not verify" : "no eUICC key known for the device";
     } else if (auto busy = eim_.busy_of(s.key); !busy) {
       why = "device gone";
     } else {
-      std::lock_guard dev_lock(*busy);  // the verifier is used under the device's mutex
-      if (!key->verify_raw(decoded->data_der, decoded->euicc_sign_pir).ok()) why = "euiccSignPIR does not verify";
+      std::lock_guard dev_lock(*busy);  // the device's verifier is used under the device's mutex
+      if (!device_key->verify_raw(pir->data_der, pir->euicc_sign_pir).ok()) why = "euiccSignPIR does not verify";
     }
     if (!why.empty()) {
       eim_.verification_failures->inc();
@@ -863,7 +875,6 @@ bool DownloadRelay::installation_result(Session& s, const sgp::PendingNotificati
     }
   }
   if (s.finished) return true;
-  auto pir = sgp::rsp22::decode_profile_installation_result(n.der);
   if (!pir.ok()) {
     finish(s, false, "ipa_error", dd::error_json(pir.error()));
     return true;
@@ -957,7 +968,7 @@ void DownloadRelay::on_notification(const sgp::PendingNotification& n, const std
   if (!s && eid_hint) s = session_for_device(*eid_hint);
   if (!s || s->op_id.empty()) return;
   std::lock_guard sl(s->m);
-  s->last_activity = eim_.clock.now();
+  // A result that is not the eUICC's does not keep the session alive (its idle timeout still runs).
   if (installation_result(*s, n)) forget(s);
 }
 

@@ -64,6 +64,9 @@ struct DeviceWork {
   std::vector<HotProfile> profiles;
   std::optional<domain::Iccid> active_iccid;
   std::vector<InFlightPackage> in_flight;  // newest last; at most kMaxInFlight
+  // The newest notification above the applied mark that changed nothing (the one repeating a result: most are), not
+  // verified yet. Verified only if an older state-changing one arrives, which it then proves to be a replay.
+  std::optional<sgp::PendingNotification> unverified_noop;
   static constexpr std::size_t kMaxInFlight = 4;
 };
 

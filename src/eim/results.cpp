@@ -762,6 +762,7 @@ Status EimService::Impl::handle_euicc_data(const sgp::IpaEuiccDataResponse& r, c
         st.emulated = dev->emulated;
       }
       if (d.association_token) st.association_token = d.association_token;
+      st.notification_seq = dev->notification_seq;  // a mark kept in memory before the row existed (never lowered)
       if (verifier) {
         st.euicc_certificate_der = euicc_cert->der();
         st.eum_certificate_der = eum_cert->der();
@@ -830,9 +831,11 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
   std::vector<const sgp::PendingNotification*> ordered;
   ordered.reserve(list.size());
   for (const auto& n : list) ordered.push_back(&n);
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
-    return (a->metadata ? a->metadata->seq_number : 0) < (b->metadata ? b->metadata->seq_number : 0);
-  });
+  if (ordered.size() > 1) {
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
+      return (a->metadata ? a->metadata->seq_number : 0) < (b->metadata ? b->metadata->seq_number : 0);
+    });
+  }
   for (const auto* np : ordered) {
     const auto& n = *np;
     notifications->inc();
@@ -876,18 +879,48 @@ void EimService::Impl::apply_notifications(const std::vector<sgp::PendingNotific
     u.eid = dev->eid;
     u.at = clock.now();
     profile_update(**work, after, u);
-    // A notification repeating what a result already applied changes nothing: nothing is written (nor verified).
-    if (u.profiles.empty() && !u.set_active_iccid) continue;
-    // One no newer than the last applied is a replay (or overtaken by a newer one): what it said is not news.
     const std::int64_t seq = n.metadata->seq_number;
     std::optional<std::int64_t> last_seq;
     {
       std::shared_lock lock(mu);
       if (auto it = devices.find(*key); it != devices.end()) last_seq = it->second.notification_seq;
     }
+    auto& noop = (*work)->unverified_noop;
+    // A notification repeating what a result already applied changes nothing: nothing is written nor verified now.
+    // The newest such one is kept: should an older state-changing notification arrive, it is verified then and, if
+    // genuine, proves that one a replay (the mark would otherwise stay where the last state change left it).
+    if (u.profiles.empty() && !u.set_active_iccid) {
+      if ((!last_seq || seq > *last_seq) && (!noop || seq > noop->metadata->seq_number)) noop = n;
+      continue;
+    }
+    if (noop && seq <= noop->metadata->seq_number) {
+      if (dev->emulated || verify_notification(*noop, *dev).ok()) {
+        const std::int64_t proven = noop->metadata->seq_number;
+        store::PackageResultUpdate mark;
+        mark.tenant_id = dev->tenant;
+        mark.eid = dev->eid;
+        mark.at = u.at;
+        mark.notification_seq = proven;
+        if (store.apply_package_result(mark).ok()) {
+          std::unique_lock lock(mu);
+          if (auto it = devices.find(*key); it != devices.end()) {
+            if (!it->second.notification_seq || proven > *it->second.notification_seq) {
+              it->second.notification_seq = proven;
+            }
+          }
+        }
+        if (!last_seq || proven > *last_seq) last_seq = proven;
+      }
+      noop.reset();
+    }
+    // One no newer than the last applied is a replay, or was overtaken by a newer one: it is not applied, and the
+    // eUICC's signed listProfileInfo says what holds now (a genuine one delivered out of order loses nothing).
     if (last_seq && seq <= *last_seq) {
       log::warn("notification older than the last applied; not applied",
                 {{"eid", dev->eid.str()}, {"iccid", iccid->str()}, {"seq", seq}, {"last_seq", *last_seq}});
+      if (Status q = queue_list_profiles(*dev, **work, "eim:notification_stale"); !q.ok()) {
+        log::warn("listProfileInfo not queued", {{"eid", dev->eid.str()}, {"error", q.error().message}});
+      }
       continue;
     }
     // The IPA relays it, but the eUICC signed it: what the eIM believes changes only on that signature (a forged

@@ -1410,5 +1410,33 @@ TEST_F(EimServiceTest, ACycleReadsNothingBackAndAppliesTheResultInOneStoreCall) 
   EXPECT_FALSE(store_->get_device(tenant_, e.eid)->device.active_iccid.has_value());
 }
 
+// Most notifications repeat a result the eIM applied and change nothing, so they move no mark when they arrive. A
+// replay of one older than such a notification is still caught: the newer one, kept, is verified then and proves it
+// stale; the eUICC is asked for its profiles instead.
+TEST_F(EimServiceTest, AReplayOlderThanANotificationThatChangedNothingIsNotApplied) {
+  TestEuicc e = add_device(1);
+  learn(e);
+  auto cycle = [&](const OperationRequest& r, sgp::EuiccResultKind kind, std::int64_t seq, std::uint32_t event) {
+    auto op = submit(e, r);
+    auto pkg = take_package(e, poll(e));
+    sgp::EprAndNotifications epr;
+    epr.euicc_package_result = signed_result(e, pkg, {result(kind)});
+    epr.notification_list.push_back(profile_notification(seq, event, iccid(12), e.key.key));
+    ASSERT_TRUE(send(e, epr).ok());
+    EXPECT_EQ(get(op).state, OperationState::succeeded);
+  };
+  cycle(OpEnable{iccid(12)}, sgp::EuiccResultKind::enable, 20, 1u << 1);    // its notification: enable 12
+  cycle(OpDisable{iccid(12)}, sgp::EuiccResultKind::disable, 21, 1u << 2);  // disable 12
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  // The genuine "enable 12" (seq 20), replayed: older than the disable the eUICC sent after it.
+  const auto replayed = profile_notification(20, 1u << 1, iccid(12), e.key.key);
+  auto body = sgp::encode(sgp::EsipaMessageFromIpaToEim(sgp::HandleNotificationEsipa(replayed)), Version::v1_2);
+  ASSERT_TRUE(body.ok());
+  ASSERT_TRUE(service_->handle_esipa(*body, Version::v1_2).ok());
+  EXPECT_EQ(profile(12).state, domain::ProfileState::disabled);
+  EXPECT_EQ(store_->get_euicc_state(tenant_, e.eid)->notification_seq, std::optional<std::int64_t>(21));
+  expect_lone_list_profiles(take_package(e, poll(e)), "eim:notification_stale");
+}
+
 }  // namespace
 }  // namespace esimo::eim
