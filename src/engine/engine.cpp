@@ -1446,7 +1446,10 @@ struct Engine::Impl {
         return true;
       }
       if (d.rare().pending) return true;
-      if (!take_token()) return false;
+      if (!take_token()) {
+        d.watch = true;  // not evaluated after all: due again at the next tick (it may have been due by time alone)
+        return false;
+      }
       const std::size_t k = prof[*dec.target];
       const bool rollback = compiled_policy->policy().guards.rollback.value_or(true);
       std::string reason = dec.reason(cands);

@@ -137,8 +137,8 @@ struct EngineConfig {
   bool incremental_evaluation = true;
   // Due times (docs/engine.md, "Due times"): a device whose decision can change with time alone (a "for D" that
   // completes, a guard that ends) waits for the earliest such time in a heap instead of being re-evaluated at every
-  // tick. false: every such device is re-evaluated at every tick (the reference the tests compare with). The outcome
-  // does not depend on it.
+  // tick. false: every such device is re-evaluated at every tick (the reference the tests compare with). The actions
+  // do not depend on it; the text of an unreachable device's held decisions can (docs/engine.md "Why it is exact").
   bool due_times = true;
 };
 
