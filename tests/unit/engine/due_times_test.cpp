@@ -31,10 +31,12 @@ domain::CountryCode due_de() { return *domain::CountryCode::parse("DE"); }
 struct DueSide {
   RecordingActuator act;
   std::unique_ptr<Engine> engine;
-  DueSide(bool due_times, const std::string& rules, const std::string& guards, Duration silence_after) {
+  DueSide(bool due_times, const std::string& rules, const std::string& guards, Duration silence_after,
+          unsigned devices = 1, double ops_per_second = EngineConfig{}.ops_per_second) {
     EngineConfig cfg;
     cfg.due_times = due_times;
     cfg.silence_after = silence_after;
+    cfg.ops_per_second = ops_per_second;
     engine = std::make_unique<Engine>(cfg, act);
     const auto eur = [](std::int64_t micros) { return domain::Money{micros, *domain::Currency::parse("EUR")}; };
     for (unsigned s = 0; s < 3; ++s) {
@@ -47,23 +49,25 @@ struct DueSide {
     PolicySet ps;
     ps.fleet = std::move(p).value();
     engine->set_policies(std::move(ps));
-    DeviceInfo d{test_eid(0, 4)};
-    for (unsigned s = 0; s < 3; ++s) {
-      d.profiles.push_back(ProfileInfo{test_iccid(0, s), kDueCarriers[s], *domain::Plmn::parse(kDuePlmns[s]), false});
+    for (unsigned n = 0; n < devices; ++n) {
+      DeviceInfo d{test_eid(n, 4)};
+      for (unsigned s = 0; s < 3; ++s) {
+        d.profiles.push_back(ProfileInfo{test_iccid(n, s), kDueCarriers[s], *domain::Plmn::parse(kDuePlmns[s]), false});
+      }
+      d.enabled = test_iccid(n, 0);
+      d.fallback_supported = false;
+      d.country = due_de();
+      engine->upsert_device(std::move(d));
     }
-    d.enabled = test_iccid(0, 0);
-    d.fallback_supported = false;
-    d.country = due_de();
-    engine->upsert_device(std::move(d));
   }
 };
 
-TelemetryRecord due_rec(TimePoint t, unsigned slot, bool attached, double rsrp = -90) {
-  TelemetryRecord r{test_eid(0, 4)};
+TelemetryRecord due_rec(TimePoint t, unsigned slot, bool attached, double rsrp = -90, unsigned device = 0) {
+  TelemetryRecord r{test_eid(device, 4)};
   r.time = t;
   r.attached = attached;
   r.country = due_de();
-  r.enabled_iccid = test_iccid(0, slot);
+  r.enabled_iccid = test_iccid(device, slot);
   if (attached) {
     r.serving_plmn = *domain::Plmn::parse(kDuePlmns[slot]);
     r.rsrp_dbm = rsrp;
@@ -184,6 +188,24 @@ TEST(EngineDueTimes, QuietHoursEndAtTheirTickWithoutAnotherRecord) {
   const auto at = p.tick_until_call(kDueT0 + 10min + 30s, kDueT0 + 4h, 0);
   ASSERT_TRUE(at.has_value()) << "quiet hours never ended";
   EXPECT_EQ(*at, kDueT0 + 2h);
+}
+
+// Two devices held by quiet hours wake at their end, but the rate limit has one token: the second one's evaluation
+// stops there, and it must stay due (it had nothing else to make it due again: no record, no epoch change) and act
+// once a token is back, 10 minutes later at one operation per 10 minutes.
+TEST(EngineDueTimes, ADeviceStoppedByTheRateLimitStaysDue) {
+  DueSide side(true, kWeakSwitches, R"({"quiet_hours":"00:00-00:30"})", Duration::zero(), 2, 1.0 / 600);
+  for (unsigned n = 0; n < 2; ++n) ASSERT_TRUE(side.engine->ingest(due_rec(kDueT0 + 1min, 0, true, -120, n)).ok());
+  TimePoint t = kDueT0 + 1min + 15s;
+  for (; t < kDueT0 + 30min; t += kTickEvery) side.engine->tick(t);
+  EXPECT_EQ(side.act.log.size(), 0u) << "held by quiet hours";
+  side.engine->tick(kDueT0 + 30min);
+  EXPECT_EQ(side.act.log.size(), 1u) << "one token: one switch";
+  for (t = kDueT0 + 30min + kTickEvery; t <= kDueT0 + 45min && side.act.log.size() < 2; t += kTickEvery) {
+    side.engine->tick(t);
+  }
+  ASSERT_EQ(side.act.log.size(), 2u) << "the second device never switched";
+  EXPECT_EQ(t - kTickEvery, kDueT0 + 40min) << "a token is back 10 minutes after the first switch";
 }
 
 // Quiet hours starting while a guard holds: the cooldown ends inside them, the switch waits for their end. Due at the
