@@ -155,6 +155,8 @@ struct EimService::Impl {
   // Queues a listProfileInfo (reason given) unless one is queued already, so the eIM learns what the eUICC holds
   // (caller holds the device's busy mutex; `work` loaded).
   Status queue_list_profiles(const HotDevice& dev, DeviceWork& work, std::string reason);
+  // The device's queued count (what an empty poll reads) from its hot queue (takes mu; caller holds busy).
+  void sync_queued(const EidKey& key, const DeviceWork& work);
 
   // ---- results (results.cpp)
   // Returns the notification sequence numbers to acknowledge.

@@ -158,13 +158,6 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
   if (!dev->needs_euicc_data() || req.notify_state_change) {
     ESIMO_TRY(work, work_of(*dev));
   }
-  auto sync_queued = [&] {
-    std::unique_lock lock(mu);
-    if (auto it = devices.find(key); it != devices.end()) {
-      it->second.queued = static_cast<std::uint32_t>(work->queue.size());
-    }
-  };
-
   if (req.notify_state_change) {
     // SGP.32 v1.2 §3.5: the eUICC's profile state changed without an eIM package (fallback, rollback, local ...). The
     // eIM learns the new state from a listProfileInfo, queued unless one is already waiting.
@@ -221,7 +214,7 @@ Result<Bytes> EimService::Impl::handle_get_package(const sgp::GetEimPackageReque
     }
     if (batch.empty()) {
       queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(consumed));
-      sync_queued();
+      sync_queued(key, *work);
       polls_empty->inc();
       return no_package[impl_detail::version_index(dv)];
     }
@@ -379,11 +372,15 @@ Status EimService::Impl::queue_list_profiles(const HotDevice& dev, DeviceWork& w
   op.expires_at = op.created_at + std::chrono::duration_cast<Duration>(options.default_operation_ttl);
   ESIMO_CHECK(store.create_operation(op));
   work.queue.push_back(std::move(op));
+  sync_queued(dev.eid.to_bytes(), work);
+  return {};
+}
+
+void EimService::Impl::sync_queued(const EidKey& key, const DeviceWork& work) {
   std::unique_lock lock(mu);
-  if (auto it = devices.find(dev.eid.to_bytes()); it != devices.end()) {
+  if (auto it = devices.find(key); it != devices.end()) {
     it->second.queued = static_cast<std::uint32_t>(work.queue.size());
   }
-  return {};
 }
 
 Status EimService::Impl::sweep_delivered(const HotDevice& dev, TimePoint now) {
