@@ -2146,8 +2146,12 @@ void Engine::remove_device(const domain::Eid& eid) {
       }
     }
   }
+  // The wake generation survives the reset: a heap entry of the removed device must not come alive for the device
+  // that reuses the slot (a spurious evaluation).
+  const std::uint32_t gen = impl_->devices[i].wake_gen + 1;
   impl_->devices[i] = Impl::DeviceState{};
   impl_->devices[i].dirty = false;
+  impl_->devices[i].wake_gen = gen;
   impl_->free_slots.push_back(i);
 }
 
