@@ -26,6 +26,15 @@ std::string engine_iccid(int n) {
   return domain::Iccid::from_payload(body)->str();  // Luhn check digit
 }
 
+// POST /v1/devices of `eid` with `profiles` (a JSON array); expects 201.
+void create_device(net::HttpClient& client, const std::vector<http::Header>& auth, const std::string& eid,
+                   const std::string& profiles) {
+  auto r = client.request(http::Method::post, "/v1/devices", auth,
+                          R"({"eid":")" + eid + R"(","profiles":)" + profiles + "}");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->status, 201) << r->body;
+}
+
 boost::json::value parse_body(const std::string& body) {
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
@@ -39,12 +48,10 @@ TEST(EngineServe, PoliciesTelemetrySimulateAndStatusFeedOutage) {
   auto client = server.client();
   const auto auth = bearer(server.admin_key());
   const std::string eid = engine_eid(1);
-  auto r = client->request(http::Method::post, "/v1/devices", auth,
-                           R"({"eid":")" + eid + R"(","profiles":[{"iccid":")" + engine_iccid(1) +
-                               R"(","carrier":"724-06","state":"enabled"},{"iccid":")" + engine_iccid(2) +
-                               R"(","carrier":"724-05"}]})");
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  ASSERT_EQ(r->status, 201) << r->body;
+  create_device(*client, auth, eid,
+                R"([{"iccid":")" + engine_iccid(1) + R"(","carrier":"724-06","state":"enabled"},{"iccid":")" +
+                    engine_iccid(2) + R"(","carrier":"724-05"}])");
+  if (::testing::Test::HasFatalFailure()) return;
 
   const std::string yaml =
       "name: fleet-default\n"
@@ -53,7 +60,7 @@ TEST(EngineServe, PoliciesTelemetrySimulateAndStatusFeedOutage) {
       "  - name: outage\n"
       "    when: outage detected or carrier.status == down\n"
       "    do: switch best\n";
-  r = client->request(http::Method::post, "/v1/policies", auth, yaml, "application/yaml");
+  auto r = client->request(http::Method::post, "/v1/policies", auth, yaml, "application/yaml");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->status, 201) << r->body;
 
@@ -119,14 +126,12 @@ TEST(EngineServe, SilenceAfterFlagPresumesASilentDeviceWithoutService) {
     auto client = server.client();
     const auto auth = bearer(server.admin_key());
     const std::string eid = engine_eid(2);
-    auto r = client->request(http::Method::post, "/v1/devices", auth,
-                             R"({"eid":")" + eid + R"(","profiles":[{"iccid":")" + engine_iccid(3) +
-                                 R"(","carrier":"724-06","state":"enabled"}]})");
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    ASSERT_EQ(r->status, 201) << r->body;
+    create_device(*client, auth, eid,
+                  R"([{"iccid":")" + engine_iccid(3) + R"(","carrier":"724-06","state":"enabled"}])");
+    if (::testing::Test::HasFatalFailure()) return;
     // An hour ago (the server runs on the wall clock), with service.
     const std::string an_hour_ago = format_rfc3339(SystemClock::instance().now() - std::chrono::hours(1));
-    r = client->request(http::Method::post, "/v1/telemetry", auth,
+    auto r = client->request(http::Method::post, "/v1/telemetry", auth,
                         R"([{"eid":")" + eid + R"(","time":")" + an_hour_ago +
                             R"(","attached":true,"serving_plmn":"724-06","rsrp":-95}])");
     ASSERT_TRUE(r.ok());
